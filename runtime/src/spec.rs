@@ -1,0 +1,145 @@
+//! The constant description of a handler's requirements, as written in `#[protected(...)]`.
+//!
+//! The attribute macro turns its arguments into one [`PolicySpec`] constant. Nothing here
+//! touches the environment or the network: values written as `env("VAR")` are only named
+//! here and read once, at the first request (see [`crate::policy`]).
+
+/// A string setting: written in the attribute, or read from an environment variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// `"literal"`.
+    Literal(&'static str),
+    /// `env("VAR")`: read once, at the first request.
+    Env(&'static str),
+}
+
+/// The accepted audiences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudienceSpec {
+    /// `"a"` or `["a", "b"]`: the token's `aud` must contain one of them.
+    List(&'static [&'static str]),
+    /// `env("VAR")`: one audience, read once at the first request.
+    Env(&'static str),
+}
+
+/// A scalar value a claim may be compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// A JSON string.
+    Str(&'static str),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON integer.
+    Int(i64),
+}
+
+/// What a required claim must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// `claims(name)`: present, whatever its value (JSON `null` counts as absent).
+    Present,
+    /// `claims(name = value)`: equal to the value.
+    Equals(Scalar),
+    /// `claims(name = [..])`: an array containing every listed element.
+    ContainsAll(&'static [Scalar]),
+}
+
+/// One entry of `claims(...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimSpec {
+    /// The claim name: looked up as a top-level claim first; if absent and it contains dots,
+    /// the dots walk nested objects (`"realm_access.roles"`).
+    pub name: &'static str,
+    /// What the claim must hold.
+    pub expect: Expect,
+}
+
+/// A signature algorithm that may appear in the `algorithms = [...]` allow-list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Alg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl Alg {
+    /// Every supported algorithm, which is also the default allow-list.
+    pub const ALL: &'static [Alg] = &[
+        Alg::RS256,
+        Alg::RS384,
+        Alg::RS512,
+        Alg::PS256,
+        Alg::PS384,
+        Alg::PS512,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::EdDSA,
+    ];
+
+    /// The JOSE name (`"RS256"`, `"EdDSA"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::RS384 => "RS384",
+            Alg::RS512 => "RS512",
+            Alg::PS256 => "PS256",
+            Alg::PS384 => "PS384",
+            Alg::PS512 => "PS512",
+            Alg::ES256 => "ES256",
+            Alg::ES384 => "ES384",
+            Alg::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Parses a JOSE name exactly (case-sensitive, as RFC 7518 spells them).
+    pub fn from_name(name: &str) -> Option<Alg> {
+        Alg::ALL.iter().copied().find(|alg| alg.name() == name)
+    }
+}
+
+/// Everything one `#[protected(...)]` attribute says, as constant data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// `issuer`: the exact `iss` value; keys are discovered from it.
+    pub issuer: Setting,
+    /// `audience`.
+    pub audience: AudienceSpec,
+    /// `jwks_uri`: skips discovery when set.
+    pub jwks_uri: Option<Setting>,
+    /// `scopes`: every one must be granted.
+    pub scopes: &'static [&'static str],
+    /// `claims(...)`.
+    pub claims: &'static [ClaimSpec],
+    /// `algorithms`: the allow-list; `None` means [`Alg::ALL`].
+    pub algorithms: Option<&'static [Alg]>,
+    /// `leeway`: seconds of clock skew allowed on `exp`/`nbf`.
+    pub leeway: u64,
+    /// `typ`: the required `typ` header, if any.
+    pub typ: Option<&'static str>,
+}
+
+impl PolicySpec {
+    /// The default leeway, in seconds.
+    pub const DEFAULT_LEEWAY: u64 = 60;
+
+    /// A spec with the given issuer and audience and every other key at its default.
+    pub const fn new(issuer: Setting, audience: AudienceSpec) -> Self {
+        PolicySpec {
+            issuer,
+            audience,
+            jwks_uri: None,
+            scopes: &[],
+            claims: &[],
+            algorithms: None,
+            leeway: Self::DEFAULT_LEEWAY,
+            typ: None,
+        }
+    }
+}
