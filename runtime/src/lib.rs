@@ -1,14 +1,52 @@
-//! jwks-guard: protect web handlers with JWT bearer tokens from any OpenID Connect provider.
+//! Protect web handlers with JWT bearer tokens from any OpenID Connect / OAuth 2 provider.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use jwks_guard::{Claims, protected};
+//!
+//! #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
+//! async fn list_orders(#[claims] claims: Claims) -> String {
+//!     format!("orders of {}", claims.sub.unwrap_or_default())
+//! }
+//!
+//! # async fn run() {
+//! let app: Router = Router::new().route("/orders", get(list_orders));
+//! # }
+//! ```
+//!
+//! The attribute discovers the issuer's JSON Web Key Set, caches it process-wide, verifies the
+//! token of every request (signature, `iss`, `aud`, `exp`, `nbf`, scopes, required claims),
+//! hands the handler its claims, and answers everything else with the right RFC 6750 response
+//! (see [`Rejection`]). Settings are process-wide: see [`Settings`] and [`configure`].
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bearer;
+mod claims;
+mod guard;
+mod keys;
+mod policy;
+mod reject;
+mod settings;
 mod spec;
+mod token;
+mod verify;
+
+pub mod integrations;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+
+pub use bearer::{MAX_TOKEN_LEN, bearer_token};
+pub use claims::{Audience, Claims, ClaimsError, Scopes};
+pub use guard::ClaimsTarget;
+// pub use jwks_guard_macros::protected;
+pub use reject::{Rejection, RejectionKind};
+pub use settings::{ConfigureError, Settings, configure};
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::guard::{NoClaims, Protected, StaticPolicy};
+    pub use crate::policy::PolicyCell;
     pub use crate::spec::{Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
 }
-
-#[cfg(feature = "test-util")]
-pub mod test_util;

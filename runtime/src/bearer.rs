@@ -1,0 +1,126 @@
+//! `Authorization` header → bearer token (RFC 6750 §2.1).
+
+use crate::reject::Rejection;
+
+/// The longest token accepted, in bytes. Real access tokens are far smaller; anything larger
+/// is refused before any decoding work.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Extracts the bearer token from the values of every `Authorization` header of a request.
+///
+/// - no header, or another scheme: 401 with a bare `Bearer` challenge;
+/// - several headers, an empty token, or characters outside RFC 6750 `b64token`: 400;
+/// - a token longer than [`MAX_TOKEN_LEN`]: 401 `invalid_token`.
+///
+/// ```
+/// use jwks_guard::bearer_token;
+///
+/// assert_eq!(bearer_token([b"Bearer abc.def.ghi".as_slice()]).ok(), Some("abc.def.ghi"));
+/// assert_eq!(bearer_token([b"bearer abc".as_slice()]).ok(), Some("abc"));
+/// assert_eq!(bearer_token(Vec::<&[u8]>::new()).map_err(|r| r.status()), Err(401));
+/// assert_eq!(bearer_token([b"Bearer a b".as_slice()]).map_err(|r| r.status()), Err(400));
+/// ```
+///
+/// # Errors
+/// The [`Rejection`] to answer with, as listed above.
+pub fn bearer_token<'a, I>(authorization_values: I) -> Result<&'a str, Rejection>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let mut values = authorization_values.into_iter();
+    let Some(value) = values.next() else {
+        return Err(Rejection::missing_credentials("bearer token required"));
+    };
+    if values.next().is_some() {
+        return Err(Rejection::invalid_request("several Authorization headers"));
+    }
+    let value = value.trim_ascii();
+    let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], &value[space..]),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Err(Rejection::missing_credentials("bearer token required"));
+    }
+    let token = rest.trim_ascii_start();
+    if token.is_empty() {
+        return Err(Rejection::invalid_request("empty bearer token"));
+    }
+    if !is_b64token(token) {
+        return Err(Rejection::invalid_request(
+            "bearer token contains characters not allowed by RFC 6750",
+        ));
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Rejection::invalid_token("token too large"));
+    }
+    // `is_b64token` admits ASCII only, so this cannot fail; map it anyway rather than panic.
+    std::str::from_utf8(token).map_err(|_| Rejection::invalid_request("malformed bearer token"))
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
+fn is_b64token(token: &[u8]) -> bool {
+    let body_len = token.len() - token.iter().rev().take_while(|&&b| b == b'=').count();
+    body_len > 0
+        && token[..body_len].iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RejectionKind;
+
+    fn kind(values: &[&[u8]]) -> Result<&'static str, RejectionKind> {
+        let owned: Vec<&'static [u8]> = values
+            .iter()
+            .map(|v| &*Box::leak(v.to_vec().into_boxed_slice()))
+            .collect();
+        bearer_token(owned).map_err(|r| r.kind())
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive_and_extra_spaces_are_tolerated() {
+        assert_eq!(kind(&[b"BEARER  t0k.e-n_~+/=="]), Ok("t0k.e-n_~+/=="));
+        assert_eq!(kind(&[b" Bearer t "]), Ok("t"));
+    }
+
+    #[test]
+    fn other_schemes_and_absence_are_missing_credentials() {
+        assert_eq!(kind(&[]), Err(RejectionKind::MissingCredentials));
+        assert_eq!(
+            kind(&[b"Basic dXNlcjpwYXNz"]),
+            Err(RejectionKind::MissingCredentials)
+        );
+        assert_eq!(
+            kind(&[b"Bearertoken"]),
+            Err(RejectionKind::MissingCredentials)
+        );
+    }
+
+    #[test]
+    fn malformed_credentials_are_invalid_requests() {
+        for bad in [
+            &b"Bearer"[..],
+            b"Bearer   ",
+            b"Bearer a,b",
+            b"Bearer a=b",
+            b"Bearer ===",
+            b"Bearer \xff",
+        ] {
+            assert_eq!(kind(&[bad]), Err(RejectionKind::InvalidRequest), "{bad:?}");
+        }
+        assert_eq!(
+            kind(&[b"Bearer a", b"Bearer b"]),
+            Err(RejectionKind::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn oversized_tokens_are_invalid() {
+        let mut header = b"Bearer ".to_vec();
+        header.extend(std::iter::repeat_n(b'a', MAX_TOKEN_LEN + 1));
+        assert_eq!(kind(&[&header]), Err(RejectionKind::InvalidToken));
+    }
+}

@@ -1,0 +1,54 @@
+//! axum 0.8: `Protected` as a [`FromRequestParts`] extractor and [`Rejection`] as a response.
+//!
+//! The extractor only reads headers, so it runs before any body extractor: an unauthenticated
+//! request is answered before its body is read.
+
+use std::marker::PhantomData;
+
+use axum_core::extract::FromRequestParts;
+use axum_core::response::{IntoResponse, Response};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+
+use crate::guard::{ClaimsTarget, Protected, StaticPolicy, authorize};
+use crate::reject::Rejection;
+
+impl<S, P, C> FromRequestParts<S> for Protected<P, C>
+where
+    S: Send + Sync,
+    P: StaticPolicy,
+    C: ClaimsTarget,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
+        let values = parts
+            .headers
+            .get_all(AUTHORIZATION)
+            .iter()
+            .map(HeaderValue::as_bytes);
+        let claims = authorize::<C>(P::cell(), values).await?;
+        Ok(Protected(claims, PhantomData))
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.body()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(challenge) = self
+            .www_authenticate()
+            .and_then(|c| HeaderValue::try_from(c).ok())
+        {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after_secs() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

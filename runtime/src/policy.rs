@@ -1,0 +1,250 @@
+//! [`Policy`]: what a handler requires, resolved from its [`PolicySpec`] at the first request.
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value};
+
+use crate::keys::{self, AlgSet, KeyCache};
+use crate::reject::Rejection;
+use crate::spec::{Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
+
+/// A handler's requirements with every `env("VAR")` read and its key cache attached.
+pub(crate) struct Policy {
+    pub(crate) issuer: String,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) algorithms: AlgSet,
+    pub(crate) leeway: u64,
+    /// The required `typ`, lowercased, without any `application/` prefix.
+    pub(crate) typ: Option<String>,
+    pub(crate) scopes: &'static [&'static str],
+    /// `scopes` joined by spaces, for the `scope` attribute of a 403 challenge.
+    pub(crate) scope_challenge: String,
+    pub(crate) claims: &'static [ClaimSpec],
+    pub(crate) keys: Arc<KeyCache>,
+}
+
+/// A handler's constant [`PolicySpec`] and, once the first request has resolved it, its
+/// [`Policy`]. Not public API: the `#[protected]` expansion declares one per handler.
+pub struct PolicyCell {
+    spec: PolicySpec,
+    resolved: OnceLock<Option<Policy>>,
+}
+
+impl PolicyCell {
+    /// A cell for `spec`, resolved at first use.
+    pub const fn new(spec: PolicySpec) -> Self {
+        PolicyCell {
+            spec,
+            resolved: OnceLock::new(),
+        }
+    }
+
+    /// The spec as written in the attribute.
+    pub fn spec(&self) -> &PolicySpec {
+        &self.spec
+    }
+
+    /// The resolved policy. Environment variables are read once; if one is missing or empty,
+    /// that is logged once and every request is answered 500.
+    pub(crate) fn policy(&self) -> Result<&Policy, Rejection> {
+        self.resolved
+            .get_or_init(|| match resolve(&self.spec) {
+                Ok(policy) => Some(policy),
+                Err(error) => {
+                    tracing::error!(%error, "protected handler is misconfigured; answering 500");
+                    None
+                }
+            })
+            .as_ref()
+            .ok_or_else(Rejection::misconfigured)
+    }
+}
+
+impl std::fmt::Debug for PolicyCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyCell")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A `#[protected]` setting that could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ConfigError {
+    #[error("environment variable `{var}` (for `{key}`) is not set")]
+    Missing {
+        key: &'static str,
+        var: &'static str,
+    },
+    #[error("environment variable `{var}` (for `{key}`) is empty")]
+    Empty {
+        key: &'static str,
+        var: &'static str,
+    },
+    #[error("environment variable `{var}` (for `{key}`) is not valid Unicode")]
+    NotUnicode {
+        key: &'static str,
+        var: &'static str,
+    },
+}
+
+fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
+    match setting {
+        Setting::Literal(value) => Ok(value.to_owned()),
+        Setting::Env(var) => match std::env::var(var) {
+            Ok(value) if value.trim().is_empty() => Err(ConfigError::Empty { key, var }),
+            Ok(value) => Ok(value.trim().to_owned()),
+            Err(std::env::VarError::NotPresent) => Err(ConfigError::Missing { key, var }),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { key, var }),
+        },
+    }
+}
+
+fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
+    let issuer = setting("issuer", spec.issuer)?;
+    let audiences = match spec.audience {
+        AudienceSpec::List(list) => list.iter().map(|aud| (*aud).to_owned()).collect(),
+        AudienceSpec::Env(var) => vec![setting("audience", Setting::Env(var))?],
+    };
+    let jwks_uri = spec
+        .jwks_uri
+        .map(|uri| setting("jwks_uri", uri))
+        .transpose()?;
+    Ok(Policy {
+        keys: keys::cache_for(&issuer, jwks_uri.as_deref()),
+        issuer,
+        audiences,
+        algorithms: AlgSet::of(spec.algorithms.unwrap_or(Alg::ALL)),
+        leeway: spec.leeway,
+        typ: spec.typ.map(normalize_typ),
+        scopes: spec.scopes,
+        scope_challenge: spec.scopes.join(" "),
+        claims: spec.claims,
+    })
+}
+
+/// `typ` compares case-insensitively with the `application/` prefix optional (RFC 7515 §4.1.9).
+pub(crate) fn normalize_typ(typ: &str) -> String {
+    let lower = typ.trim().to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
+}
+
+impl Policy {
+    /// Scopes and `claims(...)`: a valid token that does not meet them is a 403.
+    pub(crate) fn check_requirements(
+        &self,
+        claims: &Map<String, Value>,
+        granted: &crate::Scopes,
+    ) -> Result<(), Rejection> {
+        if let Some(missing) = self.scopes.iter().find(|scope| !granted.contains(scope)) {
+            return Err(Rejection::insufficient_scope(
+                format!("missing scope {missing}"),
+                &self.scope_challenge,
+            ));
+        }
+        for requirement in self.claims {
+            let value = lookup(claims, requirement.name);
+            let met = match (requirement.expect, value) {
+                (_, None) => {
+                    return Err(Rejection::insufficient_scope(
+                        format!("missing claim {}", requirement.name),
+                        &self.scope_challenge,
+                    ));
+                }
+                (Expect::Present, Some(_)) => true,
+                (Expect::Equals(expected), Some(value)) => scalar_eq(expected, value),
+                (Expect::ContainsAll(expected), Some(Value::Array(items))) => expected
+                    .iter()
+                    .all(|e| items.iter().any(|item| scalar_eq(*e, item))),
+                (Expect::ContainsAll(_), Some(_)) => false,
+            };
+            if !met {
+                return Err(Rejection::insufficient_scope(
+                    format!(
+                        "claim {} does not have the required value",
+                        requirement.name
+                    ),
+                    &self.scope_challenge,
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A claim by name: top-level first (so URL-like names work), else, for a dotted name, a walk
+/// through nested objects. `null` counts as absent.
+pub(crate) fn lookup<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    let found = match claims.get(name) {
+        Some(value) => Some(value),
+        None if name.contains('.') => {
+            let mut parts = name.split('.');
+            let first = claims.get(parts.next()?)?;
+            parts.try_fold(first, |value, part| value.as_object()?.get(part))
+        }
+        None => None,
+    };
+    found.filter(|value| !value.is_null())
+}
+
+fn scalar_eq(expected: Scalar, value: &Value) -> bool {
+    match (expected, value) {
+        (Scalar::Str(s), Value::String(v)) => s == v,
+        (Scalar::Bool(b), Value::Bool(v)) => b == *v,
+        (Scalar::Int(i), Value::Number(n)) => n.as_i64() == Some(i) || n.as_f64() == Some(i as f64),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn lookup_prefers_top_level_names_then_walks_dots() {
+        let claims = map(json!({
+            "https://example.com/roles": ["admin"],
+            "realm_access": {"roles": ["viewer"]},
+            "a.b": 1, "a": {"b": 2},
+            "gone": null,
+        }));
+        assert_eq!(
+            lookup(&claims, "https://example.com/roles"),
+            Some(&json!(["admin"]))
+        );
+        assert_eq!(
+            lookup(&claims, "realm_access.roles"),
+            Some(&json!(["viewer"]))
+        );
+        assert_eq!(lookup(&claims, "a.b"), Some(&json!(1)));
+        assert_eq!(lookup(&claims, "realm_access.missing"), None);
+        assert_eq!(lookup(&claims, "gone"), None);
+    }
+
+    #[test]
+    fn scalars_compare_by_json_type() {
+        assert!(scalar_eq(Scalar::Str("x"), &json!("x")));
+        assert!(!scalar_eq(Scalar::Str("1"), &json!(1)));
+        assert!(scalar_eq(Scalar::Int(3), &json!(3)));
+        assert!(scalar_eq(Scalar::Int(3), &json!(3.0)));
+        assert!(scalar_eq(Scalar::Bool(true), &json!(true)));
+        assert!(!scalar_eq(Scalar::Bool(true), &json!("true")));
+    }
+
+    #[test]
+    fn typ_is_normalized() {
+        assert_eq!(normalize_typ("application/AT+JWT"), "at+jwt");
+        assert_eq!(normalize_typ("at+jwt"), "at+jwt");
+    }
+}
