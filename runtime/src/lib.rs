@@ -39,7 +39,7 @@ pub mod test_util;
 pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::ClaimsTarget;
-// pub use jwks_guard_macros::protected;
+pub use jwks_guard_macros::protected;
 pub use reject::{Rejection, RejectionKind};
 pub use settings::{ConfigureError, Settings, configure};
 

@@ -1,0 +1,92 @@
+//! Helpers shared by the end-to-end tests: serve an axum app on 127.0.0.1 and call it.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use serde_json::Value;
+
+/// Serves `app` on a free port of 127.0.0.1 on the current runtime; returns its base URL.
+pub async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// What a test looks at in a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub www_authenticate: Option<String>,
+    pub retry_after: Option<String>,
+    pub content_type: Option<String>,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// The `error` member of the JSON body.
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The `error_description` member of the JSON body.
+    pub fn description(&self) -> String {
+        self.json()["error_description"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// GET `url` with `Authorization: Bearer <token>`.
+pub async fn get_with_token(url: &str, token: &str) -> Reply {
+    get(url, &[("authorization", &format!("Bearer {token}"))]).await
+}
+
+/// GET `url` with the given headers (repeated names are sent as repeated headers).
+pub async fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
+    send(reqwest::Client::new().get(url), headers).await
+}
+
+/// POST `body` as JSON to `url` with the given headers.
+pub async fn post_json(url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    send(request, headers).await
+}
+
+async fn send(mut request: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Reply {
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request to the test app");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().expect("ASCII header").to_owned())
+    };
+    let (status, www_authenticate, retry_after, content_type) = (
+        response.status().as_u16(),
+        header("www-authenticate"),
+        header("retry-after"),
+        header("content-type"),
+    );
+    let text = response.text().await.expect("response body");
+    Reply { status, www_authenticate, retry_after, content_type, text }
+}
+
+/// Installs a `tracing` subscriber once per test binary (`RUST_LOG` selects events).
+pub fn trace() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
