@@ -105,10 +105,9 @@ fn check_registered_claims(
     if now >= exp.saturating_add(leeway) {
         return Err(Rejection::invalid_token("token expired"));
     }
-    if let Some(nbf) = numeric_date(claims, "nbf").map_err(claims_rejection)? {
-        if now.saturating_add(leeway) < nbf {
-            return Err(Rejection::invalid_token("token not yet valid"));
-        }
+    let nbf = numeric_date(claims, "nbf").map_err(claims_rejection)?;
+    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
+        return Err(Rejection::invalid_token("token not yet valid"));
     }
     if let Some(required) = &policy.typ {
         let matches = jws

@@ -125,7 +125,7 @@ impl KeyCache {
         let backing_off = state.retry_at.is_some_and(|retry_at| retry_at > now);
         if state.in_flight.is_none() && !backing_off {
             // The refresh runs on the fetch runtime whether or not anyone awaits it.
-            let _ = self.start_refresh(&mut state);
+            drop(self.start_refresh(&mut state));
         }
     }
 

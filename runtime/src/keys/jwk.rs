@@ -135,10 +135,11 @@ pub(crate) enum Lookup<'a> {
 
 fn prepare(jwk: &Value) -> Result<PreparedKey, &'static str> {
     let field = |name: &str| jwk.get(name).and_then(Value::as_str);
-    if let Some(usage) = jwk.get("use") {
-        if usage.as_str() != Some("sig") {
-            return Err("`use` is not `sig`");
-        }
+    if jwk
+        .get("use")
+        .is_some_and(|usage| usage.as_str() != Some("sig"))
+    {
+        return Err("`use` is not `sig`");
     }
     if let Some(ops) = jwk.get("key_ops") {
         let verifies = ops

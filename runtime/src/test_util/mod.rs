@@ -1,1 +1,435 @@
-//! Test issuer.
+//! A real OpenID Connect provider for your tests: [`TestIssuer`] (feature `test-util`).
+//!
+//! ```
+//! use jwks_guard::test_util::TestIssuer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Answers for https://id.example.com/, the issuer the application's handlers name in
+//! // `#[protected(issuer = "https://id.example.com/", audience = "orders-api")]`.
+//! let issuer = TestIssuer::start_as("https://id.example.com/")?;
+//!
+//! // The application under test, on a free port.
+//! let app: axum::Router = orders_app();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let orders = format!("http://{}/orders", listener.local_addr()?);
+//! tokio::spawn(async move { axum::serve(listener, app).await });
+//!
+//! let token = issuer.token().audience("orders-api").scopes(["orders:read"]).sign();
+//! let response = reqwest::Client::new()
+//!     .get(&orders)
+//!     .header("Authorization", format!("Bearer {token}"))
+//!     .send()
+//!     .await?;
+//! assert_eq!(response.status(), 200);
+//! # Ok(())
+//! # }
+//! # fn orders_app() -> axum::Router {
+//! #     axum::Router::new().route("/orders", axum::routing::get(|| async { "[]" }))
+//! # }
+//! ```
+//!
+//! # What it is
+//!
+//! A [`TestIssuer`] is an HTTP server on `127.0.0.1` (a free port) that serves
+//!
+//! - `GET /.well-known/openid-configuration`: `issuer`, `jwks_uri` and the usual few fields;
+//! - `GET /jwks`, `/.well-known/jwks.json` and `/keys`: its JWKS, with `Cache-Control:
+//!   max-age=300` unless configured otherwise;
+//!
+//! holds an RSA 2048, an EC P-256, an EC P-384 and an Ed25519 key, each with a `kid`, published
+//! with `use: "sig"` and `alg` (RS256, ES256, ES384, EdDSA), and signs tokens with them
+//! ([`TestIssuer::token`]). It can rotate its keys, fail on demand ([`Answer`]) and count the
+//! requests it gets, so a test can check how often keys are fetched.
+//!
+//! The server runs on its own thread with its own single-threaded Tokio runtime: it works from
+//! `#[test]`, from `#[tokio::test]` (of any flavour, even while that test's runtime is blocked)
+//! and from a shared `static`. It stops when the `TestIssuer` is dropped.
+//!
+//! # Impersonation
+//!
+//! [`TestIssuer::start`] names the issuer after its own URL (`http://127.0.0.1:PORT`), which
+//! changes from run to run. [`TestIssuer::start_as`] takes the issuer string your
+//! configuration and your `#[protected]` attributes already use (`"https://id.example.com/"`):
+//! tokens carry it in `iss`, discovery announces it, and, while the `TestIssuer` lives, this
+//! crate sends every fetch of a URL under that issuer (the issuer with exactly one trailing
+//! `/`, then anything) to the local server instead, keeping the path. The `jwks_uri` it
+//! announces is under the issuer too (`https://id.example.com/jwks`), so it goes there as well.
+//!
+//! The redirection is process-wide, like the key cache it feeds. If two live issuers
+//! impersonate the same issuer string, the most recently started one wins until it is dropped.
+//! Each impersonation logs a `tracing` warning naming both URLs.
+//!
+//! **The `test-util` feature is for tests only**: enable it under `[dev-dependencies]`, never
+//! in a build that serves real traffic, where it would let a `TestIssuer` stand in for your
+//! provider.
+//!
+//! ```toml
+//! [dev-dependencies]
+//! jwks-guard = { version = "0.1", features = ["test-util"] }
+//! ```
+
+mod keys;
+mod rewrite;
+mod server;
+mod token;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) use rewrite::rewrite_url;
+pub use token::TokenBuilder;
+
+/// The signature algorithms, as [`TokenBuilder::alg`] and [`TestIssuer::kid`] take them.
+pub use crate::spec::Alg;
+
+use keys::{KeyKind, KeyRing};
+use server::{Answers, Config, Endpoint, Server, Shared};
+
+/// Why a [`TestIssuer`] could not start, or a key or token could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestIssuerError {
+    /// The local server could not be started.
+    #[error("the test issuer could not start its server: {0}")]
+    Server(#[from] std::io::Error),
+    /// A key could not be generated (the kind of key is named).
+    #[error("the test issuer could not generate its {0} key")]
+    Key(&'static str),
+    /// A token could not be signed.
+    #[error("the test issuer could not sign the token: {0}")]
+    Sign(String),
+}
+
+/// How an endpoint answers: see [`TestIssuer::set_answer`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Answer {
+    /// The discovery document or the JWKS, `200 OK`.
+    #[default]
+    Normal,
+    /// This status and an empty body (`Status(500)`, `Status(404)`, `Status(429)` …); a code
+    /// that is not a valid final HTTP status (below 200 or above 999) becomes 500.
+    Status(u16),
+    /// Accepts the request and does not answer until the endpoint's answer is changed; then
+    /// answers according to the new one. Other requests are served meanwhile.
+    Hang,
+    /// Waits this long, then answers normally.
+    Delay(Duration),
+    /// `200 OK`, `Content-Type: application/json`, and a body that is not JSON.
+    Garbage,
+    /// `200 OK`, `Content-Type: application/json`, and this body: hostile key sets, wrong
+    /// discovery documents.
+    Body(String),
+}
+
+/// Options for a [`TestIssuer`]; made by [`TestIssuer::builder`].
+///
+/// ```
+/// # use jwks_guard::test_util::TestIssuer;
+/// let issuer = TestIssuer::builder()
+///     .impersonate("https://login.example.com/tenant/v2.0")
+///     .max_age(60)
+///     .discovery(false) // discovery answers 404
+///     .publish_alg(false) // JWKs without `alg`
+///     .start()?;
+/// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct TestIssuerBuilder {
+    impersonate: Option<String>,
+    cache_control: Option<String>,
+    discovery: bool,
+    publish_alg: bool,
+    jwks_uri: Option<String>,
+}
+
+impl Default for TestIssuerBuilder {
+    fn default() -> Self {
+        TestIssuerBuilder {
+            impersonate: None,
+            cache_control: Some("max-age=300".into()),
+            discovery: true,
+            publish_alg: true,
+            jwks_uri: None,
+        }
+    }
+}
+
+impl TestIssuerBuilder {
+    /// Uses `issuer` as the issuer string and impersonates it (see the
+    /// [module documentation](self#impersonation)), instead of naming the issuer after the
+    /// local server's URL.
+    pub fn impersonate(mut self, issuer: impl Into<String>) -> Self {
+        self.impersonate = Some(issuer.into());
+        self
+    }
+
+    /// `Cache-Control: max-age=<seconds>` on the discovery document and the JWKS (default 300).
+    pub fn max_age(self, seconds: u64) -> Self {
+        self.cache_control(format!("max-age={seconds}"))
+    }
+
+    /// This `Cache-Control` value on the discovery document and the JWKS (`"no-store"` …).
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// No `Cache-Control` header.
+    pub fn no_cache_control(mut self) -> Self {
+        self.cache_control = None;
+        self
+    }
+
+    /// Whether discovery is published (default `true`). Without it,
+    /// `/.well-known/openid-configuration` answers 404 and clients fall back to
+    /// `{issuer}/.well-known/jwks.json`. Same as starting with
+    /// [`set_discovery_answer(Answer::Status(404))`](TestIssuer::set_discovery_answer).
+    pub fn discovery(mut self, published: bool) -> Self {
+        self.discovery = published;
+        self
+    }
+
+    /// Whether the JWKs carry `alg` (default `true`).
+    pub fn publish_alg(mut self, published: bool) -> Self {
+        self.publish_alg = published;
+        self
+    }
+
+    /// The `jwks_uri` discovery announces, instead of `{issuer}/jwks`: for instance a URL on
+    /// another host, or one that does not answer.
+    pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
+        self.jwks_uri = Some(uri.into());
+        self
+    }
+
+    /// Generates the keys and starts the server.
+    pub fn start(self) -> Result<TestIssuer, TestIssuerError> {
+        let listener = Server::bind()?;
+        let local = format!("http://{}", listener.local_addr()?);
+        let issuer = self.impersonate.clone().unwrap_or_else(|| local.clone());
+        let jwks_uri = self
+            .jwks_uri
+            .unwrap_or_else(|| format!("{}jwks", rewrite::with_one_slash(&issuer)));
+        let answers = Answers {
+            discovery: if self.discovery {
+                Answer::Normal
+            } else {
+                Answer::Status(404)
+            },
+            jwks: Answer::Normal,
+        };
+        let config = Config {
+            issuer: issuer.clone(),
+            jwks_uri,
+            cache_control: self.cache_control,
+            publish_alg: self.publish_alg,
+            answers,
+        };
+        let shared = Arc::new(Shared::new(config, KeyRing::new()?));
+        let server = Server::start(listener, Arc::clone(&shared))?;
+        let rewrite = self
+            .impersonate
+            .map(|issuer| rewrite::register(&issuer, &local));
+        Ok(TestIssuer {
+            shared,
+            local,
+            rewrite,
+            server,
+        })
+    }
+}
+
+/// An OpenID Connect provider on `127.0.0.1` for tests: discovery, a JWKS, tokens, rotation,
+/// faults and request counts. See the [module documentation](self).
+///
+/// `Send + Sync`: share one in a `static` (`LazyLock`) or start one per test. Starting takes
+/// about a millisecond once the process has an RSA key to spare: RSA keys come from a
+/// process-wide pool, and only the first issuers of a test binary wait for one to be generated
+/// (a fifth of a second on average in an unoptimised build). The server stops when the
+/// `TestIssuer` is dropped.
+pub struct TestIssuer {
+    shared: Arc<Shared>,
+    /// `http://127.0.0.1:PORT`.
+    local: String,
+    /// The impersonation to end on drop.
+    rewrite: Option<u64>,
+    /// Stops the server when dropped, after `Drop::drop` has ended the impersonation.
+    server: Server,
+}
+
+impl fmt::Debug for TestIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestIssuer")
+            .field("issuer", &self.shared.issuer)
+            .field("url", &self.local)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestIssuer {
+    fn drop(&mut self) {
+        if let Some(id) = self.rewrite.take() {
+            rewrite::unregister(id);
+        }
+    }
+}
+
+impl TestIssuer {
+    /// Starts an issuer named after its own URL (`http://127.0.0.1:PORT`).
+    pub fn start() -> Result<TestIssuer, TestIssuerError> {
+        TestIssuer::builder().start()
+    }
+
+    /// Starts an issuer that impersonates `issuer` (`"https://id.example.com/"`): see the
+    /// [module documentation](self#impersonation).
+    pub fn start_as(issuer: impl Into<String>) -> Result<TestIssuer, TestIssuerError> {
+        TestIssuer::builder().impersonate(issuer).start()
+    }
+
+    /// Options: impersonation, `Cache-Control`, discovery, `alg` in the JWKs, `jwks_uri`.
+    pub fn builder() -> TestIssuerBuilder {
+        TestIssuerBuilder::default()
+    }
+
+    /// The issuer string: `iss` of its tokens, `issuer` of its discovery document.
+    pub fn issuer(&self) -> &str {
+        &self.shared.issuer
+    }
+
+    /// The local server's URL, `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn url(&self) -> &str {
+        &self.local
+    }
+
+    /// The local server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The local discovery URL, `http://127.0.0.1:PORT/.well-known/openid-configuration`.
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.local)
+    }
+
+    /// The local JWKS URL, `http://127.0.0.1:PORT/jwks`.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/jwks", self.local)
+    }
+
+    /// A builder for a token signed by this issuer: see [`TokenBuilder`].
+    pub fn token(&self) -> TokenBuilder {
+        TokenBuilder::new(Arc::clone(&self.shared))
+    }
+
+    // ----- keys -----
+
+    /// Replaces every key with a new one under a new `kid`; the old keys leave the JWKS.
+    /// Tokens signed from now on use the new keys.
+    pub fn rotate(&self) -> Result<(), TestIssuerError> {
+        self.shared.update_keys(|keys| keys.rotate(false))
+    }
+
+    /// Like [`rotate`](Self::rotate), but the old keys stay in the JWKS (after the new ones)
+    /// until [`remove_old_keys`](Self::remove_old_keys): tokens signed before still verify.
+    pub fn rotate_keeping_old(&self) -> Result<(), TestIssuerError> {
+        self.shared.update_keys(|keys| keys.rotate(true))
+    }
+
+    /// Removes the keys kept by [`rotate_keeping_old`](Self::rotate_keeping_old) from the JWKS.
+    pub fn remove_old_keys(&self) {
+        let _ = self.shared.update_keys(|keys| {
+            keys.remove_old();
+            Ok(())
+        });
+    }
+
+    /// The `kid` of the current key that signs `alg`.
+    pub fn kid(&self, alg: Alg) -> String {
+        self.shared
+            .keys()
+            .current(KeyKind::of(alg))
+            .map(|key| key.kid.clone())
+            .unwrap_or_default()
+    }
+
+    /// The kids the JWKS publishes, in its order.
+    pub fn kids(&self) -> Vec<String> {
+        self.shared.keys().kids()
+    }
+
+    /// The JWKS document as the JWKS endpoint serves it when answering normally: a start for
+    /// hostile variants served with [`Answer::Body`].
+    pub fn jwks(&self) -> String {
+        self.shared.jwks_body().to_string()
+    }
+
+    /// Whether the JWKs carry `alg`.
+    pub fn set_publish_alg(&self, published: bool) {
+        self.shared.set_publish_alg(published);
+    }
+
+    // ----- answers -----
+
+    /// How both the discovery and the JWKS endpoints answer from now on;
+    /// `set_answer(Answer::Normal)` puts things back.
+    pub fn set_answer(&self, answer: Answer) {
+        self.shared.set_answer(None, answer);
+    }
+
+    /// How the discovery endpoint answers from now on.
+    pub fn set_discovery_answer(&self, answer: Answer) {
+        self.shared.set_answer(Some(Endpoint::Discovery), answer);
+    }
+
+    /// How the JWKS endpoints (`/jwks`, `/.well-known/jwks.json`, `/keys`) answer from now on.
+    pub fn set_jwks_answer(&self, answer: Answer) {
+        self.shared.set_answer(Some(Endpoint::Jwks), answer);
+    }
+
+    /// `Cache-Control: max-age=<seconds>` from now on.
+    pub fn set_max_age(&self, seconds: u64) {
+        self.shared
+            .set_cache_control(Some(format!("max-age={seconds}")));
+    }
+
+    /// This `Cache-Control` value from now on.
+    pub fn set_cache_control(&self, value: &str) {
+        self.shared.set_cache_control(Some(value.to_owned()));
+    }
+
+    /// No `Cache-Control` header from now on.
+    pub fn remove_cache_control(&self) {
+        self.shared.set_cache_control(None);
+    }
+
+    // ----- counters -----
+
+    /// Discovery requests received, whatever the answer (a hanging one counts on arrival).
+    pub fn discovery_requests(&self) -> u64 {
+        self.shared.count(Some(Endpoint::Discovery))
+    }
+
+    /// JWKS requests received, on any of the JWKS paths, whatever the answer.
+    pub fn jwks_requests(&self) -> u64 {
+        self.shared.count(Some(Endpoint::Jwks))
+    }
+
+    /// Every request received, whatever its path, method or answer (unknown paths get 404).
+    pub fn requests(&self) -> u64 {
+        self.shared.count(None)
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counters(&self) {
+        self.shared.reset_counts();
+    }
+}

@@ -1,0 +1,406 @@
+//! The test issuer's keys: generation, a process-wide pool of RSA keys, and the JWKS document.
+//!
+//! RSA generation is the slow part (a 2048-bit key takes a noticeable fraction of a second in
+//! an unoptimised build, sometimes more), so RSA key material is leased from a process-wide
+//! pool: a key goes back to the pool when the issuer that held it is gone, and the next issuer
+//! takes it under a new `kid`. An issuer never gets the same material twice (rotation always
+//! brings keys it has never seen) and two live issuers never share material. EC and Ed25519
+//! keys are cheap and always fresh.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Map, Value};
+
+use super::{Alg, TestIssuerError};
+
+/// The kinds of key an issuer holds, one current key of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum KeyKind {
+    /// RSA 2048: RS256 … PS512.
+    Rsa,
+    /// EC P-256: ES256.
+    P256,
+    /// EC P-384: ES384.
+    P384,
+    /// Ed25519: EdDSA.
+    Ed25519,
+}
+
+impl KeyKind {
+    /// Every kind, in the order the JWKS lists them.
+    pub(crate) const ALL: [KeyKind; 4] =
+        [KeyKind::Rsa, KeyKind::P256, KeyKind::P384, KeyKind::Ed25519];
+
+    /// The kind of key that signs with `alg`.
+    pub(crate) fn of(alg: Alg) -> KeyKind {
+        match alg {
+            Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
+                KeyKind::Rsa
+            }
+            Alg::ES256 => KeyKind::P256,
+            Alg::ES384 => KeyKind::P384,
+            Alg::EdDSA => KeyKind::Ed25519,
+        }
+    }
+
+    /// The `alg` the JWKS publishes for this kind of key.
+    pub(crate) fn published_alg(self) -> Alg {
+        match self {
+            KeyKind::Rsa => Alg::RS256,
+            KeyKind::P256 => Alg::ES256,
+            KeyKind::P384 => Alg::ES384,
+            KeyKind::Ed25519 => Alg::EdDSA,
+        }
+    }
+
+    /// The prefix of the kids given to this kind of key.
+    fn label(self) -> &'static str {
+        match self {
+            KeyKind::Rsa => "rsa",
+            KeyKind::P256 => "p256",
+            KeyKind::P384 => "p384",
+            KeyKind::Ed25519 => "ed25519",
+        }
+    }
+}
+
+/// The `jsonwebtoken` algorithm for `alg`.
+pub(crate) fn jwt_algorithm(alg: Alg) -> Algorithm {
+    match alg {
+        Alg::RS256 => Algorithm::RS256,
+        Alg::RS384 => Algorithm::RS384,
+        Alg::RS512 => Algorithm::RS512,
+        Alg::PS256 => Algorithm::PS256,
+        Alg::PS384 => Algorithm::PS384,
+        Alg::PS512 => Algorithm::PS512,
+        Alg::ES256 => Algorithm::ES256,
+        Alg::ES384 => Algorithm::ES384,
+        Alg::EdDSA => Algorithm::EdDSA,
+    }
+}
+
+/// A private key and its public JWK parameters (`kty`, `n`/`e`, `crv`/`x`/`y`; no `kid`).
+pub(crate) struct Material {
+    /// Unique within the process: how an issuer remembers which material it has used.
+    id: u64,
+    kind: KeyKind,
+    /// The DER form `jsonwebtoken` signs with (PKCS#1 for RSA, PKCS#8 v1 otherwise).
+    encoding: EncodingKey,
+    /// The public parameters, as JSON members.
+    public: Map<String, Value>,
+}
+
+impl Material {
+    /// The key `jsonwebtoken` signs with.
+    pub(crate) fn encoding_key(&self) -> &EncodingKey {
+        &self.encoding
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Generates fresh key material of the given kind.
+fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
+    let failed = |_| TestIssuerError::Key(kind.label());
+    let encoding = match kind {
+        KeyKind::Rsa => {
+            let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?;
+            let pkcs8 = pair.as_der().map_err(failed)?;
+            let pkcs1 = pkcs8_private_key(pkcs8.as_ref()).ok_or(TestIssuerError::Key("rsa"))?;
+            EncodingKey::from_rsa_der(pkcs1)
+        }
+        KeyKind::P256 | KeyKind::P384 => {
+            let alg = if kind == KeyKind::P256 {
+                &ECDSA_P256_SHA256_FIXED_SIGNING
+            } else {
+                &ECDSA_P384_SHA384_FIXED_SIGNING
+            };
+            let pair = EcdsaKeyPair::generate(alg).map_err(failed)?;
+            EncodingKey::from_ec_der(pair.to_pkcs8v1().map_err(failed)?.as_ref())
+        }
+        KeyKind::Ed25519 => {
+            let pair = Ed25519KeyPair::generate().map_err(failed)?;
+            EncodingKey::from_ed_der(pair.to_pkcs8v1().map_err(failed)?.as_ref())
+        }
+    };
+    let jwk = Jwk::from_encoding_key(&encoding, jwt_algorithm(kind.published_alg()))
+        .map_err(|_| TestIssuerError::Key(kind.label()))?;
+    let Ok(Value::Object(mut public)) = serde_json::to_value(&jwk) else {
+        return Err(TestIssuerError::Key(kind.label()));
+    };
+    public.remove("alg");
+    Ok(Material {
+        id: next_id(),
+        kind,
+        encoding,
+        public,
+    })
+}
+
+/// RSA material not held by any live issuer.
+static RSA_POOL: Mutex<Vec<Arc<Material>>> = Mutex::new(Vec::new());
+
+/// Takes RSA material whose id is not in `seen` from the pool, or generates new material.
+fn lease_rsa(seen: &HashSet<u64>) -> Result<Arc<Material>, TestIssuerError> {
+    {
+        let mut pool = RSA_POOL.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = pool.iter().position(|m| !seen.contains(&m.id)) {
+            return Ok(pool.swap_remove(at));
+        }
+    }
+    // Generated outside the lock: concurrent tests generate in parallel.
+    Ok(Arc::new(generate(KeyKind::Rsa)?))
+}
+
+/// Gives RSA material back to the pool.
+fn release_rsa(material: Arc<Material>) {
+    RSA_POOL
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(material);
+}
+
+/// The `PrivateKey` octets of a PKCS#8 v1 `PrivateKeyInfo`: for RSA, the PKCS#1
+/// `RSAPrivateKey` that `EncodingKey::from_rsa_der` expects.
+fn pkcs8_private_key(der: &[u8]) -> Option<&[u8]> {
+    let (0x30, info, _) = der_tlv(der)? else {
+        return None;
+    };
+    let (0x02, _version, rest) = der_tlv(info)? else {
+        return None;
+    };
+    let (0x30, _algorithm, rest) = der_tlv(rest)? else {
+        return None;
+    };
+    let (0x04, key, _) = der_tlv(rest)? else {
+        return None;
+    };
+    Some(key)
+}
+
+/// One DER tag-length-value: `(tag, value, rest)`.
+fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let (bytes, rest) = rest.split_at_checked(count)?;
+        let len = bytes
+            .iter()
+            .fold(0usize, |len, &byte| (len << 8) | usize::from(byte));
+        (len, rest)
+    };
+    let (value, rest) = rest.split_at_checked(len)?;
+    Some((tag, value, rest))
+}
+
+static NEXT_KID: AtomicU64 = AtomicU64::new(1);
+
+/// A key with its `kid`.
+#[derive(Clone)]
+pub(crate) struct SigningKey {
+    pub(crate) kid: String,
+    pub(crate) material: Arc<Material>,
+}
+
+impl SigningKey {
+    /// The public JWK, with `kid`, `use: "sig"` and, if asked, `alg`.
+    fn public_jwk(&self, with_alg: bool) -> Value {
+        let mut jwk = self.material.public.clone();
+        jwk.insert("kid".into(), Value::String(self.kid.clone()));
+        jwk.insert("use".into(), Value::String("sig".into()));
+        if with_alg {
+            let alg = self.material.kind.published_alg().name();
+            jwk.insert("alg".into(), Value::String(alg.into()));
+        }
+        Value::Object(jwk)
+    }
+}
+
+/// One issuer's keys: the current ones, older ones still published, and foreign ones.
+pub(crate) struct KeyRing {
+    /// One per [`KeyKind`], in [`KeyKind::ALL`] order.
+    current: Vec<SigningKey>,
+    /// Keys replaced by [`KeyRing::rotate`] with `keep_old`, still in the JWKS.
+    old: Vec<SigningKey>,
+    /// Keys never published, for bad-signature tests; made on first use.
+    foreign: Vec<SigningKey>,
+    /// Every material id this ring has held.
+    seen: HashSet<u64>,
+    /// RSA material to give back to the pool when the ring is dropped.
+    leased: Vec<Arc<Material>>,
+}
+
+impl KeyRing {
+    /// A ring with one fresh key of each kind.
+    pub(crate) fn new() -> Result<KeyRing, TestIssuerError> {
+        let mut ring = KeyRing {
+            current: Vec::new(),
+            old: Vec::new(),
+            foreign: Vec::new(),
+            seen: HashSet::new(),
+            leased: Vec::new(),
+        };
+        ring.current = ring.fresh_set()?;
+        Ok(ring)
+    }
+
+    /// A new key of `kind`, never held by this ring before, under a new kid.
+    fn fresh(&mut self, kind: KeyKind) -> Result<SigningKey, TestIssuerError> {
+        let material = if kind == KeyKind::Rsa {
+            let material = lease_rsa(&self.seen)?;
+            self.leased.push(Arc::clone(&material));
+            material
+        } else {
+            Arc::new(generate(kind)?)
+        };
+        self.seen.insert(material.id);
+        let kid = format!(
+            "{}-{}",
+            kind.label(),
+            NEXT_KID.fetch_add(1, Ordering::Relaxed)
+        );
+        Ok(SigningKey { kid, material })
+    }
+
+    fn fresh_set(&mut self) -> Result<Vec<SigningKey>, TestIssuerError> {
+        KeyKind::ALL.iter().map(|&kind| self.fresh(kind)).collect()
+    }
+
+    /// Replaces the current keys with new ones; the old ones stay published if `keep_old`.
+    pub(crate) fn rotate(&mut self, keep_old: bool) -> Result<(), TestIssuerError> {
+        let fresh = self.fresh_set()?;
+        let previous = std::mem::replace(&mut self.current, fresh);
+        if keep_old {
+            self.old.extend(previous);
+        }
+        Ok(())
+    }
+
+    /// Stops publishing the keys kept by earlier rotations.
+    pub(crate) fn remove_old(&mut self) {
+        self.old.clear();
+    }
+
+    /// The current key of `kind`.
+    pub(crate) fn current(&self, kind: KeyKind) -> Option<&SigningKey> {
+        self.current.iter().find(|key| key.material.kind == kind)
+    }
+
+    /// A key of `kind` that is not, and never will be, in this issuer's JWKS.
+    pub(crate) fn foreign(&mut self, kind: KeyKind) -> Result<SigningKey, TestIssuerError> {
+        if let Some(key) = self.foreign.iter().find(|key| key.material.kind == kind) {
+            return Ok(key.clone());
+        }
+        let key = self.fresh(kind)?;
+        self.foreign.push(key.clone());
+        Ok(key)
+    }
+
+    /// The kids in the JWKS, in its order.
+    pub(crate) fn kids(&self) -> Vec<String> {
+        self.published().map(|key| key.kid.clone()).collect()
+    }
+
+    fn published(&self) -> impl Iterator<Item = &SigningKey> {
+        self.current.iter().chain(&self.old)
+    }
+
+    /// The JWKS document.
+    pub(crate) fn jwks(&self, with_alg: bool) -> String {
+        let keys: Vec<Value> = self.published().map(|k| k.public_jwk(with_alg)).collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+}
+
+impl Drop for KeyRing {
+    fn drop(&mut self) {
+        for material in self.leased.drain(..) {
+            release_rsa(material);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_reader_rejects_truncated_input() {
+        assert_eq!(der_tlv(&[0x30]), None);
+        assert_eq!(der_tlv(&[0x30, 0x05, 1, 2]), None);
+        assert_eq!(der_tlv(&[0x30, 0x85, 0, 0, 0, 0, 1]), None);
+        assert_eq!(
+            der_tlv(&[0x04, 0x81, 0x01, 9, 7]),
+            Some((0x04, &[9][..], &[7][..]))
+        );
+        assert_eq!(pkcs8_private_key(&[0x30, 0x00]), None);
+    }
+
+    #[test]
+    fn rotation_never_brings_back_material_the_ring_has_held() {
+        let mut ring = KeyRing::new().unwrap();
+        let mut ids = HashSet::new();
+        for _ in 0..3 {
+            for kind in KeyKind::ALL {
+                assert!(ids.insert(ring.current(kind).unwrap().material.id));
+            }
+            ring.rotate(false).unwrap();
+        }
+        let foreign = ring.foreign(KeyKind::Rsa).unwrap();
+        assert!(ids.insert(foreign.material.id));
+    }
+
+    #[test]
+    fn live_rings_never_share_rsa_material() {
+        let a = KeyRing::new().unwrap();
+        let b = KeyRing::new().unwrap();
+        let rsa = |ring: &KeyRing| ring.current(KeyKind::Rsa).unwrap().material.id;
+        assert_ne!(rsa(&a), rsa(&b));
+    }
+
+    #[test]
+    #[ignore = "timing report; run with --ignored --nocapture"]
+    fn key_generation_timing() {
+        for kind in KeyKind::ALL {
+            let mut times: Vec<_> = (0..20)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    generate(kind).unwrap();
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            println!(
+                "{kind:?}: min {:?}, median {:?}, max {:?}",
+                times[0], times[10], times[19]
+            );
+        }
+        let start = std::time::Instant::now();
+        let ring = KeyRing::new().unwrap();
+        println!("key ring, cold pool: {:?}", start.elapsed());
+        drop(ring);
+        let start = std::time::Instant::now();
+        let _ring = KeyRing::new().unwrap();
+        println!("key ring, warm pool: {:?}", start.elapsed());
+    }
+}

@@ -1,0 +1,514 @@
+//! The test issuer, tested over real sockets.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{DecodingKey, Validation};
+use serde_json::{Value, json};
+
+use super::keys::jwt_algorithm;
+use super::*;
+
+struct Got {
+    status: u16,
+    cache_control: Option<String>,
+    body: String,
+}
+
+async fn get(url: &str) -> Got {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let cache_control = response
+        .headers()
+        .get("cache-control")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.text().await.unwrap();
+    Got {
+        status,
+        cache_control,
+        body,
+    }
+}
+
+async fn get_json(url: &str) -> Value {
+    let got = get(url).await;
+    assert_eq!(got.status, 200, "{url}: {}", got.body);
+    serde_json::from_str(&got.body).unwrap()
+}
+
+/// A blocking `GET`, over a plain socket: the status line and the body.
+fn blocking_get(issuer: &TestIssuer, path: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(issuer.addr()).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        issuer.addr()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+fn segment(token: &str, index: usize) -> Value {
+    let part = token.split('.').nth(index).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+/// Verifies `token` against the issuer's JWKS, as a relying party would.
+fn verify(
+    issuer: &TestIssuer,
+    token: &str,
+    alg: Alg,
+) -> Result<Value, jsonwebtoken::errors::Error> {
+    let jwks: JwkSet = serde_json::from_str(&issuer.jwks()).unwrap();
+    let kid = segment(token, 0)["kid"].as_str().unwrap().to_owned();
+    let jwk = jwks.find(&kid).expect("kid in the JWKS");
+    let mut validation = Validation::new(jwt_algorithm(alg));
+    validation.set_audience(&["api"]);
+    validation.set_issuer(&[issuer.issuer()]);
+    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk)?, &validation)
+        .map(|data| data.claims)
+}
+
+#[tokio::test]
+async fn the_jwks_served_over_http_is_a_jwk_set_with_kid_use_and_alg() {
+    let issuer = TestIssuer::start().unwrap();
+    for path in ["/jwks", "/.well-known/jwks.json", "/keys"] {
+        let body = get(&format!("{}{path}", issuer.url())).await.body;
+        let set: JwkSet = serde_json::from_str(&body).unwrap();
+        assert_eq!(set.keys.len(), 4, "{path}");
+        let raw: Value = serde_json::from_str(&body).unwrap();
+        let algs: Vec<&str> = raw["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|jwk| {
+                assert_eq!(jwk["use"], "sig");
+                assert!(jwk["kid"].is_string());
+                jwk["alg"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(algs, ["RS256", "ES256", "ES384", "EdDSA"]);
+    }
+}
+
+#[test]
+fn a_token_of_every_algorithm_verifies_with_the_published_key() {
+    let issuer = TestIssuer::start().unwrap();
+    for &alg in Alg::ALL {
+        let token = issuer.token().audience("api").alg(alg).sign();
+        assert_eq!(segment(&token, 0)["alg"], alg.name());
+        assert_eq!(segment(&token, 0)["kid"], issuer.kid(alg));
+        let claims = verify(&issuer, &token, alg).unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(claims["sub"], "user-1");
+    }
+}
+
+#[test]
+fn default_tokens_are_rs256_jwt_from_the_issuer_valid_for_an_hour() {
+    let issuer = TestIssuer::start().unwrap();
+    let token = issuer.token().sign();
+    let header = segment(&token, 0);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(header["kid"], issuer.kid(Alg::RS256));
+    let claims = segment(&token, 1);
+    assert_eq!(claims["iss"], issuer.issuer());
+    assert_eq!(claims["sub"], "user-1");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        3600
+    );
+    assert!(claims.get("aud").is_none());
+}
+
+#[test]
+fn builder_methods_set_claims_and_header() {
+    let issuer = TestIssuer::start().unwrap();
+    let token = issuer
+        .token()
+        .audiences(["a"])
+        .subject("alice")
+        .scopes(["read", "write"])
+        .scp(["x", "y"])
+        .claim("roles", json!(["admin"]))
+        .without_claim("iat")
+        .issuer("https://elsewhere.example/")
+        .not_before(100)
+        .typ("at+jwt")
+        .kid("nobody")
+        .header("crit", json!(["exp"]))
+        .header("jku", "https://evil.example/jwks")
+        .sign();
+    let header = segment(&token, 0);
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["kid"], "nobody");
+    assert_eq!(header["crit"], json!(["exp"]));
+    assert_eq!(header["jku"], "https://evil.example/jwks");
+    let claims = segment(&token, 1);
+    assert_eq!(claims["aud"], json!(["a"]));
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["scope"], "read write");
+    assert_eq!(claims["scp"], json!(["x", "y"]));
+    assert_eq!(claims["roles"], json!(["admin"]));
+    assert_eq!(claims["iss"], "https://elsewhere.example/");
+    assert_eq!(claims["nbf"], 100);
+    assert!(claims.get("iat").is_none());
+
+    let bare = issuer
+        .token()
+        .no_kid()
+        .no_typ()
+        .without_header("alg")
+        .sign();
+    assert_eq!(segment(&bare, 0), json!({}));
+}
+
+#[test]
+fn expired_and_not_yet_valid_tokens_fail_validation() {
+    let issuer = TestIssuer::start().unwrap();
+    let expired = issuer.token().audience("api").expired().sign();
+    assert_eq!(
+        verify(&issuer, &expired, Alg::RS256).unwrap_err().kind(),
+        &jsonwebtoken::errors::ErrorKind::ExpiredSignature
+    );
+    let early = issuer.token().audience("api").not_yet_valid().sign();
+    let jwks: JwkSet = serde_json::from_str(&issuer.jwks()).unwrap();
+    let key = DecodingKey::from_jwk(jwks.find(&issuer.kid(Alg::RS256)).unwrap()).unwrap();
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&["api"]);
+    validation.validate_nbf = true;
+    assert_eq!(
+        jsonwebtoken::decode::<Value>(&early, &key, &validation)
+            .unwrap_err()
+            .kind(),
+        &jsonwebtoken::errors::ErrorKind::ImmatureSignature
+    );
+    let soon = segment(
+        &issuer.token().expires_in(Duration::from_secs(60)).sign(),
+        1,
+    );
+    assert_eq!(
+        soon["exp"].as_i64().unwrap() - soon["iat"].as_i64().unwrap(),
+        60
+    );
+}
+
+#[test]
+fn a_foreign_key_keeps_the_kid_and_breaks_the_signature() {
+    let issuer = TestIssuer::start().unwrap();
+    for alg in [Alg::RS256, Alg::PS512, Alg::ES256, Alg::ES384, Alg::EdDSA] {
+        let token = issuer.token().audience("api").alg(alg).foreign_key().sign();
+        assert_eq!(segment(&token, 0)["kid"], issuer.kid(alg));
+        assert_eq!(
+            verify(&issuer, &token, alg).unwrap_err().kind(),
+            &jsonwebtoken::errors::ErrorKind::InvalidSignature,
+            "{alg:?}"
+        );
+    }
+}
+
+#[test]
+fn unsigned_tokens_say_alg_none_and_have_an_empty_signature() {
+    let issuer = TestIssuer::start().unwrap();
+    let token = issuer.token().unsigned();
+    assert!(token.ends_with('.'));
+    assert_eq!(segment(&token, 0)["alg"], "none");
+    let forged = issuer.token().header("alg", "HS256").unsigned();
+    assert_eq!(segment(&forged, 0)["alg"], "HS256");
+}
+
+#[tokio::test]
+async fn rotation_replaces_every_kid_and_new_tokens_use_the_new_keys() {
+    let issuer = TestIssuer::start().unwrap();
+    let before = issuer.kids();
+    let old_token = issuer.token().audience("api").sign();
+    issuer.rotate().unwrap();
+    let after = issuer.kids();
+    assert_eq!(after.len(), 4);
+    assert!(after.iter().all(|kid| !before.contains(kid)));
+    let served: JwkSet = serde_json::from_value(get_json(&issuer.jwks_url()).await).unwrap();
+    assert!(before.iter().all(|kid| served.find(kid).is_none()));
+    let new_token = issuer.token().audience("api").sign();
+    assert_eq!(segment(&new_token, 0)["kid"], issuer.kid(Alg::RS256));
+    verify(&issuer, &new_token, Alg::RS256).unwrap();
+    assert!(
+        served
+            .find(segment(&old_token, 0)["kid"].as_str().unwrap())
+            .is_none()
+    );
+}
+
+#[test]
+fn rotation_keeping_old_keys_publishes_both_until_told_otherwise() {
+    let issuer = TestIssuer::start().unwrap();
+    let old_token = issuer.token().audience("api").sign();
+    let before = issuer.kids();
+    issuer.rotate_keeping_old().unwrap();
+    assert_eq!(issuer.kids().len(), 8);
+    verify(&issuer, &old_token, Alg::RS256).unwrap();
+    issuer.remove_old_keys();
+    let after = issuer.kids();
+    assert_eq!(after.len(), 4);
+    assert!(after.iter().all(|kid| !before.contains(kid)));
+}
+
+#[tokio::test]
+async fn discovery_announces_the_issuer_and_its_jwks_uri() {
+    let issuer = TestIssuer::start().unwrap();
+    let discovery = get_json(&issuer.discovery_url()).await;
+    assert_eq!(discovery["issuer"], issuer.issuer());
+    assert_eq!(discovery["issuer"], issuer.url());
+    assert_eq!(discovery["jwks_uri"], issuer.jwks_url());
+    let jwks = get_json(discovery["jwks_uri"].as_str().unwrap()).await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn an_impersonating_issuer_redirects_fetches_while_it_lives() {
+    let issuer = TestIssuer::start_as("https://impersonated.example.com/").unwrap();
+    assert_eq!(issuer.issuer(), "https://impersonated.example.com/");
+    let discovery_url =
+        rewrite_url("https://impersonated.example.com/.well-known/openid-configuration").unwrap();
+    assert_eq!(discovery_url, issuer.discovery_url());
+    let discovery = get_json(&discovery_url).await;
+    assert_eq!(discovery["issuer"], "https://impersonated.example.com/");
+    assert_eq!(
+        discovery["jwks_uri"],
+        "https://impersonated.example.com/jwks"
+    );
+    let jwks_url = rewrite_url(discovery["jwks_uri"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        get_json(&jwks_url).await["keys"].as_array().unwrap().len(),
+        4
+    );
+    let fallback = rewrite_url("https://impersonated.example.com/.well-known/jwks.json").unwrap();
+    assert_eq!(get(&fallback).await.status, 200);
+    assert_eq!(segment(&issuer.token().sign(), 1)["iss"], issuer.issuer());
+    drop(issuer);
+    assert_eq!(rewrite_url("https://impersonated.example.com/jwks"), None);
+}
+
+#[tokio::test]
+async fn answers_can_fail_and_come_back() {
+    let issuer = TestIssuer::start().unwrap();
+    issuer.set_answer(Answer::Status(500));
+    assert_eq!(get(&issuer.discovery_url()).await.status, 500);
+    assert_eq!(get(&issuer.jwks_url()).await.status, 500);
+
+    issuer.set_answer(Answer::Garbage);
+    let garbage = get(&issuer.jwks_url()).await;
+    assert_eq!(garbage.status, 200);
+    assert!(serde_json::from_str::<Value>(&garbage.body).is_err());
+
+    issuer.set_jwks_answer(Answer::Body(r#"{"keys":[{"kty":"oct","k":"AA"}]}"#.into()));
+    issuer.set_discovery_answer(Answer::Status(404));
+    assert_eq!(
+        get(&issuer.jwks_url()).await.body,
+        r#"{"keys":[{"kty":"oct","k":"AA"}]}"#
+    );
+    assert_eq!(get(&issuer.discovery_url()).await.status, 404);
+
+    for invalid in [0, 100, 1000] {
+        issuer.set_answer(Answer::Status(invalid));
+        assert_eq!(get(&issuer.jwks_url()).await.status, 500);
+    }
+
+    issuer.set_answer(Answer::Normal);
+    assert_eq!(get(&issuer.discovery_url()).await.status, 200);
+    assert_eq!(get(&issuer.jwks_url()).await.body, issuer.jwks());
+}
+
+#[tokio::test]
+async fn discovery_can_be_unpublished_at_start() {
+    let issuer = TestIssuer::builder().discovery(false).start().unwrap();
+    assert_eq!(get(&issuer.discovery_url()).await.status, 404);
+    assert_eq!(
+        get(&format!("{}/.well-known/jwks.json", issuer.url()))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_hanging_endpoint_answers_once_released_and_others_are_served_meanwhile() {
+    let issuer = TestIssuer::start().unwrap();
+    issuer.set_jwks_answer(Answer::Hang);
+    let url = issuer.jwks_url();
+    let hung = tokio::spawn(async move { get(&url).await });
+    let waited = tokio::time::timeout(Duration::from_millis(300), get(&issuer.jwks_url())).await;
+    assert!(waited.is_err(), "a hanging endpoint answered");
+    assert_eq!(get(&issuer.discovery_url()).await.status, 200);
+    assert_eq!(issuer.jwks_requests(), 2);
+    issuer.set_jwks_answer(Answer::Normal);
+    let released = tokio::time::timeout(Duration::from_secs(5), hung)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(released.status, 200);
+}
+
+#[tokio::test]
+async fn a_delayed_endpoint_answers_late() {
+    let issuer = TestIssuer::start().unwrap();
+    issuer.set_jwks_answer(Answer::Delay(Duration::from_millis(200)));
+    let started = std::time::Instant::now();
+    assert_eq!(get(&issuer.jwks_url()).await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_server_answers_while_the_tests_runtime_is_blocked() {
+    let issuer = TestIssuer::start().unwrap();
+    let (status, body) = blocking_get(&issuer, "/jwks");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, issuer.jwks());
+}
+
+#[test]
+fn counters_count_each_endpoint_and_every_request() {
+    let issuer = TestIssuer::start().unwrap();
+    blocking_get(&issuer, "/.well-known/openid-configuration");
+    blocking_get(&issuer, "/jwks");
+    blocking_get(&issuer, "/keys");
+    let (status, _) = blocking_get(&issuer, "/nothing-here");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    assert_eq!(issuer.discovery_requests(), 1);
+    assert_eq!(issuer.jwks_requests(), 2);
+    assert_eq!(issuer.requests(), 4);
+    issuer.reset_counters();
+    assert_eq!(
+        (
+            issuer.discovery_requests(),
+            issuer.jwks_requests(),
+            issuer.requests()
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn cache_control_defaults_to_five_minutes_and_can_change() {
+    let issuer = TestIssuer::start().unwrap();
+    assert_eq!(
+        get(&issuer.jwks_url()).await.cache_control.as_deref(),
+        Some("max-age=300")
+    );
+    assert_eq!(
+        get(&issuer.discovery_url()).await.cache_control.as_deref(),
+        Some("max-age=300")
+    );
+    issuer.set_max_age(5);
+    assert_eq!(
+        get(&issuer.jwks_url()).await.cache_control.as_deref(),
+        Some("max-age=5")
+    );
+    issuer.set_cache_control("no-store");
+    assert_eq!(
+        get(&issuer.jwks_url()).await.cache_control.as_deref(),
+        Some("no-store")
+    );
+    issuer.remove_cache_control();
+    assert_eq!(get(&issuer.jwks_url()).await.cache_control, None);
+
+    let quiet = TestIssuer::builder().no_cache_control().start().unwrap();
+    assert_eq!(get(&quiet.jwks_url()).await.cache_control, None);
+    let brief = TestIssuer::builder().max_age(1).start().unwrap();
+    assert_eq!(
+        get(&brief.jwks_url()).await.cache_control.as_deref(),
+        Some("max-age=1")
+    );
+}
+
+#[tokio::test]
+async fn jwks_can_be_published_without_alg() {
+    let issuer = TestIssuer::builder().publish_alg(false).start().unwrap();
+    let jwks = get_json(&issuer.jwks_url()).await;
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|jwk| jwk.get("alg").is_none())
+    );
+    issuer.set_publish_alg(true);
+    let jwks = get_json(&issuer.jwks_url()).await;
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|jwk| jwk["alg"].is_string())
+    );
+}
+
+#[tokio::test]
+async fn a_custom_jwks_uri_is_announced() {
+    let issuer = TestIssuer::builder()
+        .jwks_uri("https://keys.example.net/certs")
+        .start()
+        .unwrap();
+    let discovery = get_json(&issuer.discovery_url()).await;
+    assert_eq!(discovery["jwks_uri"], "https://keys.example.net/certs");
+}
+
+#[test]
+fn dropping_the_issuer_stops_its_server() {
+    let issuer = TestIssuer::start().unwrap();
+    let addr = issuer.addr();
+    drop(issuer);
+    assert!(std::net::TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn dropping_the_issuer_does_not_wait_for_hanging_requests() {
+    let issuer = TestIssuer::start().unwrap();
+    issuer.set_answer(Answer::Hang);
+    let mut stream = std::net::TcpStream::connect(issuer.addr()).unwrap();
+    write!(stream, "GET /jwks HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    while issuer.jwks_requests() == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(issuer);
+    let mut rest = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(stream.read_to_end(&mut rest).unwrap(), 0);
+}
+
+#[test]
+fn an_issuer_can_live_in_a_static() {
+    fn assert_shareable<T: Send + Sync + 'static>() {}
+    assert_shareable::<TestIssuer>();
+    assert_shareable::<TokenBuilder>();
+    static SHARED: std::sync::LazyLock<TestIssuer> =
+        std::sync::LazyLock::new(|| TestIssuer::start().unwrap());
+    let token = SHARED.token().audience("api").sign();
+    verify(&SHARED, &token, Alg::RS256).unwrap();
+}
+
+#[test]
+#[ignore = "timing report; run with --ignored --nocapture"]
+fn start_and_sign_timing() {
+    let start = std::time::Instant::now();
+    let first = TestIssuer::start().unwrap();
+    println!("start, cold pool: {:?}", start.elapsed());
+    drop(first);
+    let start = std::time::Instant::now();
+    let issuer = TestIssuer::start().unwrap();
+    println!("start, warm pool: {:?}", start.elapsed());
+    for alg in [Alg::RS256, Alg::PS256, Alg::ES256, Alg::EdDSA] {
+        let start = std::time::Instant::now();
+        for _ in 0..20 {
+            issuer.token().alg(alg).sign();
+        }
+        println!("sign {alg:?}: {:?} per token", start.elapsed() / 20);
+    }
+}
