@@ -1,31 +1,39 @@
 //! A real OpenID Connect provider for your tests: [`TestIssuer`] (feature `test-util`).
 //!
 //! ```
+//! use axum::{Router, routing::get};
 //! use jwks_guard::test_util::TestIssuer;
+//! use jwks_guard::{Claims, protected};
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // Answers for https://id.example.com/, the issuer the application's handlers name in
-//! // `#[protected(issuer = "https://id.example.com/", audience = "orders-api")]`.
-//! let issuer = TestIssuer::start_as("https://id.example.com/")?;
+//! // The application's handler, exactly as it is written for production.
+//! #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
+//! async fn list_orders(#[claims] claims: Claims) -> String {
+//!     claims.sub.unwrap_or_default()
+//! }
 //!
-//! // The application under test, on a free port.
-//! let app: axum::Router = orders_app();
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let orders = format!("http://{}/orders", listener.local_addr()?);
-//! tokio::spawn(async move { axum::serve(listener, app).await });
+//! // In your test suite, under `#[tokio::test]`:
+//! async fn orders_need_a_token_with_the_scope() -> Result<(), Box<dyn std::error::Error>> {
+//!     // Stands in for https://id.example.com/ while it lives.
+//!     let issuer = TestIssuer::start_as("https://id.example.com/")?;
 //!
-//! let token = issuer.token().audience("orders-api").scopes(["orders:read"]).sign();
-//! let response = reqwest::Client::new()
-//!     .get(&orders)
-//!     .header("Authorization", format!("Bearer {token}"))
-//!     .send()
-//!     .await?;
-//! assert_eq!(response.status(), 200);
-//! # Ok(())
-//! # }
-//! # fn orders_app() -> axum::Router {
-//! #     axum::Router::new().route("/orders", axum::routing::get(|| async { "[]" }))
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//!     let orders = format!("http://{}/orders", listener.local_addr()?);
+//!     let app = Router::new().route("/orders", get(list_orders));
+//!     tokio::spawn(async move { axum::serve(listener, app).await });
+//!
+//!     let token = issuer.token().audience("orders-api").subject("alice").scopes(["orders:read"]).sign();
+//!     let response = reqwest::Client::new().get(&orders).bearer_auth(token).send().await?;
+//!     assert_eq!(response.status(), 200);
+//!     assert_eq!(response.text().await?, "alice");
+//!
+//!     let without_scope = issuer.token().audience("orders-api").sign();
+//!     let response = reqwest::Client::new().get(&orders).bearer_auth(without_scope).send().await?;
+//!     assert_eq!(response.status(), 403);
+//!     Ok(())
+//! }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! #     tokio::runtime::Builder::new_current_thread().enable_all().build()?
+//! #         .block_on(orders_need_a_token_with_the_scope())
 //! # }
 //! ```
 //!
