@@ -59,8 +59,22 @@ impl<P, C: std::fmt::Debug> std::fmt::Debug for Protected<P, C> {
     }
 }
 
+impl<P: StaticPolicy, C: ClaimsTarget> Protected<P, C> {
+    /// Checks the values of every `Authorization` header of a request against the policy `P`:
+    /// the one entry point each framework adapter calls.
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub async fn authorize<'a>(
+        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Self, Rejection> {
+        let claims = authorize::<C>(P::cell(), authorization_values).await?;
+        Ok(Protected(claims, PhantomData))
+    }
+}
+
 /// Checks a request's `Authorization` header values against `cell`'s policy.
-pub(crate) async fn authorize<'a, C: ClaimsTarget>(
+async fn authorize<'a, C: ClaimsTarget>(
     cell: &'static PolicyCell,
     authorization_values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<C, Rejection> {

@@ -3,15 +3,13 @@
 //! The extractor only reads headers, so it runs before any body extractor: an unauthenticated
 //! request is answered before its body is read.
 
-use std::marker::PhantomData;
-
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
-use crate::guard::{ClaimsTarget, Protected, StaticPolicy, authorize};
+use crate::guard::{ClaimsTarget, Protected, StaticPolicy};
 use crate::reject::Rejection;
 
 impl<S, P, C> FromRequestParts<S> for Protected<P, C>
@@ -28,8 +26,7 @@ where
             .get_all(AUTHORIZATION)
             .iter()
             .map(HeaderValue::as_bytes);
-        let claims = authorize::<C>(P::cell(), values).await?;
-        Ok(Protected(claims, PhantomData))
+        Protected::authorize(values).await
     }
 }
 
