@@ -15,11 +15,11 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::routing::get;
-use axum::Router;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
@@ -44,8 +44,12 @@ struct Prepared {
 }
 
 async fn hand_prepared(State(state): State<Arc<Prepared>>, headers: HeaderMap) -> StatusCode {
-    let Some(token) = bearer(&headers) else { return StatusCode::UNAUTHORIZED };
-    let Ok(header) = jsonwebtoken::decode_header(token) else { return StatusCode::UNAUTHORIZED };
+    let Some(token) = bearer(&headers) else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return StatusCode::UNAUTHORIZED;
+    };
     let Some((key, validation)) = header.kid.and_then(|kid| state.keys.get(&kid)) else {
         return StatusCode::UNAUTHORIZED;
     };
@@ -57,13 +61,21 @@ async fn hand_prepared(State(state): State<Arc<Prepared>>, headers: HeaderMap) -
 }
 
 async fn hand_per_request(State(jwks): State<Arc<String>>, headers: HeaderMap) -> StatusCode {
-    let Some(token) = bearer(&headers) else { return StatusCode::UNAUTHORIZED };
-    let Ok(header) = jsonwebtoken::decode_header(token) else { return StatusCode::UNAUTHORIZED };
-    let Ok(set) = serde_json::from_str::<JwkSet>(&jwks) else { return StatusCode::SERVICE_UNAVAILABLE };
+    let Some(token) = bearer(&headers) else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let Ok(set) = serde_json::from_str::<JwkSet>(&jwks) else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
     let Some(jwk) = header.kid.as_deref().and_then(|kid| set.find(kid)) else {
         return StatusCode::UNAUTHORIZED;
     };
-    let Ok(key) = DecodingKey::from_jwk(jwk) else { return StatusCode::UNAUTHORIZED };
+    let Ok(key) = DecodingKey::from_jwk(jwk) else {
+        return StatusCode::UNAUTHORIZED;
+    };
     match jsonwebtoken::decode::<Value>(token, &key, &validation(header.alg)) {
         Ok(data) if has_scope(&data.claims, "read") => StatusCode::OK,
         Ok(_) => StatusCode::FORBIDDEN,
@@ -72,11 +84,17 @@ async fn hand_per_request(State(jwks): State<Arc<String>>, headers: HeaderMap) -
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
 }
 
 fn has_scope(claims: &Value, scope: &str) -> bool {
-    claims["scope"].as_str().is_some_and(|s| s.split(' ').any(|g| g == scope))
+    claims["scope"]
+        .as_str()
+        .is_some_and(|s| s.split(' ').any(|g| g == scope))
 }
 
 fn validation(alg: jsonwebtoken::Algorithm) -> Validation {
@@ -116,11 +134,24 @@ fn per_request(c: &mut Criterion) {
     };
     let guarded_app = Router::new().route("/", get(guarded));
     let unprotected_app = Router::new().route("/", get(unprotected));
-    let prepared_app = Router::new().route("/", get(hand_prepared)).with_state(Arc::new(prepared));
-    let per_request_app = Router::new().route("/", get(hand_per_request)).with_state(Arc::new(jwks));
+    let prepared_app = Router::new()
+        .route("/", get(hand_prepared))
+        .with_state(Arc::new(prepared));
+    let per_request_app = Router::new()
+        .route("/", get(hand_per_request))
+        .with_state(Arc::new(jwks));
 
-    for (alg, name) in [(Alg::RS256, "RS256"), (Alg::ES256, "ES256"), (Alg::EdDSA, "EdDSA")] {
-        let token = issuer.token().audience("api").scopes(["read"]).alg(alg).sign();
+    for (alg, name) in [
+        (Alg::RS256, "RS256"),
+        (Alg::ES256, "ES256"),
+        (Alg::EdDSA, "EdDSA"),
+    ] {
+        let token = issuer
+            .token()
+            .audience("api")
+            .scopes(["read"])
+            .alg(alg)
+            .sign();
         let apps = [
             ("unprotected", &unprotected_app),
             ("jwks-guard", &guarded_app),
@@ -129,7 +160,9 @@ fn per_request(c: &mut Criterion) {
         ];
         for (_, app) in apps {
             // Warm the cache and check every variant accepts the token.
-            let status = runtime.block_on(app.clone().oneshot(request(&token))).map(|r| r.status());
+            let status = runtime
+                .block_on(app.clone().oneshot(request(&token)))
+                .map(|r| r.status());
             assert_eq!(status.ok(), Some(StatusCode::OK), "{name}");
         }
         let mut group = c.benchmark_group(format!("per_request/{name}"));

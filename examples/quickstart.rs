@@ -33,7 +33,9 @@ async fn me(#[claims] claims: Claims) -> Json<Value> {
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
 async fn list_orders(#[claims] claims: Claims) -> Json<Value> {
     let owner = claims.sub.unwrap_or_default();
-    Json(json!([{ "id": 1, "owner": owner, "item": "tea" }, { "id": 2, "owner": owner, "item": "scones" }]))
+    Json(
+        json!([{ "id": 1, "owner": owner, "item": "tea" }, { "id": 2, "owner": owner, "item": "scones" }]),
+    )
 }
 
 fn app() -> Router {
@@ -66,7 +68,10 @@ async fn run(self_test: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let port = if self_test { 0 } else { 3000 };
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    println!("demo provider for https://id.example.com/ at {}", issuer.url());
+    println!(
+        "demo provider for https://id.example.com/ at {}",
+        issuer.url()
+    );
     println!("API at {base}");
 
     if self_test {
@@ -74,7 +79,12 @@ async fn run(self_test: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
         return Ok(check(&issuer, &base).await);
     }
 
-    let token = issuer.token().audience("orders-api").subject("alice").scopes(["orders:read"]).sign();
+    let token = issuer
+        .token()
+        .audience("orders-api")
+        .subject("alice")
+        .scopes(["orders:read"])
+        .sign();
     let without_scope = issuer.token().audience("orders-api").subject("bob").sign();
     println!();
     println!("Try (tokens valid for one hour):");
@@ -95,9 +105,19 @@ async fn run(self_test: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
 /// Sends the four requests that show what the guard does; success only if each status is the
 /// expected one.
 async fn check(issuer: &TestIssuer, base: &str) -> ExitCode {
-    let valid = issuer.token().audience("orders-api").subject("alice").scopes(["orders:read"]).sign();
+    let valid = issuer
+        .token()
+        .audience("orders-api")
+        .subject("alice")
+        .scopes(["orders:read"])
+        .sign();
     let no_scope = issuer.token().audience("orders-api").subject("bob").sign();
-    let expired = issuer.token().audience("orders-api").scopes(["orders:read"]).expired().sign();
+    let expired = issuer
+        .token()
+        .audience("orders-api")
+        .scopes(["orders:read"])
+        .expired()
+        .sign();
     let cases: [(&str, Option<&str>, u16); 5] = [
         ("public route", None, 200),
         ("no token", None, 401),
@@ -108,7 +128,11 @@ async fn check(issuer: &TestIssuer, base: &str) -> ExitCode {
     let client = reqwest::Client::new();
     let mut all_as_expected = true;
     for (name, token, expected) in cases {
-        let path = if name == "public route" { "health" } else { "orders" };
+        let path = if name == "public route" {
+            "health"
+        } else {
+            "orders"
+        };
         let mut request = client.get(format!("{base}/{path}"));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -121,9 +145,17 @@ async fn check(issuer: &TestIssuer, base: &str) -> ExitCode {
                 continue;
             }
         };
-        let verdict = if status == expected { "ok" } else { "UNEXPECTED" };
+        let verdict = if status == expected {
+            "ok"
+        } else {
+            "UNEXPECTED"
+        };
         println!("{name:<24} GET /{path:<7} -> {status} (expected {expected}) {verdict}");
         all_as_expected &= status == expected;
     }
-    if all_as_expected { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if all_as_expected {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -44,7 +44,11 @@ async fn scoped() -> &'static str {
     "ok"
 }
 
-#[protected(issuer = "https://attributes.test/", audience = "api", claims(email_verified))]
+#[protected(
+    issuer = "https://attributes.test/",
+    audience = "api",
+    claims(email_verified)
+)]
 async fn claim_present() -> &'static str {
     "ok"
 }
@@ -93,7 +97,10 @@ async fn custom_claims(#[claims] claims: OrderClaims) -> String {
 }
 
 #[protected(issuer = "https://attributes.test/", audience = "api")]
-async fn claims_not_first(axum::extract::Path(id): axum::extract::Path<u32>, #[claims] claims: Claims) -> String {
+async fn claims_not_first(
+    axum::extract::Path(id): axum::extract::Path<u32>,
+    #[claims] claims: Claims,
+) -> String {
     format!("{id} {}", claims.sub.unwrap_or_default())
 }
 
@@ -130,49 +137,99 @@ async fn status(url: String, token: &str) -> u16 {
 async fn audience_list_accepts_any_listed_audience_in_string_or_array_form() {
     let base = app().await;
     let url = || format!("{base}/many-audiences");
-    assert_eq!(status(url(), &ISSUER.token().audience("second-api").sign()).await, 200);
-    assert_eq!(status(url(), &ISSUER.token().audiences(["other", "first-api"]).sign()).await, 200);
-    assert_eq!(status(url(), &ISSUER.token().audiences(["other", "third"]).sign()).await, 401);
+    assert_eq!(
+        status(url(), &ISSUER.token().audience("second-api").sign()).await,
+        200
+    );
+    assert_eq!(
+        status(
+            url(),
+            &ISSUER.token().audiences(["other", "first-api"]).sign()
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(url(), &ISSUER.token().audiences(["other", "third"]).sign()).await,
+        401
+    );
 }
 
 #[tokio::test]
 async fn issuer_and_audience_can_come_from_the_environment() {
     let base = app().await;
-    let reply = get_with_token(&format!("{base}/from-env"), &ENV_ISSUER.token().audience("env-api").sign()).await;
-    assert_eq!((reply.status, reply.text.as_str()), (200, "https://env-issuer.test/"));
+    let reply = get_with_token(
+        &format!("{base}/from-env"),
+        &ENV_ISSUER.token().audience("env-api").sign(),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "https://env-issuer.test/")
+    );
     let wrong_audience = ENV_ISSUER.token().audience("api").sign();
-    assert_eq!(status(format!("{base}/from-env"), &wrong_audience).await, 401);
+    assert_eq!(
+        status(format!("{base}/from-env"), &wrong_audience).await,
+        401
+    );
 }
 
 #[tokio::test]
 async fn jwks_uri_skips_discovery() {
-    let issuer = TestIssuer::builder().impersonate("https://jwks-uri.test/").discovery(false).start().expect("issuer");
-    #[protected(issuer = "https://jwks-uri.test/", audience = "api", jwks_uri = "https://jwks-uri.test/keys")]
+    let issuer = TestIssuer::builder()
+        .impersonate("https://jwks-uri.test/")
+        .discovery(false)
+        .start()
+        .expect("issuer");
+    #[protected(
+        issuer = "https://jwks-uri.test/",
+        audience = "api",
+        jwks_uri = "https://jwks-uri.test/keys"
+    )]
     async fn handler() -> &'static str {
         "ok"
     }
     let base = serve(Router::new().route("/", get(handler))).await;
-    assert_eq!(status(format!("{base}/"), &issuer.token().audience("api").sign()).await, 200);
-    assert_eq!((issuer.discovery_requests(), issuer.jwks_requests()), (0, 1));
+    assert_eq!(
+        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        200
+    );
+    assert_eq!(
+        (issuer.discovery_requests(), issuer.jwks_requests()),
+        (0, 1)
+    );
 }
 
 #[tokio::test]
 async fn jwks_uri_can_come_from_the_environment() {
     let base = app().await;
     let token = ENV_ISSUER.token().audience("env-api").sign();
-    assert_eq!(status(format!("{base}/jwks-uri-from-env"), &token).await, 200);
+    assert_eq!(
+        status(format!("{base}/jwks-uri-from-env"), &token).await,
+        200
+    );
 }
 
 #[tokio::test]
 async fn without_a_discovery_document_keys_come_from_well_known_jwks_json() {
-    let issuer = TestIssuer::builder().impersonate("https://no-discovery.test").discovery(false).start().expect("issuer");
+    let issuer = TestIssuer::builder()
+        .impersonate("https://no-discovery.test")
+        .discovery(false)
+        .start()
+        .expect("issuer");
     #[protected(issuer = "https://no-discovery.test", audience = "api")]
     async fn handler() -> &'static str {
         "ok"
     }
     let base = serve(Router::new().route("/", get(handler))).await;
-    assert_eq!(status(format!("{base}/"), &issuer.token().audience("api").sign()).await, 200);
-    assert_eq!((issuer.discovery_requests(), issuer.jwks_requests()), (1, 1));
+    assert_eq!(
+        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        200
+    );
+    assert_eq!(
+        (issuer.discovery_requests(), issuer.jwks_requests()),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -183,7 +240,10 @@ async fn issuer_with_a_path_and_no_trailing_slash_is_discovered() {
         "ok"
     }
     let base = serve(Router::new().route("/", get(handler))).await;
-    assert_eq!(status(format!("{base}/"), &issuer.token().audience("api").sign()).await, 200);
+    assert_eq!(
+        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        200
+    );
     assert_eq!(issuer.discovery_requests(), 1);
 }
 
@@ -191,10 +251,22 @@ async fn issuer_with_a_path_and_no_trailing_slash_is_discovered() {
 async fn every_listed_scope_is_required_from_scope_or_scp() {
     let base = app().await;
     let url = || format!("{base}/scoped");
-    assert_eq!(status(url(), &token().scope("write read").sign()).await, 200);
-    assert_eq!(status(url(), &token().scp(["read", "write"]).sign()).await, 200);
-    assert_eq!(status(url(), &token().claim("scp", "read write").sign()).await, 200);
-    assert_eq!(status(url(), &token().scope("read").scp(["write"]).sign()).await, 200);
+    assert_eq!(
+        status(url(), &token().scope("write read").sign()).await,
+        200
+    );
+    assert_eq!(
+        status(url(), &token().scp(["read", "write"]).sign()).await,
+        200
+    );
+    assert_eq!(
+        status(url(), &token().claim("scp", "read write").sign()).await,
+        200
+    );
+    assert_eq!(
+        status(url(), &token().scope("read").scp(["write"]).sign()).await,
+        200
+    );
     assert_eq!(status(url(), &token().scope("read").sign()).await, 403);
     assert_eq!(status(url(), &token().sign()).await, 403);
 }
@@ -203,9 +275,21 @@ async fn every_listed_scope_is_required_from_scope_or_scp() {
 async fn bare_claim_name_requires_presence() {
     let base = app().await;
     let url = || format!("{base}/claim-present");
-    assert_eq!(status(url(), &token().claim("email_verified", false).sign()).await, 200);
+    assert_eq!(
+        status(url(), &token().claim("email_verified", false).sign()).await,
+        200
+    );
     assert_eq!(status(url(), &token().sign()).await, 403);
-    assert_eq!(status(url(), &token().claim("email_verified", serde_json::Value::Null).sign()).await, 403);
+    assert_eq!(
+        status(
+            url(),
+            &token()
+                .claim("email_verified", serde_json::Value::Null)
+                .sign()
+        )
+        .await,
+        403
+    );
 }
 
 fn all_claim_values() -> TokenBuilder {
@@ -214,7 +298,10 @@ fn all_claim_values() -> TokenBuilder {
         .claim("admin", true)
         .claim("level", 3)
         .claim("groups", serde_json::json!(["dev", "ops", "qa"]))
-        .claim("realm_access", serde_json::json!({"roles": ["admin", "user"]}))
+        .claim(
+            "realm_access",
+            serde_json::json!({"roles": ["admin", "user"]}),
+        )
         .claim("https://example.com/roles", serde_json::json!(["auditor"]))
 }
 
@@ -243,19 +330,40 @@ async fn algorithms_is_an_allow_list() {
     assert_eq!(status(url(), &token().alg(Alg::ES256).sign()).await, 200);
     assert_eq!(status(url(), &token().alg(Alg::EdDSA).sign()).await, 200);
     let reply = get_with_token(&url(), &token().alg(Alg::RS256).sign()).await;
-    assert_eq!((reply.status, reply.description().as_str()), (401, "algorithm not allowed"));
+    assert_eq!(
+        (reply.status, reply.description().as_str()),
+        (401, "algorithm not allowed")
+    );
 }
 
 #[tokio::test]
 async fn default_algorithms_accept_rsa_pss_ecdsa_and_eddsa_when_the_jwks_names_no_alg() {
-    let issuer = TestIssuer::builder().impersonate("https://no-alg.test/").publish_alg(false).start().expect("issuer");
+    let issuer = TestIssuer::builder()
+        .impersonate("https://no-alg.test/")
+        .publish_alg(false)
+        .start()
+        .expect("issuer");
     #[protected(issuer = "https://no-alg.test/", audience = "api")]
     async fn handler() -> &'static str {
         "ok"
     }
     let base = serve(Router::new().route("/", get(handler))).await;
-    for alg in [Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512, Alg::ES256, Alg::ES384, Alg::EdDSA] {
-        let reply = get_with_token(&format!("{base}/"), &issuer.token().audience("api").alg(alg).sign()).await;
+    for alg in [
+        Alg::RS256,
+        Alg::RS384,
+        Alg::RS512,
+        Alg::PS256,
+        Alg::PS384,
+        Alg::PS512,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::EdDSA,
+    ] {
+        let reply = get_with_token(
+            &format!("{base}/"),
+            &issuer.token().audience("api").alg(alg).sign(),
+        )
+        .await;
         assert_eq!(reply.status, 200, "{alg:?}: {reply:?}");
     }
 }
@@ -264,17 +372,37 @@ async fn default_algorithms_accept_rsa_pss_ecdsa_and_eddsa_when_the_jwks_names_n
 async fn the_jwk_alg_decides_not_the_token_header() {
     let base = app().await;
     // The RSA JWK says `alg: RS256`; a PS256 signature by the same key is refused.
-    let reply = get_with_token(&format!("{base}/default-algorithms"), &token().alg(Alg::PS256).sign()).await;
-    assert_eq!((reply.status, reply.description().as_str()), (401, "algorithm not allowed for this key"));
-    assert_eq!(status(format!("{base}/default-algorithms"), &token().alg(Alg::RS256).sign()).await, 200);
+    let reply = get_with_token(
+        &format!("{base}/default-algorithms"),
+        &token().alg(Alg::PS256).sign(),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.description().as_str()),
+        (401, "algorithm not allowed for this key")
+    );
+    assert_eq!(
+        status(
+            format!("{base}/default-algorithms"),
+            &token().alg(Alg::RS256).sign()
+        )
+        .await,
+        200
+    );
 }
 
 #[tokio::test]
 async fn leeway_is_configurable() {
     let base = app().await;
     let just_expired = || token().expires_in(Duration::ZERO).claim("exp", now() - 5);
-    assert_eq!(status(format!("{base}/default-algorithms"), &just_expired().sign()).await, 200);
-    assert_eq!(status(format!("{base}/no-leeway"), &just_expired().sign()).await, 401);
+    assert_eq!(
+        status(format!("{base}/default-algorithms"), &just_expired().sign()).await,
+        200
+    );
+    assert_eq!(
+        status(format!("{base}/no-leeway"), &just_expired().sign()).await,
+        401
+    );
 }
 
 #[tokio::test]
@@ -282,7 +410,10 @@ async fn typ_compares_case_insensitively_with_optional_application_prefix() {
     let base = app().await;
     let url = || format!("{base}/typed");
     assert_eq!(status(url(), &token().typ("at+jwt").sign()).await, 200);
-    assert_eq!(status(url(), &token().typ("application/AT+JWT").sign()).await, 200);
+    assert_eq!(
+        status(url(), &token().typ("application/AT+JWT").sign()).await,
+        200
+    );
     assert_eq!(status(url(), &token().typ("JWT").sign()).await, 401);
     assert_eq!(status(url(), &token().no_typ().sign()).await, 401);
 }
@@ -290,9 +421,15 @@ async fn typ_compares_case_insensitively_with_optional_application_prefix() {
 #[tokio::test]
 async fn a_custom_claims_type_receives_the_claims() {
     let base = app().await;
-    let token = token().subject("carol").claim("https://example.com/tier", "gold").sign();
+    let token = token()
+        .subject("carol")
+        .claim("https://example.com/tier", "gold")
+        .sign();
     let reply = get_with_token(&format!("{base}/custom-claims"), &token).await;
-    assert_eq!((reply.status, reply.text.as_str()), (200, "carol gold https://attributes.test/"));
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "carol gold https://attributes.test/")
+    );
 }
 
 #[tokio::test]

@@ -33,7 +33,11 @@ fn token() -> TokenBuilder {
 }
 
 fn assert_invalid_token(reply: &Reply, description: &str) {
-    assert_eq!((reply.status, reply.error().as_str()), (401, "invalid_token"), "{reply:?}");
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (401, "invalid_token"),
+        "{reply:?}"
+    );
     assert_eq!(reply.description(), description);
 }
 
@@ -53,10 +57,20 @@ async fn header_key_sources_never_supply_a_key_or_trigger_a_fetch() {
         .header("jku", attacker.jwks_url())
         .header("x5u", attacker.jwks_url())
         .header("jwk", attacker_jwk)
-        .header("x5c", json!(["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"]))
+        .header(
+            "x5c",
+            json!(["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"]),
+        )
         .sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/"), &forged).await, "unknown signing key");
-    assert_eq!(attacker.requests(), 0, "a token header made the library fetch from the attacker");
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/"), &forged).await,
+        "unknown signing key",
+    );
+    assert_eq!(
+        attacker.requests(),
+        0,
+        "a token header made the library fetch from the attacker"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +78,10 @@ async fn a_kid_of_one_key_type_cannot_carry_another_algorithm() {
     let base = app().await;
     // ES256 signature, but naming the RSA key: the key's algorithm decides.
     let confused = token().alg(Alg::ES256).kid(ISSUER.kid(Alg::RS256)).sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/"), &confused).await, "algorithm not allowed for this key");
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/"), &confused).await,
+        "algorithm not allowed for this key",
+    );
 }
 
 #[tokio::test]
@@ -83,10 +100,17 @@ async fn a_token_without_kid_is_refused_when_several_keys_fit() {
     #[protected(issuer = "https://two-keys.test/", audience = "api")]
     async fn two_keys() {}
     let base = serve(Router::new().route("/", get(two_keys))).await;
-    let reply = get_with_token(&format!("{base}/"), &issuer.token().audience("api").no_kid().sign()).await;
+    let reply = get_with_token(
+        &format!("{base}/"),
+        &issuer.token().audience("api").no_kid().sign(),
+    )
+    .await;
     assert_invalid_token(&reply, "token has no kid and several keys match");
     let with_kid = issuer.token().audience("api").sign();
-    assert_eq!(get_with_token(&format!("{base}/"), &with_kid).await.status, 200);
+    assert_eq!(
+        get_with_token(&format!("{base}/"), &with_kid).await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -104,7 +128,10 @@ async fn keys_not_meant_for_signatures_are_skipped() {
     async fn enc_keys() {}
     let base = serve(Router::new().route("/", get(enc_keys))).await;
     let rsa = issuer.token().audience("api").alg(Alg::RS256).sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/"), &rsa).await, "unknown signing key");
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/"), &rsa).await,
+        "unknown signing key",
+    );
     let ec = issuer.token().audience("api").alg(Alg::ES256).sign();
     assert_eq!(get_with_token(&format!("{base}/"), &ec).await.status, 200);
 }
@@ -112,9 +139,18 @@ async fn keys_not_meant_for_signatures_are_skipped() {
 #[tokio::test]
 async fn critical_headers_and_encrypted_tokens_are_refused() {
     let base = app().await;
-    let crit = token().header("crit", json!(["exp"])).header("exp", 1).sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/"), &crit).await, "unsupported critical header parameters");
-    assert_invalid_token(&get_with_token(&format!("{base}/"), "a.b.c.d.e").await, "encrypted tokens (JWE) are not accepted");
+    let crit = token()
+        .header("crit", json!(["exp"]))
+        .header("exp", 1)
+        .sign();
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/"), &crit).await,
+        "unsupported critical header parameters",
+    );
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/"), "a.b.c.d.e").await,
+        "encrypted tokens (JWE) are not accepted",
+    );
 }
 
 #[tokio::test]
@@ -131,21 +167,48 @@ async fn malformed_tokens_are_4xx_never_500() {
         format!("{}.{}.{}", b64("not json"), parts[1], parts[2]),
         format!("{}.{}.{}", b64("[]"), parts[1], parts[2]),
         format!("{}.{}.{}", b64(r#"{"alg":7}"#), parts[1], parts[2]),
-        format!("{}.{}.{}", b64(r#"{"alg":"RS256","kid":5}"#), parts[1], parts[2]),
-        format!("{}.{}.{}", b64(&format!(r#"{{"alg":"RS256","kid":"{long_kid}"}}"#)), parts[1], parts[2]),
+        format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"RS256","kid":5}"#),
+            parts[1],
+            parts[2]
+        ),
+        format!(
+            "{}.{}.{}",
+            b64(&format!(r#"{{"alg":"RS256","kid":"{long_kid}"}}"#)),
+            parts[1],
+            parts[2]
+        ),
         format!("{}.{}.{}", parts[0], parts[1], "!!!!"),
-        format!("{}.{}.{}", parts[0], parts[1], &parts[2][..parts[2].len() / 2]),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            &parts[2][..parts[2].len() / 2]
+        ),
         format!("{}.{}.{}", parts[0], b64("[1,2]"), parts[2]),
         format!("{}.{}.", parts[0], parts[1]),
         format!("{}=.{}.{}", parts[0], parts[1], parts[2]),
         "a".repeat(20_000),
     ];
     for token in hostile {
-        let reply = get_with_headers(&format!("{base}/"), &[("authorization", &format!("Bearer {token}"))]).await;
-        assert!(matches!(reply.status, 400 | 401), "{} → {reply:?}", &token[..token.len().min(60)]);
+        let reply = get_with_headers(
+            &format!("{base}/"),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+        assert!(
+            matches!(reply.status, 400 | 401),
+            "{} → {reply:?}",
+            &token[..token.len().min(60)]
+        );
         assert!(!reply.description().is_empty());
     }
-    assert_eq!(get_with_token(&format!("{base}/"), &good).await.status, 200, "the server still serves");
+    assert_eq!(
+        get_with_token(&format!("{base}/"), &good).await.status,
+        200,
+        "the server still serves"
+    );
 }
 
 macro_rules! hostile_key_set_handler {
@@ -184,8 +247,16 @@ async fn hostile_key_sets_are_503_never_500() {
     for (issuer_name, path, body) in cases {
         let issuer = TestIssuer::start_as(issuer_name).expect("issuer");
         issuer.set_jwks_answer(Answer::Body(body));
-        let reply = get_with_token(&format!("{base}{path}"), &issuer.token().audience("api").sign()).await;
-        assert_eq!((reply.status, reply.www_authenticate.as_deref()), (503, None), "{path}: {reply:?}");
+        let reply = get_with_token(
+            &format!("{base}{path}"),
+            &issuer.token().audience("api").sign(),
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.www_authenticate.as_deref()),
+            (503, None),
+            "{path}: {reply:?}"
+        );
         assert!(reply.retry_after.is_some(), "{path}");
         issuers.push(issuer);
     }

@@ -60,56 +60,108 @@ async fn concurrent_first_requests_share_one_discovery_and_one_fetch() {
     #[protected(issuer = "https://coalesce.test/", audience = "api")]
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
-    let tokens = (0..20).map(|_| issuer.token().audience("api").sign()).collect();
+    let tokens = (0..20)
+        .map(|_| issuer.token().audience("api").sign())
+        .collect();
     let replies = concurrently(&format!("{base}/"), tokens).await;
     assert!(replies.iter().all(|r| r.status == 200), "{replies:?}");
-    assert_eq!((issuer.discovery_requests(), issuer.jwks_requests()), (1, 1));
+    assert_eq!(
+        (issuer.discovery_requests(), issuer.jwks_requests()),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
 async fn fresh_keys_are_not_fetched_again() {
     setup();
-    let issuer = TestIssuer::builder().impersonate("https://fresh.test/").max_age(300).start().expect("issuer");
+    let issuer = TestIssuer::builder()
+        .impersonate("https://fresh.test/")
+        .max_age(300)
+        .start()
+        .expect("issuer");
     #[protected(issuer = "https://fresh.test/", audience = "api")]
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
     for _ in 0..5 {
-        assert_eq!(get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign()).await.status, 200);
+        assert_eq!(
+            get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign())
+                .await
+                .status,
+            200
+        );
     }
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     assert_eq!(issuer.jwks_requests(), 1);
 }
 
 #[tokio::test]
 async fn stale_keys_are_refreshed_in_the_background_after_max_age() {
     setup();
-    let issuer = TestIssuer::builder().impersonate("https://stale.test/").max_age(1).start().expect("issuer");
+    let issuer = TestIssuer::builder()
+        .impersonate("https://stale.test/")
+        .max_age(1)
+        .start()
+        .expect("issuer");
     #[protected(issuer = "https://stale.test/", audience = "api")]
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
     let url = format!("{base}/");
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // Served from the stale keys at once; the refresh happens beside it.
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     assert!(eventually(Duration::from_secs(5), async || issuer.jwks_requests() == 2).await);
 }
 
 #[tokio::test]
 async fn a_failing_provider_leaves_the_cached_keys_in_use() {
     setup();
-    let issuer = TestIssuer::builder().impersonate("https://flaky.test/").max_age(1).start().expect("issuer");
+    let issuer = TestIssuer::builder()
+        .impersonate("https://flaky.test/")
+        .max_age(1)
+        .start()
+        .expect("issuer");
     #[protected(issuer = "https://flaky.test/", audience = "api")]
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
     let url = format!("{base}/");
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     issuer.set_answer(Answer::Status(500));
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     assert!(eventually(Duration::from_secs(5), async || issuer.jwks_requests() >= 2).await);
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -120,7 +172,12 @@ async fn a_rotated_key_is_accepted_on_its_first_request() {
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
     let url = format!("{base}/");
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     issuer.rotate().expect("rotation");
     let reply = get_with_token(&url, &issuer.token().audience("api").sign()).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -135,14 +192,41 @@ async fn an_unknown_kid_flood_costs_the_provider_one_fetch() {
     async fn handler() {}
     let base = serve(Router::new().route("/", get(handler))).await;
     let url = format!("{base}/");
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
     for wave in 0..3 {
-        let tokens = (0..40).map(|i| issuer.token().audience("api").kid(format!("random-{wave}-{i}")).sign()).collect();
+        let tokens = (0..40)
+            .map(|i| {
+                issuer
+                    .token()
+                    .audience("api")
+                    .kid(format!("random-{wave}-{i}"))
+                    .sign()
+            })
+            .collect();
         let replies = concurrently(&url, tokens).await;
-        assert!(replies.iter().all(|r| r.status == 401 && r.description() == "unknown signing key"), "{replies:?}");
+        assert!(
+            replies
+                .iter()
+                .all(|r| r.status == 401 && r.description() == "unknown signing key"),
+            "{replies:?}"
+        );
     }
-    assert_eq!(issuer.jwks_requests(), 2, "one initial fetch and one unknown-kid refresh");
-    assert_eq!(get_with_token(&url, &issuer.token().audience("api").sign()).await.status, 200);
+    assert_eq!(
+        issuer.jwks_requests(),
+        2,
+        "one initial fetch and one unknown-kid refresh"
+    );
+    assert_eq!(
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -159,10 +243,16 @@ async fn provider_down_at_the_first_request_is_503_then_200_once_it_is_back() {
     assert!(reply.retry_after.is_some());
     issuer.set_answer(Answer::Normal);
     let recovered = eventually(Duration::from_secs(10), async || {
-        get_with_token(&url, &issuer.token().audience("api").sign()).await.status == 200
+        get_with_token(&url, &issuer.token().audience("api").sign())
+            .await
+            .status
+            == 200
     })
     .await;
-    assert!(recovered, "service did not resume after the provider came back");
+    assert!(
+        recovered,
+        "service did not resume after the provider came back"
+    );
 }
 
 #[tokio::test]
@@ -188,7 +278,10 @@ fn the_cache_outlives_the_runtime_that_filled_it() {
     #[protected(issuer = "https://runtimes.test/", audience = "api")]
     async fn handler() {}
     let request_on_a_new_runtime = |token: String| {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let status = runtime.block_on(async {
             let base = serve(Router::new().route("/", get(handler))).await;
             get_with_token(&format!("{base}/"), &token).await.status
@@ -196,9 +289,15 @@ fn the_cache_outlives_the_runtime_that_filled_it() {
         drop(runtime);
         status
     };
-    assert_eq!(request_on_a_new_runtime(issuer.token().audience("api").sign()), 200);
+    assert_eq!(
+        request_on_a_new_runtime(issuer.token().audience("api").sign()),
+        200
+    );
     // The first runtime is gone; a refresh (new key) must still work from a second one.
     issuer.rotate().expect("rotation");
-    assert_eq!(request_on_a_new_runtime(issuer.token().audience("api").sign()), 200);
+    assert_eq!(
+        request_on_a_new_runtime(issuer.token().audience("api").sign()),
+        200
+    );
     assert_eq!(issuer.jwks_requests(), 2);
 }

@@ -30,12 +30,20 @@ async fn orders() -> &'static str {
     "orders"
 }
 
-#[protected(issuer = "https://responses.test/", audience = "responses-api", claims(tenant = "acme"))]
+#[protected(
+    issuer = "https://responses.test/",
+    audience = "responses-api",
+    claims(tenant = "acme")
+)]
 async fn tenant_only() -> &'static str {
     "tenant"
 }
 
-#[protected(issuer = "https://responses.test/", audience = "responses-api", typ = "at+jwt")]
+#[protected(
+    issuer = "https://responses.test/",
+    audience = "responses-api",
+    typ = "at+jwt"
+)]
 async fn access_tokens_only() -> &'static str {
     "typed"
 }
@@ -112,7 +120,9 @@ fn assert_invalid_token(reply: &Reply, description: &str) {
     assert_eq!(reply.status, 401, "{reply:?}");
     assert_eq!(
         reply.www_authenticate.as_deref(),
-        Some(format!(r#"Bearer error="invalid_token", error_description="{description}""#).as_str()),
+        Some(
+            format!(r#"Bearer error="invalid_token", error_description="{description}""#).as_str()
+        ),
     );
     assert_eq!(reply.error(), "invalid_token");
     assert_eq!(reply.description(), description);
@@ -122,14 +132,21 @@ fn assert_invalid_token(reply: &Reply, description: &str) {
 fn assert_invalid_request(reply: &Reply) {
     assert_eq!(reply.status, 400, "{reply:?}");
     let challenge = reply.www_authenticate.as_deref().unwrap_or_default();
-    assert!(challenge.starts_with(r#"Bearer error="invalid_request", error_description=""#), "{challenge}");
+    assert!(
+        challenge.starts_with(r#"Bearer error="invalid_request", error_description=""#),
+        "{challenge}"
+    );
     assert_eq!(reply.error(), "invalid_request");
 }
 
 fn assert_unavailable(reply: &Reply) {
     assert_eq!(reply.status, 503, "{reply:?}");
     assert_eq!(reply.www_authenticate, None);
-    let retry_after: u64 = reply.retry_after.as_deref().and_then(|v| v.parse().ok()).expect("Retry-After seconds");
+    let retry_after: u64 = reply
+        .retry_after
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
     assert!((1..=30).contains(&retry_after), "Retry-After {retry_after}");
     assert_eq!(reply.error(), "temporarily_unavailable");
 }
@@ -157,15 +174,25 @@ async fn scheme_name_is_case_insensitive() {
 async fn no_authorization_header_is_401_with_a_bare_bearer_challenge() {
     let base = app().await;
     let reply = get_with_headers(&format!("{base}/whoami"), &[]).await;
-    assert_eq!((reply.status, reply.www_authenticate.as_deref()), (401, Some("Bearer")));
+    assert_eq!(
+        (reply.status, reply.www_authenticate.as_deref()),
+        (401, Some("Bearer"))
+    );
     assert_eq!(reply.content_type.as_deref(), Some("application/json"));
 }
 
 #[tokio::test]
 async fn another_scheme_is_401_with_a_bare_bearer_challenge() {
     let base = app().await;
-    let reply = get_with_headers(&format!("{base}/whoami"), &[("authorization", "Basic dXNlcjpwYXNz")]).await;
-    assert_eq!((reply.status, reply.www_authenticate.as_deref()), (401, Some("Bearer")));
+    let reply = get_with_headers(
+        &format!("{base}/whoami"),
+        &[("authorization", "Basic dXNlcjpwYXNz")],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.www_authenticate.as_deref()),
+        (401, Some("Bearer"))
+    );
 }
 
 // ----- 400 -----
@@ -173,15 +200,21 @@ async fn another_scheme_is_401_with_a_bare_bearer_challenge() {
 #[tokio::test]
 async fn empty_bearer_token_is_400_invalid_request() {
     let base = app().await;
-    assert_invalid_request(&get_with_headers(&format!("{base}/whoami"), &[("authorization", "Bearer ")]).await);
-    assert_invalid_request(&get_with_headers(&format!("{base}/whoami"), &[("authorization", "Bearer")]).await);
+    assert_invalid_request(
+        &get_with_headers(&format!("{base}/whoami"), &[("authorization", "Bearer ")]).await,
+    );
+    assert_invalid_request(
+        &get_with_headers(&format!("{base}/whoami"), &[("authorization", "Bearer")]).await,
+    );
 }
 
 #[tokio::test]
 async fn token_with_characters_outside_b64token_is_400_invalid_request() {
     let base = app().await;
     for header in ["Bearer a,b", "Bearer a b", "Bearer a\"b", "Bearer =abc"] {
-        assert_invalid_request(&get_with_headers(&format!("{base}/whoami"), &[("authorization", header)]).await);
+        assert_invalid_request(
+            &get_with_headers(&format!("{base}/whoami"), &[("authorization", header)]).await,
+        );
     }
 }
 
@@ -189,7 +222,11 @@ async fn token_with_characters_outside_b64token_is_400_invalid_request() {
 async fn several_authorization_headers_are_400_invalid_request() {
     let base = app().await;
     let good = format!("Bearer {}", token().sign());
-    let reply = get_with_headers(&format!("{base}/whoami"), &[("authorization", &good), ("authorization", &good)]).await;
+    let reply = get_with_headers(
+        &format!("{base}/whoami"),
+        &[("authorization", &good), ("authorization", &good)],
+    )
+    .await;
     assert_invalid_request(&reply);
 }
 
@@ -223,7 +260,11 @@ async fn tampered_payload_is_401_invalid_token() {
 #[tokio::test]
 async fn unknown_key_is_401_invalid_token() {
     let base = app().await;
-    let reply = get_with_token(&format!("{base}/whoami"), &token().kid("no-such-key").sign()).await;
+    let reply = get_with_token(
+        &format!("{base}/whoami"),
+        &token().kid("no-such-key").sign(),
+    )
+    .await;
     assert_invalid_token(&reply, "unknown signing key");
 }
 
@@ -231,9 +272,15 @@ async fn unknown_key_is_401_invalid_token() {
 async fn algorithm_not_allowed_is_401_invalid_token() {
     let base = app().await;
     let hs256 = token().header("alg", "HS256").sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/whoami"), &hs256).await, "algorithm not allowed");
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/whoami"), &hs256).await,
+        "algorithm not allowed",
+    );
     let none = token().header("alg", "none").sign();
-    assert_invalid_token(&get_with_token(&format!("{base}/whoami"), &none).await, "unsigned tokens are not accepted");
+    assert_invalid_token(
+        &get_with_token(&format!("{base}/whoami"), &none).await,
+        "unsigned tokens are not accepted",
+    );
 }
 
 #[tokio::test]
@@ -272,7 +319,11 @@ async fn wrong_typ_is_401_invalid_token() {
     let base = app().await;
     let reply = get_with_token(&format!("{base}/typed"), &token().typ("JWT").sign()).await;
     assert_invalid_token(&reply, "token type mismatch");
-    let reply = get_with_token(&format!("{base}/typed"), &token().typ("application/at+jwt").sign()).await;
+    let reply = get_with_token(
+        &format!("{base}/typed"),
+        &token().typ("application/at+jwt").sign(),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{reply:?}");
 }
 
@@ -281,7 +332,11 @@ async fn claims_that_do_not_fit_the_handler_type_are_401_invalid_token() {
     let base = app().await;
     let reply = get_with_token(&format!("{base}/profile"), &token().sign()).await;
     assert_invalid_token(&reply, "token claims do not match the expected claims type");
-    let reply = get_with_token(&format!("{base}/profile"), &token().claim("email", "a@example.com").sign()).await;
+    let reply = get_with_token(
+        &format!("{base}/profile"),
+        &token().claim("email", "a@example.com").sign(),
+    )
+    .await;
     assert_eq!((reply.status, reply.text.as_str()), (200, "a@example.com"));
 }
 
@@ -290,7 +345,11 @@ async fn descriptions_never_echo_the_token() {
     let base = app().await;
     let token = token().expired().claim("secret", "s3cr3t-value").sign();
     let reply = get_with_token(&format!("{base}/whoami"), &token).await;
-    let everything = format!("{} {}", reply.text, reply.www_authenticate.unwrap_or_default());
+    let everything = format!(
+        "{} {}",
+        reply.text,
+        reply.www_authenticate.unwrap_or_default()
+    );
     for part in token.split('.') {
         assert!(!everything.contains(part), "response echoes the token");
     }
@@ -302,14 +361,25 @@ async fn descriptions_never_echo_the_token() {
 #[tokio::test]
 async fn missing_scope_is_403_insufficient_scope_naming_the_required_scopes() {
     let base = app().await;
-    let reply = get_with_token(&format!("{base}/orders"), &token().scopes(["orders:read"]).sign()).await;
+    let reply = get_with_token(
+        &format!("{base}/orders"),
+        &token().scopes(["orders:read"]).sign(),
+    )
+    .await;
     assert_eq!(reply.status, 403, "{reply:?}");
     assert_eq!(
         reply.www_authenticate.as_deref(),
         Some(r#"Bearer error="insufficient_scope", scope="orders:read orders:list""#)
     );
-    assert_eq!((reply.error().as_str(), reply.description().as_str()), ("insufficient_scope", "missing scope orders:list"));
-    let reply = get_with_token(&format!("{base}/orders"), &token().scopes(["orders:list", "orders:read"]).sign()).await;
+    assert_eq!(
+        (reply.error().as_str(), reply.description().as_str()),
+        ("insufficient_scope", "missing scope orders:list")
+    );
+    let reply = get_with_token(
+        &format!("{base}/orders"),
+        &token().scopes(["orders:list", "orders:read"]).sign(),
+    )
+    .await;
     assert_eq!((reply.status, reply.text.as_str()), (200, "orders"));
 }
 
@@ -318,10 +388,17 @@ async fn missing_required_claim_is_403_insufficient_scope() {
     let base = app().await;
     let url = format!("{base}/tenant");
     let reply = get_with_token(&url, &token().sign()).await;
-    assert_eq!((reply.status, reply.error().as_str()), (403, "insufficient_scope"), "{reply:?}");
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (403, "insufficient_scope"),
+        "{reply:?}"
+    );
     assert_eq!(reply.description(), "missing claim tenant");
     let reply = get_with_token(&url, &token().claim("tenant", "globex").sign()).await;
-    assert_eq!((reply.status, reply.description().as_str()), (403, "claim tenant does not have the required value"));
+    assert_eq!(
+        (reply.status, reply.description().as_str()),
+        (403, "claim tenant does not have the required value")
+    );
     let reply = get_with_token(&url, &token().claim("tenant", "acme").sign()).await;
     assert_eq!(reply.status, 200, "{reply:?}");
 }
@@ -330,9 +407,17 @@ async fn missing_required_claim_is_403_insufficient_scope() {
 async fn the_guard_runs_before_the_body_is_read() {
     let base = app().await;
     let reply = post_json(&format!("{base}/orders"), &[], "{not json").await;
-    assert_eq!((reply.status, reply.www_authenticate.as_deref()), (401, Some("Bearer")));
+    assert_eq!(
+        (reply.status, reply.www_authenticate.as_deref()),
+        (401, Some("Bearer"))
+    );
     let auth = format!("Bearer {}", token().sign());
-    let reply = post_json(&format!("{base}/orders"), &[("authorization", &auth)], r#"{"item":"tea"}"#).await;
+    let reply = post_json(
+        &format!("{base}/orders"),
+        &[("authorization", &auth)],
+        r#"{"item":"tea"}"#,
+    )
+    .await;
     assert_eq!((reply.status, reply.text.as_str()), (200, "tea"));
 }
 
@@ -359,12 +444,17 @@ async fn provider_answering_garbage_is_503() {
 #[tokio::test]
 async fn discovery_document_naming_another_issuer_is_503() {
     let liar = TestIssuer::start_as("https://liar.test/").expect("test issuer");
-    let document = json!({"issuer": "https://evil.test/", "jwks_uri": format!("{}jwks", liar.issuer())});
+    let document =
+        json!({"issuer": "https://evil.test/", "jwks_uri": format!("{}jwks", liar.issuer())});
     liar.set_discovery_answer(Answer::Body(document.to_string()));
     let base = app().await;
     let token = liar.token().audience(AUDIENCE).sign();
     assert_unavailable(&get_with_token(&format!("{base}/liar"), &token).await);
-    assert_eq!(liar.jwks_requests(), 0, "keys must not be fetched from an unverified document");
+    assert_eq!(
+        liar.jwks_requests(),
+        0,
+        "keys must not be fetched from an unverified document"
+    );
 }
 
 // ----- 500 -----
@@ -374,7 +464,11 @@ async fn missing_or_empty_environment_variable_is_500_without_challenge() {
     let base = app().await;
     for path in ["misconfigured", "empty-env"] {
         let reply = get_with_token(&format!("{base}/{path}"), &token().sign()).await;
-        assert_eq!((reply.status, reply.www_authenticate.as_deref()), (500, None), "{reply:?}");
+        assert_eq!(
+            (reply.status, reply.www_authenticate.as_deref()),
+            (500, None),
+            "{reply:?}"
+        );
         assert_eq!(reply.error(), "server_error");
     }
 }

@@ -1,1 +1,80 @@
-//! x
+//! The `#[protected]` attribute of [jwks-guard](https://docs.rs/jwks-guard).
+//!
+//! Use it through that crate, as `jwks_guard::protected`: the code it generates names items of
+//! `jwks_guard`, and the two crates are released together.
+#![forbid(unsafe_code)]
+
+mod args;
+mod diag;
+mod expand;
+mod handler;
+
+use proc_macro::TokenStream;
+
+/// Protects an async handler with a JWT bearer token.
+///
+/// Every request must carry `Authorization: Bearer <token>`, where the token is signed by a key
+/// of `issuer`'s JSON Web Key Set, issued by `issuer` for `audience`, not expired, and grants
+/// everything the attribute requires. Otherwise it is answered 401 (no or bad token) or 403
+/// (valid token, missing scope or claim), before any other extractor runs.
+///
+/// ```no_run
+/// use jwks_guard::{Claims, protected};
+///
+/// #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
+/// async fn list_orders(#[claims] claims: Claims) -> String {
+///     format!("orders of {}", claims.sub.unwrap_or_default())
+/// }
+///
+/// #[protected(issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE"))]
+/// async fn health_detail() -> &'static str {
+///     "ok"
+/// }
+///
+/// let app: axum::Router = axum::Router::new()
+///     .route("/orders", axum::routing::get(list_orders))
+///     .route("/health/detail", axum::routing::get(health_detail));
+/// ```
+///
+/// # Keys
+///
+/// | key | | value |
+/// |---|---|---|
+/// | `issuer` | required | `"https://id.example.com/"` or `env("VAR")`: the exact `iss`; the keys are discovered from it |
+/// | `audience` | required | `"orders-api"`, `["orders-api", "billing-api"]` (any one of them) or `env("VAR")` |
+/// | `jwks_uri` | | `"https://id.example.com/jwks.json"` or `env("VAR")`: the key set's URL, skipping discovery |
+/// | `scopes` | | `["orders:read", "orders:write"]`: every one must be granted (`scope` or `scp`) |
+/// | `claims(...)` | | required claims, see below |
+/// | `algorithms` | | `["RS256", "ES256"]`: the allowed signature algorithms among `RS256` `RS384` `RS512` `PS256` `PS384` `PS512` `ES256` `ES384` `EdDSA` (default: all of them) |
+/// | `leeway` | | `30`: seconds of clock skew allowed on `exp` and `nbf` (default: `60`) |
+/// | `typ` | | `"at+jwt"`: the token's required `typ` header |
+/// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |
+///
+/// `env("VAR")` is read once, at the first request; if it is not set, that is logged and the
+/// handler answers 500. Symmetric (`HS256`, ...) and unsigned (`none`) algorithms are never
+/// accepted.
+///
+/// `claims(...)` lists claims the token must carry, by name (an identifier, or a string for any
+/// other name; `"realm_access.roles"` looks into nested objects):
+/// - `claims(tenant)`: present, with any value;
+/// - `claims(email_verified = true, tenant = "acme", level = -1)`: equal to a string, bool or
+///   integer;
+/// - `claims("realm_access.roles" = ["admin", "auditor"])`: an array containing every value.
+///
+/// # The handler
+///
+/// An `async fn` declared at module level (not a method: no `self`, not in an `impl` block).
+/// `#[claims]` marks the parameter that receives the verified claims: [`jwks_guard::Claims`] or
+/// any `serde::de::DeserializeOwned + Send + 'static` type. Without one the handler is still
+/// protected.
+///
+/// The attribute adds a hidden `__<handler>_policy` type next to the handler and puts the
+/// guard first among its parameters, so it runs before every other extractor: a request
+/// without a valid token never has its body read. The return type and the body are kept as
+/// written.
+///
+/// [`jwks_guard::Claims`]: https://docs.rs/jwks-guard/latest/jwks_guard/struct.Claims.html
+#[proc_macro_attribute]
+pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::protected(attr.into(), item.into()).into()
+}

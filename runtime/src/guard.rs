@@ -13,6 +13,9 @@ use crate::verify::verify;
 /// A handler's policy as a type. Not public API: the `#[protected]` expansion implements it
 /// for one hidden type per handler.
 pub trait StaticPolicy: 'static {
+    /// The type the handler receives its claims as ([`NoClaims`] without a `#[claims]`
+    /// parameter).
+    type Claims: ClaimsTarget;
     /// The handler's policy.
     fn cell() -> &'static PolicyCell;
 }
@@ -51,15 +54,18 @@ impl ClaimsTarget for NoClaims {
 
 /// The extractor the `#[protected]` expansion puts first in a handler's parameters: the verified
 /// claims, for the policy `P`. Not public API.
-pub struct Protected<P, C>(pub C, pub PhantomData<fn() -> P>);
+pub struct Protected<P: StaticPolicy>(pub P::Claims, pub PhantomData<fn() -> P>);
 
-impl<P, C: std::fmt::Debug> std::fmt::Debug for Protected<P, C> {
+impl<P: StaticPolicy> std::fmt::Debug for Protected<P>
+where
+    P::Claims: std::fmt::Debug,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("Protected").field(&self.0).finish()
     }
 }
 
-impl<P: StaticPolicy, C: ClaimsTarget> Protected<P, C> {
+impl<P: StaticPolicy> Protected<P> {
     /// Checks the values of every `Authorization` header of a request against the policy `P`:
     /// the one entry point each framework adapter calls.
     ///
@@ -68,7 +74,7 @@ impl<P: StaticPolicy, C: ClaimsTarget> Protected<P, C> {
     pub async fn authorize<'a>(
         authorization_values: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Self, Rejection> {
-        let claims = authorize::<C>(P::cell(), authorization_values).await?;
+        let claims = authorize::<P::Claims>(P::cell(), authorization_values).await?;
         Ok(Protected(claims, PhantomData))
     }
 }

@@ -39,7 +39,10 @@ impl Reply {
 
     /// The `error_description` member of the JSON body.
     pub fn description(&self) -> String {
-        self.json()["error_description"].as_str().unwrap_or_default().to_owned()
+        self.json()["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -80,7 +83,13 @@ async fn send(mut request: reqwest::RequestBuilder, headers: &[(&str, &str)]) ->
         header("content-type"),
     );
     let text = response.text().await.expect("response body");
-    Reply { status, www_authenticate, retry_after, content_type, text }
+    Reply {
+        status,
+        www_authenticate,
+        retry_after,
+        content_type,
+        text,
+    }
 }
 
 /// Installs a `tracing` subscriber once per test binary (`RUST_LOG` selects events).

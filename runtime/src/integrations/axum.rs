@@ -9,14 +9,13 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
-use crate::guard::{ClaimsTarget, Protected, StaticPolicy};
+use crate::guard::{Protected, StaticPolicy};
 use crate::reject::Rejection;
 
-impl<S, P, C> FromRequestParts<S> for Protected<P, C>
+impl<S, P> FromRequestParts<S> for Protected<P>
 where
     S: Send + Sync,
     P: StaticPolicy,
-    C: ClaimsTarget,
 {
     type Rejection = Rejection;
 

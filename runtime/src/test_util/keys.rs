@@ -377,30 +377,4 @@ mod tests {
         let rsa = |ring: &KeyRing| ring.current(KeyKind::Rsa).unwrap().material.id;
         assert_ne!(rsa(&a), rsa(&b));
     }
-
-    #[test]
-    #[ignore = "timing report; run with --ignored --nocapture"]
-    fn key_generation_timing() {
-        for kind in KeyKind::ALL {
-            let mut times: Vec<_> = (0..20)
-                .map(|_| {
-                    let start = std::time::Instant::now();
-                    generate(kind).unwrap();
-                    start.elapsed()
-                })
-                .collect();
-            times.sort();
-            println!(
-                "{kind:?}: min {:?}, median {:?}, max {:?}",
-                times[0], times[10], times[19]
-            );
-        }
-        let start = std::time::Instant::now();
-        let ring = KeyRing::new().unwrap();
-        println!("key ring, cold pool: {:?}", start.elapsed());
-        drop(ring);
-        let start = std::time::Instant::now();
-        let _ring = KeyRing::new().unwrap();
-        println!("key ring, warm pool: {:?}", start.elapsed());
-    }
 }

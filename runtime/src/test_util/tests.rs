@@ -493,22 +493,3 @@ fn an_issuer_can_live_in_a_static() {
     let token = SHARED.token().audience("api").sign();
     verify(&SHARED, &token, Alg::RS256).unwrap();
 }
-
-#[test]
-#[ignore = "timing report; run with --ignored --nocapture"]
-fn start_and_sign_timing() {
-    let start = std::time::Instant::now();
-    let first = TestIssuer::start().unwrap();
-    println!("start, cold pool: {:?}", start.elapsed());
-    drop(first);
-    let start = std::time::Instant::now();
-    let issuer = TestIssuer::start().unwrap();
-    println!("start, warm pool: {:?}", start.elapsed());
-    for alg in [Alg::RS256, Alg::PS256, Alg::ES256, Alg::EdDSA] {
-        let start = std::time::Instant::now();
-        for _ in 0..20 {
-            issuer.token().alg(alg).sign();
-        }
-        println!("sign {alg:?}: {:?} per token", start.elapsed() / 20);
-    }
-}

@@ -1,0 +1,789 @@
+//! The attribute grammar: every key and form, and the message and place of every error.
+
+use proc_macro2::TokenStream;
+
+use super::*;
+
+fn parse(source: &str) -> syn::Result<ProtectedArgs> {
+    match source.parse::<TokenStream>() {
+        Ok(tokens) => ProtectedArgs::parse(tokens),
+        Err(error) => panic!("`{source}` does not tokenize: {error}"),
+    }
+}
+
+fn ok(source: &str) -> ProtectedArgs {
+    match parse(source) {
+        Ok(args) => args,
+        Err(error) => panic!("`{source}` was rejected: {error}"),
+    }
+}
+
+/// Every error: its message, and the source text it points at ("" for the whole attribute).
+fn errors(source: &str) -> Vec<(String, String)> {
+    match parse(source) {
+        Ok(_) => panic!("`{source}` was accepted"),
+        Err(errors) => errors
+            .into_iter()
+            .map(|error| {
+                let text = error.span().source_text().unwrap_or_default();
+                (error.to_string(), text)
+            })
+            .collect(),
+    }
+}
+
+/// The one error of `source`.
+fn error(source: &str) -> (String, String) {
+    match errors(source).as_slice() {
+        [error] => error.clone(),
+        errors => panic!("`{source}`: expected one error, got {errors:#?}"),
+    }
+}
+
+/// `source` with a valid `issuer` and `audience` in front.
+fn with_required(rest: &str) -> String {
+    format!(r#"issuer = "https://id.example.com/", audience = "orders-api", {rest}"#)
+}
+
+fn setting(setting: &Setting) -> String {
+    match setting {
+        Setting::Literal(value) => format!("{:?}", value.value()),
+        Setting::Env(var) => format!("env({:?})", var.name.value()),
+    }
+}
+
+fn audience(audience: &Audience) -> String {
+    match audience {
+        Audience::List(list) => format!("{:?}", strings(list)),
+        Audience::Env(var) => format!("env({:?})", var.name.value()),
+    }
+}
+
+fn strings(list: &[LitStr]) -> Vec<String> {
+    list.iter().map(LitStr::value).collect()
+}
+
+fn scalar(scalar: &Scalar) -> String {
+    match scalar {
+        Scalar::Str(value) => format!("{:?}", value.value()),
+        Scalar::Bool(value) => value.value.to_string(),
+        Scalar::Int { value, .. } => value.to_string(),
+    }
+}
+
+fn claims(args: &ProtectedArgs) -> Vec<String> {
+    args.claims
+        .iter()
+        .map(|claim| {
+            let name = claim.name.value();
+            match &claim.expect {
+                Expect::Present => name,
+                Expect::Equals(value) => format!("{name} = {}", scalar(value)),
+                Expect::ContainsAll(values) => {
+                    let values: Vec<String> = values.iter().map(scalar).collect();
+                    format!("{name} ⊇ [{}]", values.join(", "))
+                }
+            }
+        })
+        .collect()
+}
+
+mod accepts {
+    use super::*;
+
+    #[test]
+    fn literal_issuer_and_audience_with_every_other_key_at_its_default() {
+        let args = ok(r#"issuer = "https://id.example.com/", audience = "orders-api""#);
+        assert_eq!(setting(&args.issuer), r#""https://id.example.com/""#);
+        assert_eq!(audience(&args.audience), r#"["orders-api"]"#);
+        assert!(args.jwks_uri.is_none());
+        assert!(args.scopes.is_empty());
+        assert!(args.claims.is_empty());
+        assert!(args.algorithms.is_none());
+        assert!(args.leeway.is_none());
+        assert!(args.typ.is_none());
+        assert!(args.krate.is_none());
+    }
+
+    #[test]
+    fn issuer_and_audience_from_the_environment() {
+        let args = ok(r#"issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE")"#);
+        assert_eq!(setting(&args.issuer), r#"env("OIDC_ISSUER")"#);
+        assert_eq!(audience(&args.audience), r#"env("OIDC_AUDIENCE")"#);
+    }
+
+    #[test]
+    fn a_list_of_audiences() {
+        let args = ok(r#"issuer = "https://a/", audience = ["orders-api", "billing-api"]"#);
+        assert_eq!(audience(&args.audience), r#"["orders-api", "billing-api"]"#);
+    }
+
+    #[test]
+    fn keys_in_any_order_with_a_trailing_comma() {
+        let args = ok(r#"audience = "orders-api", scopes = ["a"], issuer = "https://a/","#);
+        assert_eq!(setting(&args.issuer), r#""https://a/""#);
+        assert_eq!(strings(&args.scopes), ["a"]);
+    }
+
+    #[test]
+    fn jwks_uri_literal_or_from_the_environment() {
+        let args = ok(&with_required(
+            r#"jwks_uri = "https://id.example.com/keys""#,
+        ));
+        assert_eq!(
+            args.jwks_uri.as_ref().map(setting).as_deref(),
+            Some(r#""https://id.example.com/keys""#)
+        );
+        let args = ok(&with_required(r#"jwks_uri = env("JWKS_URI")"#));
+        assert_eq!(
+            args.jwks_uri.as_ref().map(setting).as_deref(),
+            Some(r#"env("JWKS_URI")"#)
+        );
+    }
+
+    #[test]
+    fn scopes() {
+        let args = ok(&with_required(
+            r#"scopes = ["orders:read", "orders:write"]"#,
+        ));
+        assert_eq!(strings(&args.scopes), ["orders:read", "orders:write"]);
+    }
+
+    #[test]
+    fn claims_in_every_form() {
+        let args = ok(&with_required(
+            r#"claims(
+                tenant,
+                "https://example.com/org",
+                email_verified = true,
+                disabled = false,
+                plan = "pro",
+                level = 3,
+                offset = -7,
+                "realm_access.roles" = ["admin", "auditor"],
+                mixed = ["a", 1, -2, true],
+                r#type = "user",
+            )"#,
+        ));
+        assert_eq!(
+            claims(&args),
+            [
+                "tenant",
+                "https://example.com/org",
+                "email_verified = true",
+                "disabled = false",
+                r#"plan = "pro""#,
+                "level = 3",
+                "offset = -7",
+                r#"realm_access.roles ⊇ ["admin", "auditor"]"#,
+                r#"mixed ⊇ ["a", 1, -2, true]"#,
+                r#"type = "user""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn claim_integers_across_the_whole_i64_range() {
+        let args = ok(&with_required(
+            "claims(min = -9223372036854775808, max = 9223372036854775807, hex = 0x10)",
+        ));
+        assert_eq!(
+            claims(&args),
+            [
+                "min = -9223372036854775808",
+                "max = 9223372036854775807",
+                "hex = 16"
+            ]
+        );
+    }
+
+    #[test]
+    fn negative_integers_as_the_compiler_splits_them() {
+        // The compiler hands `-5` over as `-` and `5`; `proc_macro2` on its own lexes one token.
+        let args = ProtectedArgs::parse(quote::quote!(
+            issuer = "https://a/",
+            audience = "x",
+            claims(a = -5, b = [-1, 2])
+        ));
+        match args {
+            Ok(args) => assert_eq!(claims(&args), ["a = -5", "b ⊇ [-1, 2]"]),
+            Err(error) => panic!("{error}"),
+        }
+        let args = ProtectedArgs::parse(quote::quote!(
+            issuer = "https://a/",
+            audience = "x",
+            leeway = -5
+        ));
+        match args {
+            Ok(_) => panic!("a negative leeway was accepted"),
+            Err(error) => assert!(error.to_string().starts_with("`leeway` cannot be negative")),
+        }
+    }
+
+    #[test]
+    fn every_supported_algorithm() {
+        let args = ok(&with_required(
+            r#"algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]"#,
+        ));
+        let names: Vec<&str> = args
+            .algorithms
+            .iter()
+            .flatten()
+            .map(|alg| alg.name)
+            .collect();
+        assert_eq!(names, ALGORITHMS);
+    }
+
+    #[test]
+    fn leeway_typ_and_crate() {
+        let args = ok(&with_required(
+            r#"leeway = 0, typ = "at+jwt", crate = "::platform::jwks_guard""#,
+        ));
+        assert_eq!(args.leeway.as_ref().map(|leeway| leeway.value), Some(0));
+        assert_eq!(
+            args.typ.as_ref().map(LitStr::value).as_deref(),
+            Some("at+jwt")
+        );
+        let krate = args
+            .krate
+            .as_ref()
+            .map(|path| quote::quote!(#path).to_string());
+        assert_eq!(krate.as_deref(), Some(":: platform :: jwks_guard"));
+    }
+}
+
+mod keys {
+    use super::*;
+
+    #[test]
+    fn a_misspelled_key_suggests_the_key_and_is_not_also_reported_missing() {
+        let (message, at) = error(r#"issuer = "https://a/", audiance = "orders-api""#);
+        assert_eq!(
+            message,
+            "unknown key `audiance`; did you mean `audience`? expected one of: `issuer`, \
+             `audience`, `jwks_uri`, `scopes`, `claims(...)`, `algorithms`, `leeway`, `typ`, \
+             `crate`"
+        );
+        assert_eq!(at, "audiance");
+    }
+
+    #[test]
+    fn a_common_other_name_suggests_the_key() {
+        let (message, at) = error(r#"iss = "https://a/", audience = "orders-api""#);
+        assert!(
+            message.starts_with("unknown key `iss`; did you mean `issuer`?"),
+            "{message}"
+        );
+        assert_eq!(at, "iss");
+        let (message, _) = error(&with_required(r#"type = "at+jwt""#));
+        assert!(
+            message.starts_with("unknown key `type`; did you mean `typ`?"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_lists_the_keys() {
+        let (message, at) = error(&with_required("timeout = 5"));
+        assert!(
+            message.starts_with("unknown key `timeout`; expected one of: `issuer`, "),
+            "{message}"
+        );
+        assert_eq!(at, "timeout");
+    }
+
+    #[test]
+    fn a_quoted_key_is_told_to_drop_the_quotes() {
+        let (message, at) = error(r#""issuer" = "https://a/", audience = "x""#);
+        assert_eq!(
+            message,
+            r#"write the key without quotes: `issuer = "https://id.example.com/"`"#
+        );
+        assert_eq!(at, r#""issuer""#);
+    }
+
+    #[test]
+    fn missing_audience_is_reported_on_the_attribute_with_what_to_add() {
+        let (message, at) = error(r#"issuer = "https://a/""#);
+        assert_eq!(
+            message,
+            r#"missing `audience`: add `audience = "your-api"`"#
+        );
+        assert_eq!(at, "");
+    }
+
+    #[test]
+    fn missing_issuer_and_audience_is_one_error() {
+        let (message, _) = error("");
+        assert_eq!(
+            message,
+            r#"missing `issuer` and `audience`: add `issuer = "https://id.example.com/", audience = "your-api"`"#
+        );
+    }
+
+    #[test]
+    fn a_duplicate_key_points_at_the_second_and_says_where_the_first_is() {
+        let (message, at) = error(
+            r#"issuer = "https://a/",
+               audience = "orders-api",
+               issuer = "https://b/""#,
+        );
+        assert_eq!(
+            message,
+            "duplicate key `issuer`: it is already set on line 1; keep only one"
+        );
+        assert_eq!(at, "issuer");
+        let (message, _) = error(&with_required("leeway = 1, leeway = 2"));
+        assert_eq!(
+            message,
+            "duplicate key `leeway`: it is already set earlier on this line; keep only one"
+        );
+    }
+
+    #[test]
+    fn a_key_without_its_value() {
+        let (message, at) = error(&with_required("leeway"));
+        assert_eq!(message, "expected `=` and a value, e.g. `leeway = 60`");
+        assert_eq!(at, "leeway");
+        let (message, at) = error(&with_required("leeway ="));
+        assert_eq!(message, "expected a value after `=`, e.g. `leeway = 60`");
+        assert_eq!(at, "=");
+        let (message, at) = error(&with_required(r#"typ("at+jwt")"#));
+        assert_eq!(
+            message,
+            r#"expected `=` after `typ`, e.g. `typ = "at+jwt"`"#
+        );
+        assert_eq!(at, "(");
+    }
+
+    #[test]
+    fn claims_without_parentheses() {
+        let (message, at) = error(&with_required("claims = [tenant]"));
+        assert_eq!(
+            message,
+            "write `claims(...)` with parentheses, e.g. `claims(email_verified = true)`"
+        );
+        assert_eq!(at, "=");
+    }
+
+    #[test]
+    fn a_forgotten_comma_is_one_error() {
+        let (message, at) = error(r#"issuer = "https://a/" audience = "orders-api""#);
+        assert_eq!(message, "expected `,`");
+        assert_eq!(at, "audience");
+    }
+
+    #[test]
+    fn an_empty_entry() {
+        let (message, at) = error(r#"issuer = "https://a/",, audience = "orders-api""#);
+        assert_eq!(message, "expected a key before `,`");
+        assert_eq!(at, ",");
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let messages: Vec<(String, String)> = errors(
+            r#"issuer = "", audiance = "x", leeway = "60", scopes = [], algorithms = ["HS256"]"#,
+        );
+        let at: Vec<&str> = messages.iter().map(|(_, at)| at.as_str()).collect();
+        assert_eq!(at, [r#""""#, "audiance", r#""60""#, "[]", r#""HS256""#]);
+    }
+}
+
+mod values {
+    use super::*;
+
+    #[test]
+    fn issuer_of_the_wrong_type() {
+        let (message, at) = error(r#"issuer = 5, audience = "x""#);
+        assert_eq!(
+            message,
+            r#"expected a string or `env("VAR")`, e.g. `issuer = "https://id.example.com/"`"#
+        );
+        assert_eq!(at, "5");
+    }
+
+    #[test]
+    fn empty_or_padded_issuer() {
+        let (message, at) = error(r#"issuer = "", audience = "x""#);
+        assert_eq!(
+            message,
+            r#"`issuer` cannot be empty, e.g. `issuer = "https://id.example.com/"`"#
+        );
+        assert_eq!(at, r#""""#);
+        let (message, _) = error(r#"issuer = " https://a/", audience = "x""#);
+        assert_eq!(
+            message,
+            "remove the whitespace around the value of `issuer`"
+        );
+    }
+
+    #[test]
+    fn env_mistakes() {
+        let cases = [
+            (
+                r#"env!("ISSUER")"#,
+                "!",
+                r#"write `env("VAR")` without `!`: the variable is read at the first request, not at compile time"#,
+            ),
+            (
+                "env(ISSUER)",
+                "ISSUER",
+                r#"write the variable's name as a string: `env("ISSUER")`"#,
+            ),
+            (
+                "env",
+                "env",
+                r#"expected the variable's name in parentheses: `env("VAR")`"#,
+            ),
+            (
+                "env()",
+                "()",
+                r#"expected the variable's name as a string: `env("VAR")`"#,
+            ),
+            (
+                r#"env("")"#,
+                r#""""#,
+                r#"the variable's name is empty: write `env("VAR")`"#,
+            ),
+            (
+                r#"env("A=B")"#,
+                r#""A=B""#,
+                "an environment variable's name cannot contain `=` or NUL",
+            ),
+            (
+                r#"env("A", "B")"#,
+                ",",
+                r#"expected only the variable's name: `env("VAR")`"#,
+            ),
+        ];
+        for (value, expected_at, expected) in cases {
+            let (message, at) = error(&format!(r#"issuer = {value}, audience = "x""#));
+            assert_eq!(
+                (message.as_str(), at.as_str()),
+                (expected, expected_at),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn audience_of_the_wrong_type() {
+        let (message, at) = error(r#"issuer = "https://a/", audience = 5"#);
+        assert_eq!(
+            message,
+            r#"expected a string, a list of strings or `env("VAR")`, e.g. `audience = "your-api"`"#
+        );
+        assert_eq!(at, "5");
+    }
+
+    #[test]
+    fn empty_audience_list() {
+        let (message, at) = error(r#"issuer = "https://a/", audience = []"#);
+        assert_eq!(
+            message,
+            r#"an empty `audience` list accepts no token: write the audience your API expects, e.g. `audience = "your-api"`"#
+        );
+        assert_eq!(at, "[]");
+    }
+
+    #[test]
+    fn audience_list_mistakes() {
+        let errors = errors(r#"issuer = "https://a/", audience = ["a", "", env("X"), b, "a"]"#);
+        let errors: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|(message, at)| (message.as_str(), at.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (
+                    r#"`env("VAR")` cannot be a list element: only a whole value can come from the environment"#,
+                    "env"
+                ),
+                (r#"expected a string: write `"b"`"#, "b"),
+                (
+                    r#"`audience` cannot be empty, e.g. `audience = "your-api"`"#,
+                    r#""""#
+                ),
+                (
+                    "duplicate audience: it is already listed earlier on this line; remove one",
+                    r#""a""#
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn jwks_uri_must_be_a_url() {
+        let (message, at) = error(&with_required(r#"jwks_uri = "id.example.com/keys""#));
+        assert_eq!(
+            message,
+            "expected an absolute `https://` URL, e.g. `jwks_uri = \"https://id.example.com/.well-known/jwks.json\"`"
+        );
+        assert_eq!(at, r#""id.example.com/keys""#);
+        let (message, _) = error(&with_required("jwks_uri = [1]"));
+        assert!(
+            message.starts_with(r#"expected a string or `env("VAR")`"#),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn scopes_as_a_single_string() {
+        let (message, at) = error(&with_required(r#"scopes = "orders:read""#));
+        assert_eq!(
+            message,
+            r#"expected a list: write `scopes = ["orders:read"]`"#
+        );
+        assert_eq!(at, r#""orders:read""#);
+    }
+
+    #[test]
+    fn empty_scopes() {
+        let (message, at) = error(&with_required("scopes = []"));
+        assert_eq!(
+            message,
+            r#"an empty `scopes` list requires nothing: remove `scopes`, or list the scopes a token must carry, e.g. `scopes = ["orders:read"]`"#
+        );
+        assert_eq!(at, "[]");
+    }
+
+    #[test]
+    fn scope_mistakes() {
+        let errors = errors(&with_required(
+            r#"scopes = ["orders:read orders:write", "", "a", "a", 5]"#,
+        ));
+        let expected = [
+            ("expected a string", "5"),
+            (
+                r#"a scope cannot contain whitespace: write each scope as its own string: `"orders:read", "orders:write"`"#,
+                r#""orders:read orders:write""#,
+            ),
+            ("a scope cannot be empty", r#""""#),
+            (
+                "duplicate scope: it is already listed earlier on this line; remove one",
+                r#""a""#,
+            ),
+        ];
+        let errors: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|(message, at)| (message.as_str(), at.as_str()))
+            .collect();
+        assert_eq!(errors, expected);
+    }
+
+    #[test]
+    fn symmetric_and_unsigned_algorithms_are_never_accepted() {
+        for name in ["HS256", "HS384", "HS512", "none", "None", "hs256"] {
+            let (message, at) = error(&with_required(&format!(r#"algorithms = ["{name}"]"#)));
+            assert_eq!(
+                message,
+                format!(
+                    "`{name}` is never accepted: symmetric (HMAC) and unsigned (`none`) \
+                     algorithms are never accepted for tokens verified against a public JWKS; \
+                     use an asymmetric algorithm such as `RS256` or `ES256`"
+                )
+            );
+            assert_eq!(at, format!("{name:?}"));
+        }
+    }
+
+    #[test]
+    fn unknown_algorithms() {
+        let (message, at) = error(&with_required(r#"algorithms = ["RS265"]"#));
+        assert_eq!(
+            message,
+            "unsupported algorithm `RS265`; did you mean `RS256`? expected one of: `RS256`, \
+             `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `EdDSA`"
+        );
+        assert_eq!(at, r#""RS265""#);
+        let (message, _) = error(&with_required(r#"algorithms = ["eddsa"]"#));
+        assert!(message.contains("did you mean `EdDSA`?"), "{message}");
+        let (message, _) = error(&with_required(r#"algorithms = ["ES512"]"#));
+        assert!(
+            message.starts_with("unsupported algorithm `ES512`; expected one of:"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn algorithm_list_mistakes() {
+        let (message, at) = error(&with_required("algorithms = [RS256]"));
+        assert_eq!(
+            message,
+            r#"write the algorithm's name as a string: `"RS256"`"#
+        );
+        assert_eq!(at, "RS256");
+        let (message, _) = error(&with_required(r#"algorithms = "RS256""#));
+        assert_eq!(
+            message,
+            r#"expected a list: write `algorithms = ["RS256"]`"#
+        );
+        let (message, at) = error(&with_required("algorithms = []"));
+        assert_eq!(
+            message,
+            r#"an empty `algorithms` list accepts no token: remove `algorithms` to accept every supported algorithm, or list some, e.g. `algorithms = ["RS256"]`"#
+        );
+        assert_eq!(at, "[]");
+        let (message, at) = error(&with_required(
+            r#"algorithms = ["RS256", "ES256", "RS256"]"#,
+        ));
+        assert_eq!(
+            message,
+            "duplicate algorithm: it is already listed earlier on this line; remove one"
+        );
+        assert_eq!(at, r#""RS256""#);
+    }
+
+    #[test]
+    fn leeway_of_the_wrong_type() {
+        let cases = [
+            (
+                r#""60""#,
+                r#""60""#,
+                "expected an integer number of seconds, e.g. `leeway = 60`",
+            ),
+            (
+                r#""30""#,
+                r#""30""#,
+                "expected an integer number of seconds, e.g. `leeway = 30`",
+            ),
+            (
+                "-5",
+                "-5",
+                "`leeway` cannot be negative; expected an integer number of seconds, e.g. `leeway = 60`",
+            ),
+            (
+                "60s",
+                "60s",
+                "expected an integer number of seconds, e.g. `leeway = 60`, without a suffix",
+            ),
+            (
+                "1.5",
+                "1.5",
+                "expected an integer number of seconds, e.g. `leeway = 60`",
+            ),
+            (
+                "99999999999999999999",
+                "99999999999999999999",
+                "`leeway` is too large; expected an integer number of seconds, e.g. `leeway = 60`",
+            ),
+        ];
+        for (value, expected_at, expected) in cases {
+            let (message, at) = error(&with_required(&format!("leeway = {value}")));
+            assert_eq!(
+                (message.as_str(), at.as_str()),
+                (expected, expected_at),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn typ_of_the_wrong_type() {
+        let (message, at) = error(&with_required("typ = at_jwt"));
+        assert_eq!(message, r#"expected a string, e.g. `typ = "at+jwt"`"#);
+        assert_eq!(at, "at_jwt");
+        let (message, _) = error(&with_required(r#"typ = """#));
+        assert_eq!(message, r#"`typ` cannot be empty, e.g. `typ = "at+jwt"`"#);
+    }
+
+    #[test]
+    fn crate_that_is_not_a_path() {
+        let expected = r#"expected the path of the runtime crate as a string, e.g. `crate = "::my_crate::jwks_guard"`"#;
+        let (message, at) = error(&with_required("crate = jwks_guard"));
+        assert_eq!((message.as_str(), at.as_str()), (expected, "jwks_guard"));
+        let (message, at) = error(&with_required(r#"crate = "not a path""#));
+        assert_eq!(
+            (message.as_str(), at.as_str()),
+            (expected, r#""not a path""#)
+        );
+    }
+
+    #[test]
+    fn empty_claims() {
+        let (message, _) = error(&with_required("claims()"));
+        assert_eq!(
+            message,
+            "`claims()` requires nothing: remove it, or name the claims a token must carry, e.g. \
+             `claims(email_verified = true)`"
+        );
+        let (message, at) = error(&with_required("claims(roles = [])"));
+        assert_eq!(
+            message,
+            "an empty list requires nothing of `roles`: write `claims(roles)` to require only \
+             that it is present, or list the values it must contain"
+        );
+        assert_eq!(at, "[]");
+    }
+
+    #[test]
+    fn claim_mistakes_are_each_reported() {
+        let errors = errors(&with_required(
+            r#"claims(
+                tenant,
+                ratio = 1.5,
+                role = admin,
+                realm_access.roles = ["a"],
+                level = -x,
+                big = 9223372036854775808,
+                small = 5u8,
+                "" = 1,
+                "a..b",
+                tenant = "other",
+                roles = ["a", "a"],
+                7,
+                flag =
+            )"#,
+        ));
+        let errors: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|(message, at)| (message.as_str(), at.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (
+                    "expected a string, bool or integer literal: floating-point numbers are not supported",
+                    "1.5"
+                ),
+                (
+                    r#"expected a string, bool or integer literal: write text in quotes, e.g. `"admin"`"#,
+                    "admin"
+                ),
+                (
+                    r#"write a nested claim name as a string: `"realm_access.…" = …`"#,
+                    "."
+                ),
+                ("expected an integer after `-`", "-"),
+                (
+                    "the integer does not fit in an `i64`",
+                    "9223372036854775808"
+                ),
+                ("write the integer without a suffix: `5`", "5u8"),
+                ("a claim name cannot be empty", r#""""#),
+                (
+                    r#"a nested claim name needs a name between every two dots, e.g. `"realm_access.roles"`"#,
+                    r#""a..b""#
+                ),
+                (
+                    "duplicate value: it is already listed earlier on this line; remove one",
+                    r#""a""#
+                ),
+                (
+                    r#"expected a claim name, e.g. `claims(email_verified = true)` or `claims("realm_access.roles" = ["admin"])`"#,
+                    "7"
+                ),
+                (
+                    "expected a value after `=`: a string, bool or integer, or a list of them",
+                    "="
+                ),
+                (
+                    "duplicate claim: it is already listed on line 2; remove one",
+                    "tenant"
+                ),
+            ]
+        );
+    }
+}

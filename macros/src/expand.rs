@@ -1,0 +1,226 @@
+//! [`ProtectedArgs`] + the handler → a policy type and the handler with its guard first.
+//!
+//! The generated code names only absolute paths into the runtime's hidden `__private` module
+//! (and `::core`), so it does not depend on the caller's imports or on names it declares.
+
+use std::mem;
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
+use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, Pat, PatType, Token, Type};
+
+use crate::args::{Audience, Expect, ProtectedArgs, Scalar, Setting};
+use crate::handler;
+
+/// The leeway when the attribute gives none, written out so that the expansion shows the whole
+/// policy. Equal to the runtime's `PolicySpec::DEFAULT_LEEWAY` (`tests/defaults.rs` checks).
+const DEFAULT_LEEWAY: u64 = 60;
+
+/// `#[protected(attr)] item` → the expansion. On a mistake, the errors come with the function
+/// as written (or, when only the attribute is wrong, as it would have been expanded), so that
+/// one mistake yields one error and the rest of the crate still type-checks.
+pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(func)) => func,
+        Ok(_) => {
+            let error = Error::new(
+                Span::call_site(),
+                "`#[protected]` applies to an `async fn` handler",
+            );
+            return with_error(error, item);
+        }
+        Err(error) => return with_error(error, item),
+    };
+    let args = ProtectedArgs::parse(attr);
+    let claims = handler::check(&mut func);
+    match (args, claims) {
+        (Ok(args), Ok(claims)) => expand(Some(&args), func, claims),
+        (Err(error), Ok(claims)) => with_error(error, expand(None, func, claims)),
+        (args, Err(handler_error)) => {
+            let error = match args {
+                Ok(_) => handler_error,
+                Err(mut error) => {
+                    error.combine(handler_error);
+                    error
+                }
+            };
+            with_error(error, func.into_token_stream())
+        }
+    }
+}
+
+fn with_error(error: Error, item: TokenStream) -> TokenStream {
+    let error = error.into_compile_error();
+    quote!(#error #item)
+}
+
+/// The policy type and the handler with the guard as its first parameter. Without `args` (the
+/// attribute had errors, already reported) the policy is a placeholder that never runs: the
+/// crate does not compile.
+fn expand(args: Option<&ProtectedArgs>, mut func: ItemFn, claims: Option<usize>) -> TokenStream {
+    let krate = args.and_then(|args| args.krate.as_ref());
+    let private = |span: Span| match krate {
+        Some(krate) => quote_spanned!(span=> #krate::__private),
+        None => quote_spanned!(span=> ::jwks_guard::__private),
+    };
+    let p = private(Span::call_site());
+    let policy = format_ident!(
+        "__{}_policy",
+        func.sig.ident.unraw(),
+        span = func.sig.ident.span()
+    );
+
+    let mut claims_param = None;
+    let mut others = Punctuated::<FnArg, Token![,]>::new();
+    for (index, input) in mem::take(&mut func.sig.inputs).into_iter().enumerate() {
+        match input {
+            FnArg::Typed(input) if claims == Some(index) => claims_param = Some(input),
+            input => others.push(input),
+        }
+    }
+    // The claims type goes into the policy's `type Claims`, on the user's tokens, so that an
+    // error about it (not `Deserialize`) lands on the type itself.
+    let (guard, claims_ty) = match claims_param {
+        Some(PatType { attrs, pat, ty, .. }) => {
+            let span = ty.span();
+            let p = private(span);
+            let guard = PatType {
+                attrs,
+                pat: Box::new(Pat::Verbatim(
+                    quote_spanned!(span=> #p::Protected(#pat, ..)),
+                )),
+                colon_token: Token![:](span),
+                ty: Box::new(Type::Verbatim(
+                    quote_spanned!(span=> #p::Protected<#policy>),
+                )),
+            };
+            (guard, quote_spanned!(span=> #ty))
+        }
+        None => {
+            let guard = PatType {
+                attrs: Vec::new(),
+                pat: Box::new(Pat::Verbatim(quote!(_))),
+                colon_token: Token![:](Span::call_site()),
+                ty: Box::new(Type::Verbatim(quote!(#p::Protected<#policy>))),
+            };
+            (guard, quote!(#p::NoClaims))
+        }
+    };
+    func.sig.inputs = std::iter::once(FnArg::Typed(guard)).chain(others).collect();
+
+    let cell = match args {
+        Some(args) => {
+            let spec = spec(args, &p);
+            quote! {
+                static CELL: #p::PolicyCell = #p::PolicyCell::new(#spec);
+                &CELL
+            }
+        }
+        None => quote!(::core::unreachable!()),
+    };
+    let vis = &func.vis;
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #policy;
+        impl #p::StaticPolicy for #policy {
+            type Claims = #claims_ty;
+            fn cell() -> &'static #p::PolicyCell {
+                #cell
+            }
+        }
+        #func
+    }
+}
+
+/// The `PolicySpec` constant, every field written out.
+fn spec(args: &ProtectedArgs, p: &TokenStream) -> TokenStream {
+    let issuer = setting(&args.issuer, p);
+    let audience = match &args.audience {
+        Audience::List(audiences) => quote!(#p::AudienceSpec::List(&[#(#audiences),*])),
+        Audience::Env(var) => {
+            let name = &var.name;
+            quote!(#p::AudienceSpec::Env(#name))
+        }
+    };
+    let jwks_uri = option(args.jwks_uri.as_ref().map(|uri| setting(uri, p)));
+    let scopes = &args.scopes;
+    let claims = args.claims.iter().map(|claim| {
+        let name = &claim.name;
+        let expect = match &claim.expect {
+            Expect::Present => quote!(#p::Expect::Present),
+            Expect::Equals(value) => {
+                let value = scalar(value, p);
+                quote!(#p::Expect::Equals(#value))
+            }
+            Expect::ContainsAll(values) => {
+                let values = values.iter().map(|value| scalar(value, p));
+                quote!(#p::Expect::ContainsAll(&[#(#values),*]))
+            }
+        };
+        quote!(#p::ClaimSpec { name: #name, expect: #expect })
+    });
+    let algorithms = option(args.algorithms.as_ref().map(|algorithms| {
+        let algorithms = algorithms.iter().map(|alg| {
+            let variant = Ident::new(alg.name, alg.span);
+            quote!(#p::Alg::#variant)
+        });
+        quote!(&[#(#algorithms),*])
+    }));
+    let leeway = match &args.leeway {
+        Some(leeway) => LitInt::new(&leeway.value.to_string(), leeway.span),
+        None => LitInt::new(&DEFAULT_LEEWAY.to_string(), Span::call_site()),
+    };
+    let typ = option(args.typ.as_ref().map(ToTokens::to_token_stream));
+    quote! {
+        #p::PolicySpec {
+            issuer: #issuer,
+            audience: #audience,
+            jwks_uri: #jwks_uri,
+            scopes: &[#(#scopes),*],
+            claims: &[#(#claims),*],
+            algorithms: #algorithms,
+            leeway: #leeway,
+            typ: #typ,
+        }
+    }
+}
+
+fn setting(setting: &Setting, p: &TokenStream) -> TokenStream {
+    match setting {
+        Setting::Literal(value) => quote!(#p::Setting::Literal(#value)),
+        Setting::Env(var) => {
+            let name = &var.name;
+            quote!(#p::Setting::Env(#name))
+        }
+    }
+}
+
+fn scalar(scalar: &Scalar, p: &TokenStream) -> TokenStream {
+    match scalar {
+        Scalar::Str(value) => quote!(#p::Scalar::Str(#value)),
+        Scalar::Bool(value) => quote!(#p::Scalar::Bool(#value)),
+        Scalar::Int { value, span } => {
+            let mut magnitude = Literal::u64_unsuffixed(value.unsigned_abs());
+            magnitude.set_span(*span);
+            if *value < 0 {
+                quote_spanned!(*span=> #p::Scalar::Int(-#magnitude))
+            } else {
+                quote_spanned!(*span=> #p::Scalar::Int(#magnitude))
+            }
+        }
+    }
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,39 @@
+// The expansion of `crate_path.rs`. Regenerate: `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros`.
+mod platform {
+    pub use ::jwks_guard as auth;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+struct __whoami_policy;
+impl crate::platform::auth::__private::StaticPolicy for __whoami_policy {
+    type Claims = platform::auth::Claims;
+    fn cell() -> &'static crate::platform::auth::__private::PolicyCell {
+        static CELL: crate::platform::auth::__private::PolicyCell = crate::platform::auth::__private::PolicyCell::new(crate::platform::auth::__private::PolicySpec {
+            issuer: crate::platform::auth::__private::Setting::Literal(
+                "https://id.example.com/",
+            ),
+            audience: crate::platform::auth::__private::AudienceSpec::List(
+                &["orders-api"],
+            ),
+            jwks_uri: ::core::option::Option::None,
+            scopes: &[],
+            claims: &[],
+            algorithms: ::core::option::Option::None,
+            leeway: 60,
+            typ: ::core::option::Option::None,
+        });
+        &CELL
+    }
+}
+async fn whoami(
+    crate::platform::auth::__private::Protected(
+        claims,
+        ..,
+    ): crate::platform::auth::__private::Protected<__whoami_policy>,
+) -> String {
+    claims.sub.unwrap_or_default()
+}
+fn main() {
+    let _: axum::Router = axum::Router::new()
+        .route("/whoami", axum::routing::get(whoami));
+}

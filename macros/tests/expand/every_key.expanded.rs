@@ -1,0 +1,90 @@
+// The expansion of `every_key.rs`. Regenerate: `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros`.
+use axum::extract::Path;
+use jwks_guard::protected;
+use serde::Deserialize;
+#[derive(Deserialize)]
+pub struct Admin {
+    pub sub: String,
+    pub tenant: String,
+}
+pub mod admin {
+    use super::*;
+    #[doc(hidden)]
+    #[allow(non_camel_case_types)]
+    pub struct __delete_tenant_policy;
+    impl ::jwks_guard::__private::StaticPolicy for __delete_tenant_policy {
+        type Claims = Admin;
+        fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
+            static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
+                issuer: ::jwks_guard::__private::Setting::Literal(
+                    "https://id.example.com/realms/main",
+                ),
+                audience: ::jwks_guard::__private::AudienceSpec::List(
+                    &["admin-api", "ops-api"],
+                ),
+                jwks_uri: ::core::option::Option::Some(
+                    ::jwks_guard::__private::Setting::Env("JWKS_URI"),
+                ),
+                scopes: &["tenants:delete", "admin"],
+                claims: &[
+                    ::jwks_guard::__private::ClaimSpec {
+                        name: "email_verified",
+                        expect: ::jwks_guard::__private::Expect::Equals(
+                            ::jwks_guard::__private::Scalar::Bool(true),
+                        ),
+                    },
+                    ::jwks_guard::__private::ClaimSpec {
+                        name: "tenant",
+                        expect: ::jwks_guard::__private::Expect::Present,
+                    },
+                    ::jwks_guard::__private::ClaimSpec {
+                        name: "realm_access.roles",
+                        expect: ::jwks_guard::__private::Expect::ContainsAll(
+                            &[
+                                ::jwks_guard::__private::Scalar::Str("admin"),
+                                ::jwks_guard::__private::Scalar::Str("auditor"),
+                            ],
+                        ),
+                    },
+                    ::jwks_guard::__private::ClaimSpec {
+                        name: "level",
+                        expect: ::jwks_guard::__private::Expect::Equals(
+                            ::jwks_guard::__private::Scalar::Int(-1),
+                        ),
+                    },
+                    ::jwks_guard::__private::ClaimSpec {
+                        name: "type",
+                        expect: ::jwks_guard::__private::Expect::Equals(
+                            ::jwks_guard::__private::Scalar::Str("staff"),
+                        ),
+                    },
+                ],
+                algorithms: ::core::option::Option::Some(
+                    &[
+                        ::jwks_guard::__private::Alg::RS256,
+                        ::jwks_guard::__private::Alg::ES256,
+                        ::jwks_guard::__private::Alg::EdDSA,
+                    ],
+                ),
+                leeway: 30,
+                typ: ::core::option::Option::Some("at+jwt"),
+            });
+            &CELL
+        }
+    }
+    /// Deletes a tenant.
+    #[allow(clippy::unused_async)]
+    pub async fn delete_tenant(
+        ::jwks_guard::__private::Protected(
+            Admin { sub, tenant },
+            ..,
+        ): ::jwks_guard::__private::Protected<__delete_tenant_policy>,
+        Path(id): Path<String>,
+    ) -> String {
+        format!("{sub} deleted {id} of {tenant}")
+    }
+}
+fn main() {
+    let _: axum::Router = axum::Router::new()
+        .route("/tenants/{id}", axum::routing::delete(admin::delete_tenant));
+}

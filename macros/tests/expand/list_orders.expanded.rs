@@ -1,0 +1,46 @@
+// The expansion of `list_orders.rs`. Regenerate: `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros`.
+use axum::Json;
+use axum::extract::Query;
+use jwks_guard::{Claims, protected};
+use serde::{Deserialize, Serialize};
+#[derive(Deserialize)]
+struct Page {
+    after: Option<u64>,
+}
+#[derive(Serialize)]
+struct Order {
+    id: u64,
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types)]
+struct __list_orders_policy;
+impl ::jwks_guard::__private::StaticPolicy for __list_orders_policy {
+    type Claims = Claims;
+    fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
+        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
+            issuer: ::jwks_guard::__private::Setting::Literal("https://id.example.com/"),
+            audience: ::jwks_guard::__private::AudienceSpec::List(&["orders-api"]),
+            jwks_uri: ::core::option::Option::None,
+            scopes: &["orders:read"],
+            claims: &[],
+            algorithms: ::core::option::Option::None,
+            leeway: 60,
+            typ: ::core::option::Option::None,
+        });
+        &CELL
+    }
+}
+async fn list_orders(
+    ::jwks_guard::__private::Protected(
+        claims,
+        ..,
+    ): ::jwks_guard::__private::Protected<__list_orders_policy>,
+    Query(page): Query<Page>,
+) -> Json<Vec<Order>> {
+    let _ = (claims.sub, page.after);
+    Json(vec![Order { id : 1 }])
+}
+fn main() {
+    let _: axum::Router = axum::Router::new()
+        .route("/orders", axum::routing::get(list_orders));
+}

@@ -1,0 +1,129 @@
+//! The policy each attribute generates, read back from the handler's policy type: every key
+//! lands in its field, and absent keys take the runtime's defaults.
+#![allow(
+    dead_code,
+    reason = "the handlers are never routed: only their policy types are read"
+)]
+
+use jwks_guard::__private::{
+    Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting, StaticPolicy,
+};
+use jwks_guard::{Claims, protected};
+
+fn spec<P: StaticPolicy>() -> PolicySpec {
+    *P::cell().spec()
+}
+
+#[protected(issuer = "https://id.example.com/", audience = "orders-api")]
+async fn minimal() {}
+
+#[test]
+fn absent_keys_take_the_runtime_defaults() {
+    let expected = PolicySpec::new(
+        Setting::Literal("https://id.example.com/"),
+        AudienceSpec::List(&["orders-api"]),
+    );
+    assert_eq!(spec::<__minimal_policy>(), expected);
+}
+
+#[protected(issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE"), jwks_uri = env("JWKS"))]
+async fn from_the_environment(#[claims] _claims: Claims) {}
+
+#[test]
+fn env_settings_name_their_variables() {
+    let spec = spec::<__from_the_environment_policy>();
+    assert_eq!(spec.issuer, Setting::Env("OIDC_ISSUER"));
+    assert_eq!(spec.audience, AudienceSpec::Env("OIDC_AUDIENCE"));
+    assert_eq!(spec.jwks_uri, Some(Setting::Env("JWKS")));
+}
+
+#[protected(
+    issuer = "https://id.example.com/realms/main",
+    audience = ["admin-api", "ops-api"],
+    jwks_uri = "https://id.example.com/keys",
+    scopes = ["tenants:delete", "admin"],
+    claims(
+        tenant,
+        "https://example.com/org",
+        email_verified = true,
+        plan = "pro",
+        level = -1,
+        min = -9223372036854775808,
+        "realm_access.roles" = ["admin", "auditor"],
+        mixed = ["a", 1, false],
+        r#type = "staff",
+    ),
+    algorithms = ["RS256", "ES256", "EdDSA"],
+    leeway = 0,
+    typ = "at+jwt",
+)]
+async fn every_key() {}
+
+#[test]
+fn every_key_lands_in_its_field() {
+    let expected = PolicySpec {
+        issuer: Setting::Literal("https://id.example.com/realms/main"),
+        audience: AudienceSpec::List(&["admin-api", "ops-api"]),
+        jwks_uri: Some(Setting::Literal("https://id.example.com/keys")),
+        scopes: &["tenants:delete", "admin"],
+        claims: &[
+            ClaimSpec {
+                name: "tenant",
+                expect: Expect::Present,
+            },
+            ClaimSpec {
+                name: "https://example.com/org",
+                expect: Expect::Present,
+            },
+            ClaimSpec {
+                name: "email_verified",
+                expect: Expect::Equals(Scalar::Bool(true)),
+            },
+            ClaimSpec {
+                name: "plan",
+                expect: Expect::Equals(Scalar::Str("pro")),
+            },
+            ClaimSpec {
+                name: "level",
+                expect: Expect::Equals(Scalar::Int(-1)),
+            },
+            ClaimSpec {
+                name: "min",
+                expect: Expect::Equals(Scalar::Int(i64::MIN)),
+            },
+            ClaimSpec {
+                name: "realm_access.roles",
+                expect: Expect::ContainsAll(&[Scalar::Str("admin"), Scalar::Str("auditor")]),
+            },
+            ClaimSpec {
+                name: "mixed",
+                expect: Expect::ContainsAll(&[
+                    Scalar::Str("a"),
+                    Scalar::Int(1),
+                    Scalar::Bool(false),
+                ]),
+            },
+            ClaimSpec {
+                name: "type",
+                expect: Expect::Equals(Scalar::Str("staff")),
+            },
+        ],
+        algorithms: Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA]),
+        leeway: 0,
+        typ: Some("at+jwt"),
+    };
+    assert_eq!(spec::<__every_key_policy>(), expected);
+}
+
+#[protected(issuer = "https://id.example.com/", audience = "orders-api", algorithms = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+])]
+async fn every_algorithm() {}
+
+#[test]
+fn every_algorithm_name_maps_to_its_variant() {
+    assert_eq!(
+        spec::<__every_algorithm_policy>().algorithms,
+        Some(Alg::ALL)
+    );
+}
