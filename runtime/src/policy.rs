@@ -24,7 +24,7 @@ pub(crate) struct Policy {
 }
 
 /// A handler's constant [`PolicySpec`] and, once the first request has resolved it, its
-/// [`Policy`]. Not public API: the `#[protected]` expansion declares one per handler.
+/// resolved policy. Not public API: the `#[protected]` expansion declares one per handler.
 pub struct PolicyCell {
     spec: PolicySpec,
     resolved: OnceLock<Option<Policy>>,
