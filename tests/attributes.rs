@@ -406,6 +406,20 @@ async fn leeway_is_configurable() {
 }
 
 #[tokio::test]
+async fn leeway_also_applies_to_not_before() {
+    let base = app().await;
+    let soon = || token().not_before(now() + 5);
+    assert_eq!(
+        status(format!("{base}/default-algorithms"), &soon().sign()).await,
+        200
+    );
+    assert_eq!(
+        status(format!("{base}/no-leeway"), &soon().sign()).await,
+        401
+    );
+}
+
+#[tokio::test]
 async fn typ_compares_case_insensitively_with_optional_application_prefix() {
     let base = app().await;
     let url = || format!("{base}/typed");

@@ -394,6 +394,10 @@ async fn missing_required_claim_is_403_insufficient_scope() {
         "{reply:?}"
     );
     assert_eq!(reply.description(), "missing claim tenant");
+    assert_eq!(
+        reply.www_authenticate.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="""#)
+    );
     let reply = get_with_token(&url, &token().claim("tenant", "globex").sign()).await;
     assert_eq!(
         (reply.status, reply.description().as_str()),
@@ -429,7 +433,10 @@ async fn provider_unreachable_is_503_with_retry_after() {
     down.set_answer(Answer::Status(500));
     let base = app().await;
     let token = down.token().audience(AUDIENCE).sign();
-    assert_unavailable(&get_with_token(&format!("{base}/down"), &token).await);
+    let reply = get_with_token(&format!("{base}/down"), &token).await;
+    assert_unavailable(&reply);
+    // The first retry waits the default initial backoff of one second.
+    assert_eq!(reply.retry_after.as_deref(), Some("1"));
 }
 
 #[tokio::test]

@@ -459,7 +459,7 @@ fn parse_jwks_uri(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn
             return Err(Error::new(
                 lit.span(),
                 format!(
-                    "expected an absolute `https://` URL, e.g. `{}`",
+                    "expected an absolute `https://` (or `http://`) URL, e.g. `{}`",
                     key.example
                 ),
             ));

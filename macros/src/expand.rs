@@ -16,7 +16,7 @@ use crate::args::{Audience, Expect, ProtectedArgs, Scalar, Setting};
 use crate::handler;
 
 /// The leeway when the attribute gives none, written out so that the expansion shows the whole
-/// policy. Equal to the runtime's `PolicySpec::DEFAULT_LEEWAY` (`tests/defaults.rs` checks).
+/// policy. Equal to the runtime's `PolicySpec::DEFAULT_LEEWAY` (`tests/policy_spec.rs` checks).
 const DEFAULT_LEEWAY: u64 = 60;
 
 /// `#[protected(attr)] item` → the expansion. On a mistake, the errors come with the function

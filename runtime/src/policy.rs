@@ -190,11 +190,27 @@ pub(crate) fn lookup<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&
     found.filter(|value| !value.is_null())
 }
 
+/// Exact integer equality; a float counts only when it is exactly that integer (`3.0`).
+fn int_eq(expected: i64, number: &serde_json::Number) -> bool {
+    if let Some(i) = number.as_i64() {
+        return i == expected;
+    }
+    if number.is_u64() {
+        return false; // above i64::MAX, so never equal
+    }
+    // A float equals `expected` only when it is integral and `expected` converts to exactly that
+    // float and back, which excludes the neighbours of integers above 2^53.
+    number.as_f64().is_some_and(|f| {
+        let back = expected as f64;
+        f.fract() == 0.0 && back == f && back as i64 == expected
+    })
+}
+
 fn scalar_eq(expected: Scalar, value: &Value) -> bool {
     match (expected, value) {
         (Scalar::Str(s), Value::String(v)) => s == v,
         (Scalar::Bool(b), Value::Bool(v)) => b == *v,
-        (Scalar::Int(i), Value::Number(n)) => n.as_i64() == Some(i) || n.as_f64() == Some(i as f64),
+        (Scalar::Int(i), Value::Number(n)) => int_eq(i, n),
         _ => false,
     }
 }
@@ -238,6 +254,16 @@ mod tests {
         assert!(!scalar_eq(Scalar::Str("1"), &json!(1)));
         assert!(scalar_eq(Scalar::Int(3), &json!(3)));
         assert!(scalar_eq(Scalar::Int(3), &json!(3.0)));
+        assert!(!scalar_eq(Scalar::Int(3), &json!(3.5)));
+        assert!(!scalar_eq(
+            Scalar::Int(9_007_199_254_740_993),
+            &json!(9_007_199_254_740_992_i64)
+        ));
+        assert!(!scalar_eq(
+            Scalar::Int(9_007_199_254_740_993),
+            &json!(9_007_199_254_740_992.0)
+        ));
+        assert!(!scalar_eq(Scalar::Int(i64::MAX), &json!(u64::MAX)));
         assert!(scalar_eq(Scalar::Bool(true), &json!(true)));
         assert!(!scalar_eq(Scalar::Bool(true), &json!("true")));
     }

@@ -136,7 +136,8 @@ impl Rejection {
         &self.description
     }
 
-    /// The `WWW-Authenticate` value (RFC 6750 §3), for 400, 401 and 403 answers.
+    /// The `WWW-Authenticate` value (RFC 6750 §3), for 400, 401 and 403 answers. A 403 names
+    /// the handler's required scopes (`scope=""` when it requires only claims).
     pub fn www_authenticate(&self) -> Option<String> {
         let code = self.kind.error_code();
         match self.kind {
@@ -145,15 +146,12 @@ impl Rejection {
                 r#"Bearer error="{code}", error_description="{}""#,
                 QuotedText(&self.description)
             )),
-            RejectionKind::InsufficientScope => Some(match self.required_scope.as_deref() {
-                Some(scope) if !scope.is_empty() => {
-                    format!(r#"Bearer error="{code}", scope="{}""#, QuotedText(scope))
-                }
-                _ => format!(
-                    r#"Bearer error="{code}", error_description="{}""#,
-                    QuotedText(&self.description)
-                ),
-            }),
+            // The required scopes, even when a required claim (not a scope) is what is missing:
+            // the description in the body says which.
+            RejectionKind::InsufficientScope => Some(format!(
+                r#"Bearer error="{code}", scope="{}""#,
+                QuotedText(self.required_scope.as_deref().unwrap_or_default())
+            )),
             RejectionKind::KeysUnavailable | RejectionKind::Misconfigured => None,
         }
     }

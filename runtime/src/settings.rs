@@ -12,7 +12,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// How keys are fetched and cached. Every value has a documented default.
+/// How keys are fetched and cached. Every value has a documented default; durations longer
+/// than a year are shortened to a year.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub(crate) fetch_timeout: Duration,
@@ -42,6 +43,9 @@ impl Default for Settings {
     }
 }
 
+/// The longest duration any setting takes; longer values are shortened to it.
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 impl Settings {
     /// The defaults, as documented on each setter.
     pub fn new() -> Self {
@@ -50,19 +54,20 @@ impl Settings {
 
     /// Time limit of one discovery or JWKS request, connection included. Default 5 s.
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.fetch_timeout = timeout;
+        self.fetch_timeout = timeout.min(LONGEST);
         self
     }
 
     /// How long a key set is fresh when its response has no `Cache-Control: max-age`.
     /// Default 10 min.
     pub fn default_max_age(mut self, max_age: Duration) -> Self {
-        self.default_max_age = max_age;
+        self.default_max_age = max_age.min(LONGEST);
         self
     }
 
     /// The range a response's `max-age` is clamped to. Default 30 s to 24 h.
     pub fn max_age_bounds(mut self, min: Duration, max: Duration) -> Self {
+        let (min, max) = (min.min(LONGEST), max.min(LONGEST));
         self.min_max_age = min.min(max);
         self.max_max_age = max.max(min);
         self
@@ -71,13 +76,14 @@ impl Settings {
     /// The least time between two refreshes caused by an unknown `kid`, per key set.
     /// Default 30 s.
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
-        self.unknown_kid_cooldown = cooldown;
+        self.unknown_kid_cooldown = cooldown.min(LONGEST);
         self
     }
 
     /// The wait before retrying a failed fetch, doubled after each failure up to `max`.
     /// Default 1 s, at most 30 s.
     pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        let (initial, max) = (initial.min(LONGEST), max.min(LONGEST));
         self.initial_backoff = initial.min(max);
         self.max_backoff = max.max(initial);
         self
@@ -117,4 +123,46 @@ pub fn configure(settings: Settings) -> Result<(), ConfigureError> {
 /// The settings in force: the configured ones, else the defaults (installed at first use).
 pub(crate) fn current() -> &'static Settings {
     SETTINGS.get_or_init(Settings::default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = Settings::new();
+        assert_eq!(s.fetch_timeout, Duration::from_secs(5));
+        assert_eq!(s.default_max_age, Duration::from_secs(10 * 60));
+        assert_eq!(
+            (s.min_max_age, s.max_max_age),
+            (Duration::from_secs(30), Duration::from_secs(24 * 60 * 60))
+        );
+        assert_eq!(s.unknown_kid_cooldown, Duration::from_secs(30));
+        assert_eq!(
+            (s.initial_backoff, s.max_backoff),
+            (Duration::from_secs(1), Duration::from_secs(30))
+        );
+        assert_eq!(s.max_response_bytes, 512 * 1024);
+        assert!(s.client.is_none());
+    }
+
+    #[test]
+    fn ranges_are_ordered_and_durations_bounded() {
+        let s = Settings::new()
+            .max_age_bounds(Duration::from_secs(60), Duration::from_secs(10))
+            .retry_backoff(Duration::MAX, Duration::from_secs(2));
+        assert_eq!(
+            (s.min_max_age, s.max_max_age),
+            (Duration::from_secs(10), Duration::from_secs(60))
+        );
+        assert_eq!(
+            (s.initial_backoff, s.max_backoff),
+            (Duration::from_secs(2), LONGEST)
+        );
+        assert_eq!(
+            Settings::new().fetch_timeout(Duration::MAX).fetch_timeout,
+            LONGEST
+        );
+    }
 }

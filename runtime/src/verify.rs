@@ -21,7 +21,7 @@ pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, V
     let cached = policy.keys.keys().await?;
     let outcome = check_signature(&cached, &jws);
     match outcome {
-        Err(KeyProblem::UnknownKid) => match policy.keys.refresh_for_unknown_kid().await {
+        Err(KeyProblem::UnknownKid) => match policy.keys.refresh_for_unknown_kid(&cached).await {
             Some(refreshed) => check_signature(&refreshed, &jws),
             None => Err(KeyProblem::UnknownKid),
         },

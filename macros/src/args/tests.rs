@@ -519,7 +519,7 @@ mod values {
         let (message, at) = error(&with_required(r#"jwks_uri = "id.example.com/keys""#));
         assert_eq!(
             message,
-            "expected an absolute `https://` URL, e.g. `jwks_uri = \"https://id.example.com/.well-known/jwks.json\"`"
+            "expected an absolute `https://` (or `http://`) URL, e.g. `jwks_uri = \"https://id.example.com/.well-known/jwks.json\"`"
         );
         assert_eq!(at, r#""id.example.com/keys""#);
         let (message, _) = error(&with_required("jwks_uri = [1]"));

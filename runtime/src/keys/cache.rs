@@ -11,7 +11,8 @@
 //! - **unknown `kid`**: one refresh, joined by concurrent requests, at most once per cooldown
 //!   counted from the previous unknown-`kid` refresh.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -52,6 +53,30 @@ pub(crate) struct KeyCache {
     jwks_uri: Option<String>,
     current: ArcSwapOption<Cached>,
     state: Mutex<State>,
+    /// The earliest [`ticks`] at which stale keys may start a background refresh: `u64::MAX`
+    /// while one is in flight, the end of the backoff after a failure. Read without the lock,
+    /// so requests served from stale keys during an outage take no lock.
+    background_gate: AtomicU64,
+}
+
+/// A monotonic instant as nanoseconds since the first use of the cache, for atomics.
+fn ticks(at: Instant) -> u64 {
+    static ORIGIN: LazyLock<Instant> = LazyLock::new(Instant::now);
+    u64::try_from(at.saturating_duration_since(*ORIGIN).as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// `now + after`, saturating at a far but representable instant.
+fn later(now: Instant, after: Duration) -> Instant {
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
+        .unwrap_or(now)
+}
+
+/// The wait after `failures` consecutive failed refreshes: `initial`, doubled after each
+/// further failure, at most `max`.
+pub(crate) fn backoff(failures: u32, initial: Duration, max: Duration) -> Duration {
+    let doublings = failures.saturating_sub(1).min(31);
+    initial.saturating_mul(1 << doublings).min(max)
 }
 
 impl KeyCache {
@@ -61,6 +86,7 @@ impl KeyCache {
             jwks_uri,
             current: ArcSwapOption::empty(),
             state: Mutex::new(State::default()),
+            background_gate: AtomicU64::new(0),
         }
     }
 
@@ -78,6 +104,10 @@ impl KeyCache {
         }
         let refresh = {
             let mut state = self.lock();
+            // A refresh may have completed since the load above.
+            if let Some(cached) = self.current.load_full() {
+                return Ok(cached);
+            }
             match (&state.in_flight, state.retry_at) {
                 (Some(in_flight), _) => in_flight.clone(),
                 (None, Some(retry_at)) if retry_at > now => {
@@ -96,10 +126,21 @@ impl KeyCache {
     /// Refreshes because a token named a `kid` the cached set lacks, unless the cooldown since
     /// the previous such refresh has not passed. Joins a refresh already under way.
     ///
+    /// `seen` is the set the `kid` was missing from: if a newer one has been stored since, it
+    /// is returned without a fetch.
+    ///
     /// Returns the keys after the refresh, or `None` when no refresh was allowed or it failed.
-    pub(crate) async fn refresh_for_unknown_kid(self: &Arc<Self>) -> Option<Arc<Cached>> {
+    pub(crate) async fn refresh_for_unknown_kid(
+        self: &Arc<Self>,
+        seen: &Arc<Cached>,
+    ) -> Option<Arc<Cached>> {
         let refresh = {
             let mut state = self.lock();
+            if let Some(current) = self.current.load_full() {
+                if !Arc::ptr_eq(&current, seen) {
+                    return Some(current);
+                }
+            }
             match &state.in_flight {
                 Some(in_flight) => in_flight.clone(),
                 None => {
@@ -121,6 +162,9 @@ impl KeyCache {
     }
 
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
+        if ticks(now) < self.background_gate.load(Ordering::Acquire) {
+            return;
+        }
         let mut state = self.lock();
         let backing_off = state.retry_at.is_some_and(|retry_at| retry_at > now);
         if state.in_flight.is_none() && !backing_off {
@@ -159,6 +203,7 @@ impl KeyCache {
             }
         };
         state.in_flight = Some(refresh.clone());
+        self.background_gate.store(u64::MAX, Ordering::Release);
         refresh
     }
 
@@ -194,13 +239,14 @@ impl KeyCache {
                 );
                 self.current.store(Some(Arc::new(Cached {
                     keys: fetched.keys,
-                    fresh_until: Instant::now() + fetched.max_age,
+                    fresh_until: later(Instant::now(), fetched.max_age),
                 })));
                 if self.jwks_uri.is_none() {
                     state.discovered_uri = Some(uri);
                 }
                 state.failures = 0;
                 state.retry_at = None;
+                self.background_gate.store(0, Ordering::Release);
                 Ok(())
             }
             Err(error) => {
@@ -213,12 +259,15 @@ impl KeyCache {
     fn record_failure(&self, state: &mut State, error: &FetchError) {
         let settings = settings::current();
         state.failures = state.failures.saturating_add(1);
-        let doublings = state.failures.saturating_sub(1).min(16);
-        let backoff = settings
-            .initial_backoff
-            .saturating_mul(1 << doublings)
-            .min(settings.max_backoff);
-        state.retry_at = Some(Instant::now() + backoff);
+        let backoff = backoff(
+            state.failures,
+            settings.initial_backoff,
+            settings.max_backoff,
+        );
+        let retry_at = later(Instant::now(), backoff);
+        state.retry_at = Some(retry_at);
+        self.background_gate
+            .store(ticks(retry_at), Ordering::Release);
         state.discovered_uri = None;
         tracing::warn!(
             issuer = %self.issuer,
@@ -241,5 +290,30 @@ impl KeyCache {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every critical section leaves `State` consistent, so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_at_1_s_doubles_and_never_exceeds_30_s() {
+        let (initial, max) = (Duration::from_secs(1), Duration::from_secs(30));
+        let schedule: Vec<u64> = (1..=8)
+            .map(|n| backoff(n, initial, max).as_secs())
+            .collect();
+        assert_eq!(schedule, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(u32::MAX, initial, max), max);
+    }
+
+    #[test]
+    fn far_instants_saturate_instead_of_panicking() {
+        let now = Instant::now();
+        assert!(later(now, Duration::MAX) > now);
+        assert_eq!(
+            later(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
     }
 }

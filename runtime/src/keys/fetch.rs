@@ -91,10 +91,17 @@ pub(crate) async fn jwks(settings: &Settings, url: &str) -> Result<Fetched, Fetc
         url: url.to_owned(),
         source,
     })?;
-    let max_age = max_age(&headers)
+    Ok(Fetched {
+        keys,
+        max_age: freshness(&headers, settings),
+    })
+}
+
+/// How long a fetched set stays fresh: its `max-age`, else the default, within the bounds.
+fn freshness(headers: &HeaderMap, settings: &Settings) -> Duration {
+    max_age(headers)
         .unwrap_or(settings.default_max_age)
-        .clamp(settings.min_max_age, settings.max_max_age);
-    Ok(Fetched { keys, max_age })
+        .clamp(settings.min_max_age, settings.max_max_age)
 }
 
 /// `Cache-Control: max-age=N`; `no-cache`/`no-store` count as zero (then clamped up).
@@ -218,6 +225,18 @@ mod tests {
             map.append(CACHE_CONTROL, HeaderValue::from_static(v));
         }
         map
+    }
+
+    #[test]
+    fn freshness_is_max_age_clamped_to_30_s_and_24_h_with_10_min_by_default() {
+        let settings = Settings::new();
+        let secs = |values: &[&'static str]| freshness(&headers(values), &settings).as_secs();
+        assert_eq!(secs(&["max-age=300"]), 300);
+        assert_eq!(secs(&["max-age=5"]), 30);
+        assert_eq!(secs(&["no-store"]), 30);
+        assert_eq!(secs(&["max-age=604800"]), 24 * 60 * 60);
+        assert_eq!(secs(&["max-age=18446744073709551615"]), 24 * 60 * 60);
+        assert_eq!(secs(&[]), 600);
     }
 
     #[test]

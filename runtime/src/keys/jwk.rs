@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::spec::Alg;
 
-/// The most keys read from one set; real sets hold a handful.
+/// The most usable keys kept from one set; real sets hold a handful.
 const MAX_KEYS: usize = 64;
 
 /// A set of algorithms, as a bit mask over [`Alg::ALL`].
@@ -77,7 +77,6 @@ impl KeySet {
         let keys: Vec<PreparedKey> = document
             .keys
             .iter()
-            .take(MAX_KEYS)
             .filter_map(|jwk| match prepare(jwk) {
                 Ok(key) => Some(key),
                 Err(reason) => {
@@ -86,6 +85,7 @@ impl KeySet {
                     None
                 }
             })
+            .take(MAX_KEYS)
             .collect();
         if keys.is_empty() {
             return Err(JwksError::NoUsableKey);
@@ -99,11 +99,21 @@ impl KeySet {
     /// of the set that may verify `alg`; several candidates is ambiguous and yields none.
     pub(crate) fn find(&self, kid: Option<&str>, alg: Alg) -> Lookup<'_> {
         match kid {
-            Some(kid) => match self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
-                Some(key) if key.algs.contains(alg) => Lookup::Found(key),
-                Some(_) => Lookup::WrongAlgorithm,
-                None => Lookup::UnknownKid,
-            },
+            Some(kid) => {
+                let mut named = self
+                    .keys
+                    .iter()
+                    .filter(|k| k.kid.as_deref() == Some(kid))
+                    .peekable();
+                if named.peek().is_none() {
+                    return Lookup::UnknownKid;
+                }
+                // Several keys may share a `kid` (one per type): the one for `alg` is wanted.
+                match named.find(|k| k.algs.contains(alg)) {
+                    Some(key) => Lookup::Found(key),
+                    None => Lookup::WrongAlgorithm,
+                }
+            }
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.algs.contains(alg));
                 match (fitting.next(), fitting.next()) {
@@ -306,6 +316,36 @@ mod tests {
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(two.find(None, Alg::RS256), Lookup::Ambiguous));
+    }
+
+    #[test]
+    fn keys_sharing_a_kid_are_told_apart_by_algorithm() {
+        let ks = set(json!([
+            {"kty": "RSA", "kid": "same", "n": rsa_n(), "e": "AQAB"},
+            {"kty": "OKP", "kid": "same", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([7u8; 32])},
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(ks.find(Some("same"), Alg::EdDSA), Lookup::Found(k) if k.algs == AlgSet::of(&[Alg::EdDSA]))
+        );
+        assert!(matches!(
+            ks.find(Some("same"), Alg::RS256),
+            Lookup::Found(_)
+        ));
+        assert!(matches!(
+            ks.find(Some("same"), Alg::ES256),
+            Lookup::WrongAlgorithm
+        ));
+    }
+
+    #[test]
+    fn the_key_cap_counts_usable_keys_only() {
+        let mut keys: Vec<Value> = (0..MAX_KEYS + 10)
+            .map(|i| json!({"kty": "RSA", "kid": format!("enc-{i}"), "use": "enc", "n": rsa_n(), "e": "AQAB"}))
+            .collect();
+        keys.push(json!({"kty": "RSA", "kid": "sig", "n": rsa_n(), "e": "AQAB"}));
+        let ks = set(Value::Array(keys)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ks.kids(), ["sig"]);
     }
 
     #[test]
