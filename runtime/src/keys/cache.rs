@@ -136,10 +136,8 @@ impl KeyCache {
     ) -> Option<Arc<Cached>> {
         let refresh = {
             let mut state = self.lock();
-            if let Some(current) = self.current.load_full() {
-                if !Arc::ptr_eq(&current, seen) {
-                    return Some(current);
-                }
+            if let Some(current) = self.current.load_full().filter(|c| !Arc::ptr_eq(c, seen)) {
+                return Some(current);
             }
             match &state.in_flight {
                 Some(in_flight) => in_flight.clone(),
