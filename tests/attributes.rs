@@ -11,7 +11,7 @@ use jwks_guard::test_util::{Alg, TestIssuer, TokenBuilder};
 use jwks_guard::{Claims, protected};
 use serde::Deserialize;
 
-use common::{get_with_token, serve};
+use common::{get_with_token, serve, serve_handler, status_of};
 
 static ISSUER: LazyLock<TestIssuer> =
     LazyLock::new(|| TestIssuer::start_as("https://attributes.test/").expect("test issuer"));
@@ -129,28 +129,24 @@ fn token() -> TokenBuilder {
     ISSUER.token().audience("api")
 }
 
-async fn status(url: String, token: &str) -> u16 {
-    get_with_token(&url, token).await.status
-}
-
 #[tokio::test]
 async fn audience_list_accepts_any_listed_audience_in_string_or_array_form() {
     let base = app().await;
     let url = || format!("{base}/many-audiences");
     assert_eq!(
-        status(url(), &ISSUER.token().audience("second-api").sign()).await,
+        status_of(&url(), &ISSUER.token().audience("second-api").sign()).await,
         200
     );
     assert_eq!(
-        status(
-            url(),
+        status_of(
+            &url(),
             &ISSUER.token().audiences(["other", "first-api"]).sign()
         )
         .await,
         200
     );
     assert_eq!(
-        status(url(), &ISSUER.token().audiences(["other", "third"]).sign()).await,
+        status_of(&url(), &ISSUER.token().audiences(["other", "third"]).sign()).await,
         401
     );
 }
@@ -169,7 +165,7 @@ async fn issuer_and_audience_can_come_from_the_environment() {
     );
     let wrong_audience = ENV_ISSUER.token().audience("api").sign();
     assert_eq!(
-        status(format!("{base}/from-env"), &wrong_audience).await,
+        status_of(&format!("{base}/from-env"), &wrong_audience).await,
         401
     );
 }
@@ -189,9 +185,9 @@ async fn jwks_uri_skips_discovery() {
     async fn handler() -> &'static str {
         "ok"
     }
-    let base = serve(Router::new().route("/", get(handler))).await;
+    let url = serve_handler(handler).await;
     assert_eq!(
-        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert_eq!(
@@ -205,7 +201,7 @@ async fn jwks_uri_can_come_from_the_environment() {
     let base = app().await;
     let token = ENV_ISSUER.token().audience("env-api").sign();
     assert_eq!(
-        status(format!("{base}/jwks-uri-from-env"), &token).await,
+        status_of(&format!("{base}/jwks-uri-from-env"), &token).await,
         200
     );
 }
@@ -221,9 +217,9 @@ async fn without_a_discovery_document_keys_come_from_well_known_jwks_json() {
     async fn handler() -> &'static str {
         "ok"
     }
-    let base = serve(Router::new().route("/", get(handler))).await;
+    let url = serve_handler(handler).await;
     assert_eq!(
-        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert_eq!(
@@ -239,9 +235,9 @@ async fn issuer_with_a_path_and_no_trailing_slash_is_discovered() {
     async fn handler() -> &'static str {
         "ok"
     }
-    let base = serve(Router::new().route("/", get(handler))).await;
+    let url = serve_handler(handler).await;
     assert_eq!(
-        status(format!("{base}/"), &issuer.token().audience("api").sign()).await,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert_eq!(issuer.discovery_requests(), 1);
@@ -252,23 +248,23 @@ async fn every_listed_scope_is_required_from_scope_or_scp() {
     let base = app().await;
     let url = || format!("{base}/scoped");
     assert_eq!(
-        status(url(), &token().scope("write read").sign()).await,
+        status_of(&url(), &token().scope("write read").sign()).await,
         200
     );
     assert_eq!(
-        status(url(), &token().scp(["read", "write"]).sign()).await,
+        status_of(&url(), &token().scp(["read", "write"]).sign()).await,
         200
     );
     assert_eq!(
-        status(url(), &token().claim("scp", "read write").sign()).await,
+        status_of(&url(), &token().claim("scp", "read write").sign()).await,
         200
     );
     assert_eq!(
-        status(url(), &token().scope("read").scp(["write"]).sign()).await,
+        status_of(&url(), &token().scope("read").scp(["write"]).sign()).await,
         200
     );
-    assert_eq!(status(url(), &token().scope("read").sign()).await, 403);
-    assert_eq!(status(url(), &token().sign()).await, 403);
+    assert_eq!(status_of(&url(), &token().scope("read").sign()).await, 403);
+    assert_eq!(status_of(&url(), &token().sign()).await, 403);
 }
 
 #[tokio::test]
@@ -276,13 +272,13 @@ async fn bare_claim_name_requires_presence() {
     let base = app().await;
     let url = || format!("{base}/claim-present");
     assert_eq!(
-        status(url(), &token().claim("email_verified", false).sign()).await,
+        status_of(&url(), &token().claim("email_verified", false).sign()).await,
         200
     );
-    assert_eq!(status(url(), &token().sign()).await, 403);
+    assert_eq!(status_of(&url(), &token().sign()).await, 403);
     assert_eq!(
-        status(
-            url(),
+        status_of(
+            &url(),
             &token()
                 .claim("email_verified", serde_json::Value::Null)
                 .sign()
@@ -309,7 +305,7 @@ fn all_claim_values() -> TokenBuilder {
 async fn claim_values_strings_booleans_integers_arrays_and_paths_must_match() {
     let base = app().await;
     let url = || format!("{base}/claim-values");
-    assert_eq!(status(url(), &all_claim_values().sign()).await, 200);
+    assert_eq!(status_of(&url(), &all_claim_values().sign()).await, 200);
     let spoiled = [
         all_claim_values().claim("tenant", "globex"),
         all_claim_values().claim("admin", "true"),
@@ -319,7 +315,7 @@ async fn claim_values_strings_booleans_integers_arrays_and_paths_must_match() {
         all_claim_values().without_claim("https://example.com/roles"),
     ];
     for token in spoiled {
-        assert_eq!(status(url(), &token.sign()).await, 403);
+        assert_eq!(status_of(&url(), &token.sign()).await, 403);
     }
 }
 
@@ -327,8 +323,14 @@ async fn claim_values_strings_booleans_integers_arrays_and_paths_must_match() {
 async fn algorithms_is_an_allow_list() {
     let base = app().await;
     let url = || format!("{base}/curves-only");
-    assert_eq!(status(url(), &token().alg(Alg::ES256).sign()).await, 200);
-    assert_eq!(status(url(), &token().alg(Alg::EdDSA).sign()).await, 200);
+    assert_eq!(
+        status_of(&url(), &token().alg(Alg::ES256).sign()).await,
+        200
+    );
+    assert_eq!(
+        status_of(&url(), &token().alg(Alg::EdDSA).sign()).await,
+        200
+    );
     let reply = get_with_token(&url(), &token().alg(Alg::RS256).sign()).await;
     assert_eq!(
         (reply.status, reply.description().as_str()),
@@ -347,23 +349,9 @@ async fn default_algorithms_accept_rsa_pss_ecdsa_and_eddsa_when_the_jwks_names_n
     async fn handler() -> &'static str {
         "ok"
     }
-    let base = serve(Router::new().route("/", get(handler))).await;
-    for alg in [
-        Alg::RS256,
-        Alg::RS384,
-        Alg::RS512,
-        Alg::PS256,
-        Alg::PS384,
-        Alg::PS512,
-        Alg::ES256,
-        Alg::ES384,
-        Alg::EdDSA,
-    ] {
-        let reply = get_with_token(
-            &format!("{base}/"),
-            &issuer.token().audience("api").alg(alg).sign(),
-        )
-        .await;
+    let url = serve_handler(handler).await;
+    for &alg in Alg::ALL {
+        let reply = get_with_token(&url, &issuer.token().audience("api").alg(alg).sign()).await;
         assert_eq!(reply.status, 200, "{alg:?}: {reply:?}");
     }
 }
@@ -382,8 +370,8 @@ async fn the_jwk_alg_decides_not_the_token_header() {
         (401, "algorithm not allowed for this key")
     );
     assert_eq!(
-        status(
-            format!("{base}/default-algorithms"),
+        status_of(
+            &format!("{base}/default-algorithms"),
             &token().alg(Alg::RS256).sign()
         )
         .await,
@@ -396,11 +384,15 @@ async fn leeway_is_configurable() {
     let base = app().await;
     let just_expired = || token().expires_in(Duration::ZERO).claim("exp", now() - 5);
     assert_eq!(
-        status(format!("{base}/default-algorithms"), &just_expired().sign()).await,
+        status_of(
+            &format!("{base}/default-algorithms"),
+            &just_expired().sign()
+        )
+        .await,
         200
     );
     assert_eq!(
-        status(format!("{base}/no-leeway"), &just_expired().sign()).await,
+        status_of(&format!("{base}/no-leeway"), &just_expired().sign()).await,
         401
     );
 }
@@ -410,11 +402,11 @@ async fn leeway_also_applies_to_not_before() {
     let base = app().await;
     let soon = || token().not_before(now() + 5);
     assert_eq!(
-        status(format!("{base}/default-algorithms"), &soon().sign()).await,
+        status_of(&format!("{base}/default-algorithms"), &soon().sign()).await,
         200
     );
     assert_eq!(
-        status(format!("{base}/no-leeway"), &soon().sign()).await,
+        status_of(&format!("{base}/no-leeway"), &soon().sign()).await,
         401
     );
 }
@@ -423,13 +415,13 @@ async fn leeway_also_applies_to_not_before() {
 async fn typ_compares_case_insensitively_with_optional_application_prefix() {
     let base = app().await;
     let url = || format!("{base}/typed");
-    assert_eq!(status(url(), &token().typ("at+jwt").sign()).await, 200);
+    assert_eq!(status_of(&url(), &token().typ("at+jwt").sign()).await, 200);
     assert_eq!(
-        status(url(), &token().typ("application/AT+JWT").sign()).await,
+        status_of(&url(), &token().typ("application/AT+JWT").sign()).await,
         200
     );
-    assert_eq!(status(url(), &token().typ("JWT").sign()).await, 401);
-    assert_eq!(status(url(), &token().no_typ().sign()).await, 401);
+    assert_eq!(status_of(&url(), &token().typ("JWT").sign()).await, 401);
+    assert_eq!(status_of(&url(), &token().no_typ().sign()).await, 401);
 }
 
 #[tokio::test]

@@ -5,12 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
 use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Settings, configure, protected};
 
-use common::{get_with_token, serve};
+use common::{serve_handler, status_of};
 
 #[tokio::test]
 async fn the_cooldown_counts_from_the_previous_unknown_kid_refresh_not_the_first_fetch() {
@@ -18,24 +16,22 @@ async fn the_cooldown_counts_from_the_previous_unknown_kid_refresh_not_the_first
     let issuer = TestIssuer::start_as("https://cooldown.test/").expect("issuer");
     #[protected(issuer = "https://cooldown.test/", audience = "api")]
     async fn handler() {}
-    let url = format!("{}/", serve(Router::new().route("/", get(handler))).await);
+    let url = serve_handler(handler).await;
     let unknown = |kid: &str| issuer.token().audience("api").kid(kid).sign();
 
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert_eq!(issuer.jwks_requests(), 1);
     // Right after the first fetch, an unknown kid still refreshes once...
-    assert_eq!(get_with_token(&url, &unknown("a")).await.status, 401);
+    assert_eq!(status_of(&url, &unknown("a")).await, 401);
     assert_eq!(issuer.jwks_requests(), 2);
     // ...and not again within the cooldown...
-    assert_eq!(get_with_token(&url, &unknown("b")).await.status, 401);
+    assert_eq!(status_of(&url, &unknown("b")).await, 401);
     assert_eq!(issuer.jwks_requests(), 2);
     // ...but once it has passed.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(get_with_token(&url, &unknown("c")).await.status, 401);
+    assert_eq!(status_of(&url, &unknown("c")).await, 401);
     assert_eq!(issuer.jwks_requests(), 3);
 }

@@ -13,7 +13,7 @@ use jwks_guard::protected;
 use jwks_guard::test_util::{Alg, Answer, TestIssuer, TokenBuilder};
 use serde_json::{Value, json};
 
-use common::{Reply, get as get_with_headers, get_with_token, serve};
+use common::{Reply, get as get_with_headers, get_with_token, serve, serve_handler, status_of};
 
 static ISSUER: LazyLock<TestIssuer> =
     LazyLock::new(|| TestIssuer::start_as("https://hostile.test/").expect("test issuer"));
@@ -25,7 +25,7 @@ async fn handler() -> &'static str {
 
 async fn app() -> String {
     LazyLock::force(&ISSUER);
-    serve(Router::new().route("/", get(handler))).await
+    serve_handler(handler).await
 }
 
 fn token() -> TokenBuilder {
@@ -43,7 +43,7 @@ fn assert_invalid_token(reply: &Reply, description: &str) {
 
 #[tokio::test]
 async fn header_key_sources_never_supply_a_key_or_trigger_a_fetch() {
-    let base = app().await;
+    let url = app().await;
     let attacker = TestIssuer::start().expect("attacker issuer");
     let attacker_jwks: Value = serde_json::from_str(&attacker.jwks()).expect("attacker JWKS");
     let attacker_jwk = attacker_jwks["keys"][0].clone();
@@ -62,10 +62,7 @@ async fn header_key_sources_never_supply_a_key_or_trigger_a_fetch() {
             json!(["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"]),
         )
         .sign();
-    assert_invalid_token(
-        &get_with_token(&format!("{base}/"), &forged).await,
-        "unknown signing key",
-    );
+    assert_invalid_token(&get_with_token(&url, &forged).await, "unknown signing key");
     assert_eq!(
         attacker.requests(),
         0,
@@ -75,20 +72,20 @@ async fn header_key_sources_never_supply_a_key_or_trigger_a_fetch() {
 
 #[tokio::test]
 async fn a_kid_of_one_key_type_cannot_carry_another_algorithm() {
-    let base = app().await;
+    let url = app().await;
     // ES256 signature, but naming the RSA key: the key's algorithm decides.
     let confused = token().alg(Alg::ES256).kid(ISSUER.kid(Alg::RS256)).sign();
     assert_invalid_token(
-        &get_with_token(&format!("{base}/"), &confused).await,
+        &get_with_token(&url, &confused).await,
         "algorithm not allowed for this key",
     );
 }
 
 #[tokio::test]
 async fn a_token_without_kid_is_accepted_when_exactly_one_key_fits() {
-    let base = app().await;
+    let url = app().await;
     for alg in [Alg::RS256, Alg::ES256, Alg::EdDSA] {
-        let reply = get_with_token(&format!("{base}/"), &token().alg(alg).no_kid().sign()).await;
+        let reply = get_with_token(&url, &token().alg(alg).no_kid().sign()).await;
         assert_eq!(reply.status, 200, "{alg:?}: {reply:?}");
     }
 }
@@ -99,18 +96,11 @@ async fn a_token_without_kid_is_refused_when_several_keys_fit() {
     issuer.rotate_keeping_old().expect("rotation");
     #[protected(issuer = "https://two-keys.test/", audience = "api")]
     async fn two_keys() {}
-    let base = serve(Router::new().route("/", get(two_keys))).await;
-    let reply = get_with_token(
-        &format!("{base}/"),
-        &issuer.token().audience("api").no_kid().sign(),
-    )
-    .await;
+    let url = serve_handler(two_keys).await;
+    let reply = get_with_token(&url, &issuer.token().audience("api").no_kid().sign()).await;
     assert_invalid_token(&reply, "token has no kid and several keys match");
     let with_kid = issuer.token().audience("api").sign();
-    assert_eq!(
-        get_with_token(&format!("{base}/"), &with_kid).await.status,
-        200
-    );
+    assert_eq!(status_of(&url, &with_kid).await, 200);
 }
 
 #[tokio::test]
@@ -126,36 +116,33 @@ async fn keys_not_meant_for_signatures_are_skipped() {
     issuer.set_jwks_answer(Answer::Body(jwks.to_string()));
     #[protected(issuer = "https://enc-keys.test/", audience = "api")]
     async fn enc_keys() {}
-    let base = serve(Router::new().route("/", get(enc_keys))).await;
+    let url = serve_handler(enc_keys).await;
     let rsa = issuer.token().audience("api").alg(Alg::RS256).sign();
-    assert_invalid_token(
-        &get_with_token(&format!("{base}/"), &rsa).await,
-        "unknown signing key",
-    );
+    assert_invalid_token(&get_with_token(&url, &rsa).await, "unknown signing key");
     let ec = issuer.token().audience("api").alg(Alg::ES256).sign();
-    assert_eq!(get_with_token(&format!("{base}/"), &ec).await.status, 200);
+    assert_eq!(status_of(&url, &ec).await, 200);
 }
 
 #[tokio::test]
 async fn critical_headers_and_encrypted_tokens_are_refused() {
-    let base = app().await;
+    let url = app().await;
     let crit = token()
         .header("crit", json!(["exp"]))
         .header("exp", 1)
         .sign();
     assert_invalid_token(
-        &get_with_token(&format!("{base}/"), &crit).await,
+        &get_with_token(&url, &crit).await,
         "unsupported critical header parameters",
     );
     assert_invalid_token(
-        &get_with_token(&format!("{base}/"), "a.b.c.d.e").await,
+        &get_with_token(&url, "a.b.c.d.e").await,
         "encrypted tokens (JWE) are not accepted",
     );
 }
 
 #[tokio::test]
 async fn malformed_tokens_are_4xx_never_500() {
-    let base = app().await;
+    let url = app().await;
     let b64 = |text: &str| URL_SAFE_NO_PAD.encode(text);
     let good = token().sign();
     let parts: Vec<&str> = good.split('.').collect();
@@ -192,11 +179,7 @@ async fn malformed_tokens_are_4xx_never_500() {
         "a".repeat(20_000),
     ];
     for token in hostile {
-        let reply = get_with_headers(
-            &format!("{base}/"),
-            &[("authorization", &format!("Bearer {token}"))],
-        )
-        .await;
+        let reply = get_with_headers(&url, &[("authorization", &format!("Bearer {token}"))]).await;
         assert!(
             matches!(reply.status, 400 | 401),
             "{} → {reply:?}",
@@ -204,11 +187,7 @@ async fn malformed_tokens_are_4xx_never_500() {
         );
         assert!(!reply.description().is_empty());
     }
-    assert_eq!(
-        get_with_token(&format!("{base}/"), &good).await.status,
-        200,
-        "the server still serves"
-    );
+    assert_eq!(status_of(&url, &good).await, 200, "the server still serves");
 }
 
 macro_rules! hostile_key_set_handler {

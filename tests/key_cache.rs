@@ -9,13 +9,11 @@ mod common;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::routing::get;
 use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Settings, configure, protected};
 use tokio::task::JoinSet;
 
-use common::{Reply, get_with_token, serve};
+use common::{Reply, get_with_token, serve_handler, status_of};
 
 fn setup() {
     static ONCE: Once = Once::new();
@@ -59,11 +57,11 @@ async fn concurrent_first_requests_share_one_discovery_and_one_fetch() {
     issuer.set_jwks_answer(Answer::Delay(Duration::from_millis(300)));
     #[protected(issuer = "https://coalesce.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
+    let url = serve_handler(handler).await;
     let tokens = (0..20)
         .map(|_| issuer.token().audience("api").sign())
         .collect();
-    let replies = concurrently(&format!("{base}/"), tokens).await;
+    let replies = concurrently(&url, tokens).await;
     assert!(replies.iter().all(|r| r.status == 200), "{replies:?}");
     assert_eq!(
         (issuer.discovery_requests(), issuer.jwks_requests()),
@@ -81,20 +79,16 @@ async fn fresh_keys_are_not_fetched_again() {
         .expect("issuer");
     #[protected(issuer = "https://fresh.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
+    let url = serve_handler(handler).await;
     for _ in 0..5 {
         assert_eq!(
-            get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign())
-                .await
-                .status,
+            status_of(&url, &issuer.token().audience("api").sign()).await,
             200
         );
     }
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(
-        get_with_token(&format!("{base}/"), &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert_eq!(issuer.jwks_requests(), 1);
@@ -110,20 +104,15 @@ async fn stale_keys_are_refreshed_in_the_background_after_max_age() {
         .expect("issuer");
     #[protected(issuer = "https://stale.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let url = format!("{base}/");
+    let url = serve_handler(handler).await;
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // Served from the stale keys at once; the refresh happens beside it.
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert!(eventually(Duration::from_secs(5), async || issuer.jwks_requests() == 2).await);
@@ -139,27 +128,20 @@ async fn a_failing_provider_leaves_the_cached_keys_in_use() {
         .expect("issuer");
     #[protected(issuer = "https://flaky.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let url = format!("{base}/");
+    let url = serve_handler(handler).await;
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     issuer.set_answer(Answer::Status(500));
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     assert!(eventually(Duration::from_secs(5), async || issuer.jwks_requests() >= 2).await);
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
 }
@@ -170,12 +152,9 @@ async fn a_rotated_key_is_accepted_on_its_first_request() {
     let issuer = TestIssuer::start_as("https://rotation.test/").expect("issuer");
     #[protected(issuer = "https://rotation.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let url = format!("{base}/");
+    let url = serve_handler(handler).await;
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     issuer.rotate().expect("rotation");
@@ -190,12 +169,9 @@ async fn an_unknown_kid_flood_costs_the_provider_one_fetch() {
     let issuer = TestIssuer::start_as("https://flood.test/").expect("issuer");
     #[protected(issuer = "https://flood.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let url = format!("{base}/");
+    let url = serve_handler(handler).await;
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
     for wave in 0..3 {
@@ -222,9 +198,7 @@ async fn an_unknown_kid_flood_costs_the_provider_one_fetch() {
         "one initial fetch and one unknown-kid refresh"
     );
     assert_eq!(
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status,
+        status_of(&url, &issuer.token().audience("api").sign()).await,
         200
     );
 }
@@ -236,17 +210,13 @@ async fn provider_down_at_the_first_request_is_503_then_200_once_it_is_back() {
     issuer.set_answer(Answer::Status(500));
     #[protected(issuer = "https://outage.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let url = format!("{base}/");
+    let url = serve_handler(handler).await;
     let reply = get_with_token(&url, &issuer.token().audience("api").sign()).await;
     assert_eq!(reply.status, 503, "{reply:?}");
     assert!(reply.retry_after.is_some());
     issuer.set_answer(Answer::Normal);
     let recovered = eventually(Duration::from_secs(10), async || {
-        get_with_token(&url, &issuer.token().audience("api").sign())
-            .await
-            .status
-            == 200
+        status_of(&url, &issuer.token().audience("api").sign()).await == 200
     })
     .await;
     assert!(
@@ -262,8 +232,8 @@ async fn a_hanging_provider_is_answered_503_after_the_fetch_timeout() {
     issuer.set_answer(Answer::Hang);
     #[protected(issuer = "https://hang.test/", audience = "api")]
     async fn handler() {}
-    let base = serve(Router::new().route("/", get(handler))).await;
-    let (url, token) = (format!("{base}/"), issuer.token().audience("api").sign());
+    let url = serve_handler(handler).await;
+    let (url, token) = (url.clone(), issuer.token().audience("api").sign());
     let reply = tokio::time::timeout(Duration::from_secs(10), get_with_token(&url, &token))
         .await
         .expect("no answer within 10 s");
@@ -283,8 +253,8 @@ fn the_cache_outlives_the_runtime_that_filled_it() {
             .build()
             .expect("runtime");
         let status = runtime.block_on(async {
-            let base = serve(Router::new().route("/", get(handler))).await;
-            get_with_token(&format!("{base}/"), &token).await.status
+            let url = serve_handler(handler).await;
+            status_of(&url, &token).await
         });
         drop(runtime);
         status

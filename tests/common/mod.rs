@@ -16,6 +16,21 @@ pub async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
+/// Serves a router with `handler` at `/`; returns that route's URL.
+pub async fn serve_handler<H, T>(handler: H) -> String
+where
+    H: axum::handler::Handler<T, ()>,
+    T: 'static,
+{
+    let base = serve(Router::new().route("/", axum::routing::get(handler))).await;
+    format!("{base}/")
+}
+
+/// The status of GET `url` with `Authorization: Bearer <token>`.
+pub async fn status_of(url: &str, token: &str) -> u16 {
+    get_with_token(url, token).await.status
+}
+
 /// What a test looks at in a response.
 #[derive(Debug)]
 pub struct Reply {
