@@ -121,6 +121,19 @@ pub(crate) fn backticked(words: impl IntoIterator<Item = impl std::fmt::Display>
         .join(", ")
 }
 
+/// Every error of `errors` as its message and the source text it points at ("" where the
+/// span has none), for tests.
+#[cfg(test)]
+pub(crate) fn messages_and_sources(errors: syn::Error) -> Vec<(String, String)> {
+    errors
+        .into_iter()
+        .map(|error| {
+            let text = error.span().source_text().unwrap_or_default();
+            (error.to_string(), text)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

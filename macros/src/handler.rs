@@ -102,13 +102,7 @@ mod tests {
     fn errors(source: &str) -> Vec<(String, String)> {
         match check(&mut func(source)) {
             Ok(claims) => panic!("`{source}` was accepted (claims: {claims:?})"),
-            Err(errors) => errors
-                .into_iter()
-                .map(|error| {
-                    let text = error.span().source_text().unwrap_or_default();
-                    (error.to_string(), text)
-                })
-                .collect(),
+            Err(errors) => crate::diag::messages_and_sources(errors),
         }
     }
 

@@ -22,13 +22,7 @@ fn ok(source: &str) -> ProtectedArgs {
 fn errors(source: &str) -> Vec<(String, String)> {
     match parse(source) {
         Ok(_) => panic!("`{source}` was accepted"),
-        Err(errors) => errors
-            .into_iter()
-            .map(|error| {
-                let text = error.span().source_text().unwrap_or_default();
-                (error.to_string(), text)
-            })
-            .collect(),
+        Err(errors) => crate::diag::messages_and_sources(errors),
     }
 }
 
