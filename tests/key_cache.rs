@@ -271,3 +271,54 @@ fn the_cache_outlives_the_runtime_that_filled_it() {
     );
     assert_eq!(issuer.jwks_requests(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_a_key_rotation_are_all_accepted() {
+    setup();
+    let issuer = TestIssuer::start_as("https://racing.test/").expect("issuer");
+    #[protected(issuer = "https://racing.test/", audience = "api")]
+    async fn handler() {}
+    let url = serve_handler(handler).await;
+    assert_eq!(
+        status_of(&url, &issuer.token().audience("api").sign()).await,
+        200
+    );
+    let old_tokens: Vec<String> = (0..100)
+        .map(|_| {
+            issuer
+                .token()
+                .audience("api")
+                .alg(jwks_guard::test_util::Alg::ES256)
+                .sign()
+        })
+        .collect();
+    issuer.rotate_keeping_old().expect("rotation");
+    let new_tokens: Vec<String> = (0..100)
+        .map(|_| {
+            issuer
+                .token()
+                .audience("api")
+                .alg(jwks_guard::test_util::Alg::ES256)
+                .sign()
+        })
+        .collect();
+    // Old and new keys interleaved, all in flight at once on two worker threads.
+    let tokens = old_tokens
+        .into_iter()
+        .zip(new_tokens)
+        .flat_map(|(old, new)| [old, new])
+        .collect();
+    let replies = concurrently(&url, tokens).await;
+    let refused: Vec<&Reply> = replies.iter().filter(|r| r.status != 200).collect();
+    assert!(
+        refused.is_empty(),
+        "{} refused, e.g. {:?}",
+        refused.len(),
+        refused.first()
+    );
+    assert_eq!(
+        issuer.jwks_requests(),
+        2,
+        "one initial fetch and one refresh for the new kid"
+    );
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 
 use axum::Router;
 use serde_json::Value;
@@ -61,6 +62,18 @@ impl Reply {
     }
 }
 
+/// One client for the whole binary. Tests run on many runtimes, so it keeps no idle
+/// connections: a pooled connection would belong to the runtime of the test that opened it.
+fn client() -> &'static reqwest::Client {
+    static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("HTTP client")
+    });
+    &CLIENT
+}
+
 /// GET `url` with `Authorization: Bearer <token>`.
 pub async fn get_with_token(url: &str, token: &str) -> Reply {
     get(url, &[("authorization", &format!("Bearer {token}"))]).await
@@ -68,12 +81,12 @@ pub async fn get_with_token(url: &str, token: &str) -> Reply {
 
 /// GET `url` with the given headers (repeated names are sent as repeated headers).
 pub async fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
-    send(reqwest::Client::new().get(url), headers).await
+    send(client().get(url), headers).await
 }
 
 /// POST `body` as JSON to `url` with the given headers.
 pub async fn post_json(url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let request = reqwest::Client::new()
+    let request = client()
         .post(url)
         .header("content-type", "application/json")
         .body(body.to_owned());
