@@ -16,8 +16,8 @@ use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
 };
+use jsonwebtoken::EncodingKey;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value};
 
 use super::{Alg, TestIssuerError};
@@ -73,21 +73,6 @@ impl KeyKind {
     }
 }
 
-/// The `jsonwebtoken` algorithm for `alg`.
-pub(crate) fn jwt_algorithm(alg: Alg) -> Algorithm {
-    match alg {
-        Alg::RS256 => Algorithm::RS256,
-        Alg::RS384 => Algorithm::RS384,
-        Alg::RS512 => Algorithm::RS512,
-        Alg::PS256 => Algorithm::PS256,
-        Alg::PS384 => Algorithm::PS384,
-        Alg::PS512 => Algorithm::PS512,
-        Alg::ES256 => Algorithm::ES256,
-        Alg::ES384 => Algorithm::ES384,
-        Alg::EdDSA => Algorithm::EdDSA,
-    }
-}
-
 /// A private key and its public JWK parameters (`kty`, `n`/`e`, `crv`/`x`/`y`; no `kid`).
 pub(crate) struct Material {
     /// Unique within the process: how an issuer remembers which material it has used.
@@ -136,7 +121,7 @@ fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
             EncodingKey::from_ed_der(pair.to_pkcs8v1().map_err(failed)?.as_ref())
         }
     };
-    let jwk = Jwk::from_encoding_key(&encoding, jwt_algorithm(kind.published_alg()))
+    let jwk = Jwk::from_encoding_key(&encoding, kind.published_alg().to_jsonwebtoken())
         .map_err(|_| TestIssuerError::Key(kind.label()))?;
     let Ok(Value::Object(mut public)) = serde_json::to_value(&jwk) else {
         return Err(TestIssuerError::Key(kind.label()));

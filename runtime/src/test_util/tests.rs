@@ -9,7 +9,6 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use super::keys::jwt_algorithm;
 use super::*;
 
 struct Got {
@@ -68,7 +67,7 @@ fn verify(
     let jwks: JwkSet = serde_json::from_str(&issuer.jwks()).unwrap();
     let kid = segment(token, 0)["kid"].as_str().unwrap().to_owned();
     let jwk = jwks.find(&kid).expect("kid in the JWKS");
-    let mut validation = Validation::new(jwt_algorithm(alg));
+    let mut validation = Validation::new(alg.to_jsonwebtoken());
     validation.set_audience(&["api"]);
     validation.set_issuer(&[issuer.issuer()]);
     jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk)?, &validation)

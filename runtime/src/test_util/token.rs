@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::keys::{KeyKind, jwt_algorithm};
+use super::keys::KeyKind;
 use super::server::Shared;
 use super::{Alg, TestIssuerError};
 
@@ -296,7 +296,7 @@ impl TokenBuilder {
         let signature = jsonwebtoken::crypto::sign(
             message.as_bytes(),
             key.material.encoding_key(),
-            jwt_algorithm(self.alg),
+            self.alg.to_jsonwebtoken(),
         )
         .map_err(|error| TestIssuerError::Sign(error.to_string()))?;
         Ok(format!("{message}.{signature}"))
