@@ -508,17 +508,31 @@ fn parse_audience(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn
     Ok(())
 }
 
-fn parse_scopes(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
+/// Before a value that must be a `[...]` list: a lone string is told to go in brackets
+/// ("expected a list: write `scopes = ["read"]`"), anything else is told what the list holds.
+fn expect_list(input: ParseStream<'_>, key: &Key, of_what: &str) -> syn::Result<()> {
     if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
         return Err(Error::new(
             lit.span(),
-            format!("expected a list: write `scopes = [{:?}]`", lit.value()),
+            format!(
+                "expected a list: write `{} = [{:?}]`",
+                key.name,
+                lit.value()
+            ),
         ));
     }
     if !input.peek(token::Bracket) {
-        return Err(input.error(format!("expected a list of scopes, e.g. `{}`", key.example)));
+        return Err(input.error(format!(
+            "expected a list of {of_what}, e.g. `{}`",
+            key.example
+        )));
     }
+    Ok(())
+}
+
+fn parse_scopes(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
+    expect_list(input, key, "scopes")?;
     let list: List<ListStr> = input.parse()?;
     let (scopes, mut errors) = list.into_parts(|| {
         format!(
@@ -581,19 +595,7 @@ fn parse_claims(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::
 }
 
 fn parse_algorithms(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        return Err(Error::new(
-            lit.span(),
-            format!("expected a list: write `algorithms = [{:?}]`", lit.value()),
-        ));
-    }
-    if !input.peek(token::Bracket) {
-        return Err(input.error(format!(
-            "expected a list of algorithm names, e.g. `{}`",
-            key.example
-        )));
-    }
+    expect_list(input, key, "algorithm names")?;
     let list: List<Alg> = input.parse()?;
     let (algorithms, mut errors) = list.into_parts(|| {
         format!(
