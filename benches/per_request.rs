@@ -114,6 +114,11 @@ fn request(token: &str) -> Request<Body> {
 }
 
 fn per_request(c: &mut Criterion) {
+    // What a careful application does before its first use of jsonwebtoken: pick the crypto
+    // provider itself. jsonwebtoken only picks one when exactly one of its backends is enabled
+    // in the whole build, and panics otherwise (a workspace build unifies `rust_crypto` in from
+    // tests/crypto-graph). An `Err` means a provider is already installed, which is as good.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -9,8 +9,10 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 /// Extracts the bearer token from the values of every `Authorization` header of a request.
 ///
 /// - no header, or another scheme: 401 with a bare `Bearer` challenge;
-/// - several headers, an empty token, or characters outside RFC 6750 `b64token`: 400;
-/// - a token longer than [`MAX_TOKEN_LEN`]: 401 `invalid_token`.
+/// - several headers, an empty token, a tab after `Bearer`, or characters outside RFC 6750
+///   `b64token`: 400;
+/// - a token longer than [`MAX_TOKEN_LEN`]: 401 `invalid_token`, before its characters are
+///   even looked at.
 ///
 /// ```
 /// use jwks_guard::bearer_token;
@@ -35,24 +37,35 @@ where
         return Err(Rejection::invalid_request("several Authorization headers"));
     }
     let value = value.trim_ascii();
-    let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
-        Some(space) => (&value[..space], &value[space..]),
+    let (scheme, rest) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
+        Some(end) => (&value[..end], &value[end..]),
         None => (value, &[][..]),
     };
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(Rejection::missing_credentials("bearer token required"));
     }
-    let token = rest.trim_ascii_start();
+    // RFC 6750 §2.1: `Bearer 1*SP b64token`; a tab is not a separator there.
+    let separator = rest
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    if rest[..separator].contains(&b'\t') {
+        return Err(Rejection::invalid_request(
+            "the bearer token must follow `Bearer` and a space",
+        ));
+    }
+    let token = &rest[separator..];
     if token.is_empty() {
         return Err(Rejection::invalid_request("empty bearer token"));
+    }
+    // Before any other look at the token, so an oversized one costs nothing more.
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Rejection::invalid_token("token too large"));
     }
     if !is_b64token(token) {
         return Err(Rejection::invalid_request(
             "bearer token contains characters not allowed by RFC 6750",
         ));
-    }
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(Rejection::invalid_token("token too large"));
     }
     // `is_b64token` admits ASCII only, so this cannot fail; map it anyway rather than panic.
     std::str::from_utf8(token).map_err(|_| Rejection::invalid_request("malformed bearer token"))
@@ -118,9 +131,22 @@ mod tests {
     }
 
     #[test]
-    fn oversized_tokens_are_invalid() {
-        let mut header = b"Bearer ".to_vec();
-        header.extend(std::iter::repeat_n(b'a', MAX_TOKEN_LEN + 1));
-        assert_eq!(kind(&[&header]), Err(RejectionKind::InvalidToken));
+    fn oversized_tokens_are_invalid_whatever_their_characters() {
+        for filler in [b'a', b'\xff', b','] {
+            let mut header = b"Bearer ".to_vec();
+            header.extend(std::iter::repeat_n(filler, MAX_TOKEN_LEN + 1));
+            assert_eq!(kind(&[&header]), Err(RejectionKind::InvalidToken));
+        }
+    }
+
+    #[test]
+    fn a_tab_is_not_a_separator_but_whitespace_around_the_value_is_ignored() {
+        assert_eq!(kind(&[b"Bearer\tt"]), Err(RejectionKind::InvalidRequest));
+        assert_eq!(kind(&[b"Bearer \tt"]), Err(RejectionKind::InvalidRequest));
+        assert_eq!(kind(&[b"\tBearer t\t"]), Ok("t"));
+        let spaces = vec![b' '; 10_000];
+        assert_eq!(kind(&[&spaces]), Err(RejectionKind::MissingCredentials));
+        let bearer_spaces = [b"Bearer".as_slice(), &spaces].concat();
+        assert_eq!(kind(&[&bearer_spaces]), Err(RejectionKind::InvalidRequest));
     }
 }

@@ -24,6 +24,7 @@
 mod bearer;
 mod claims;
 mod guard;
+mod json;
 mod keys;
 mod policy;
 mod reject;
@@ -32,6 +33,10 @@ mod spec;
 mod token;
 mod verify;
 
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+#[path = "fuzz/mod.rs"]
+pub mod __fuzz;
 pub mod integrations;
 #[cfg(feature = "test-util")]
 pub mod test_util;

@@ -24,6 +24,7 @@ pub struct Settings {
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) max_response_bytes: usize,
+    pub(crate) max_rsa_modulus_bits: usize,
     pub(crate) client: Option<reqwest::Client>,
 }
 
@@ -38,6 +39,7 @@ impl Default for Settings {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             max_response_bytes: 512 * 1024,
+            max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
             client: None,
         }
     }
@@ -95,6 +97,16 @@ impl Settings {
         self
     }
 
+    /// The largest RSA modulus a published key may have, in bits; larger keys are skipped.
+    /// Default 8192, the most the verifier supports; lower it (to 4096, say) to bound the cost
+    /// of one verification. Values are kept within 2048 to 8192: keys under 2048 bits are never
+    /// used (RFC 7518 §3.3).
+    pub fn max_rsa_modulus_bits(mut self, bits: usize) -> Self {
+        self.max_rsa_modulus_bits =
+            bits.clamp(crate::keys::MIN_RSA_BITS, crate::keys::MAX_RSA_BITS);
+        self
+    }
+
     /// The HTTP client used for discovery and JWKS requests (for proxies, extra root
     /// certificates, ...). Default: a `reqwest` client with rustls and the platform's roots.
     /// [`Settings::fetch_timeout`] applies to each request whatever the client.
@@ -144,6 +156,19 @@ mod tests {
             (Duration::from_secs(1), Duration::from_secs(30))
         );
         assert_eq!(s.max_response_bytes, 512 * 1024);
+        assert_eq!(s.max_rsa_modulus_bits, 8192);
+        assert_eq!(
+            Settings::new()
+                .max_rsa_modulus_bits(1024)
+                .max_rsa_modulus_bits,
+            2048
+        );
+        assert_eq!(
+            Settings::new()
+                .max_rsa_modulus_bits(1 << 20)
+                .max_rsa_modulus_bits,
+            8192
+        );
         assert!(s.client.is_none());
     }
 

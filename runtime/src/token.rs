@@ -2,23 +2,21 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::json::{self, StrictJsonError};
 use crate::reject::Rejection;
 use crate::spec::Alg;
 
-/// The JOSE header fields this library reads. `jku`, `x5u`, `jwk` and `x5c` are deliberately
-/// absent: a token never chooses where its key comes from.
-#[derive(Debug, Deserialize)]
+/// The longest signature accepted, in bytes: RSA 8192.
+const MAX_SIGNATURE_LEN: usize = 1024;
+
+/// The JOSE header members this library reads. `jku`, `x5u`, `jwk` and `x5c` are deliberately
+/// never read: a token never chooses where its key comes from.
+#[derive(Debug)]
 pub(crate) struct Header {
-    alg: String,
-    #[serde(default)]
     pub(crate) kid: Option<String>,
-    #[serde(default)]
     pub(crate) typ: Option<String>,
-    #[serde(default)]
-    crit: Option<Value>,
 }
 
 /// A token split into its parts; the signature is not verified yet.
@@ -29,12 +27,16 @@ pub(crate) struct Jws<'a> {
     /// `base64(header) "." base64(payload)`.
     pub(crate) signing_input: &'a str,
     payload: &'a str,
-    pub(crate) signature: &'a str,
+    /// The decoded signature.
+    pub(crate) signature: Vec<u8>,
 }
 
 impl<'a> Jws<'a> {
-    /// Splits `token` and decodes its header. The algorithm must be one this library
-    /// implements; whether the key and the policy allow it is decided later.
+    /// Splits `token`, decodes its header and signature, and refuses what this library never
+    /// accepts: other than three parts, `alg: none` and algorithms it does not implement,
+    /// encrypted or nested tokens, `crit`, unencoded payloads, duplicate header members and
+    /// header members of the wrong JSON type. Whether the key and the policy allow the
+    /// algorithm is decided later.
     pub(crate) fn parse(token: &'a str) -> Result<Self, Rejection> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature)) =
@@ -63,42 +65,102 @@ impl<'a> Jws<'a> {
         let header_json = URL_SAFE_NO_PAD
             .decode(header)
             .map_err(|_| Rejection::invalid_token("malformed token header"))?;
-        let header: Header = serde_json::from_slice(&header_json)
-            .map_err(|_| Rejection::invalid_token("malformed token header"))?;
-        if header.crit.is_some() {
-            return Err(Rejection::invalid_token(
-                "unsupported critical header parameters",
-            ));
-        }
-        let alg = match Alg::from_name(&header.alg) {
-            Some(alg) => alg,
-            None if header.alg.eq_ignore_ascii_case("none") => {
-                return Err(Rejection::invalid_token("unsigned tokens are not accepted"));
+        let members = json::object(&header_json).map_err(|error| match error {
+            StrictJsonError::DuplicateMember => {
+                Rejection::invalid_token("token header has a duplicate member")
             }
-            None => return Err(Rejection::invalid_token("algorithm not allowed")),
-        };
+            StrictJsonError::NotAnObject => Rejection::invalid_token("malformed token header"),
+        })?;
+        let (alg, header) = read_header(&members)?;
+        if signature.len() > MAX_SIGNATURE_LEN * 4 / 3 + 4 {
+            return Err(Rejection::invalid_token("malformed token signature"));
+        }
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| Rejection::invalid_token("malformed token signature"))?;
         Ok(Jws {
             header,
             alg,
-            signing_input: &token[..header_len_plus_payload(token, signature)],
+            signing_input: &token[..header_len_plus_payload(token, signature_len(token))],
             payload,
             signature,
         })
     }
 
-    /// Decodes the payload into a JSON object. Call only after the signature is verified.
+    /// Decodes the payload into a JSON object with no duplicate member names. Call only after
+    /// the signature is verified.
     pub(crate) fn verified_payload(&self) -> Result<Map<String, Value>, Rejection> {
         let json = URL_SAFE_NO_PAD
             .decode(self.payload)
             .map_err(|_| Rejection::invalid_token("malformed token payload"))?;
-        serde_json::from_slice(&json)
-            .map_err(|_| Rejection::invalid_token("token payload is not a JSON object"))
+        payload_object(&json)
     }
 }
 
-fn header_len_plus_payload(token: &str, signature: &str) -> usize {
-    // `signature` is the suffix after the last '.', so the signing input ends before that dot.
-    token.len() - signature.len() - 1
+/// A decoded payload as a JSON object with no duplicate member names.
+pub(crate) fn payload_object(json: &[u8]) -> Result<Map<String, Value>, Rejection> {
+    json::object(json).map_err(|error| match error {
+        StrictJsonError::DuplicateMember => {
+            Rejection::invalid_token("token payload has a duplicate member")
+        }
+        StrictJsonError::NotAnObject => {
+            Rejection::invalid_token("token payload is not a JSON object")
+        }
+    })
+}
+
+/// The algorithm and the header members the verifier uses, each of its RFC 7515 type.
+fn read_header(members: &Map<String, Value>) -> Result<(Alg, Header), Rejection> {
+    let string = |name: &'static str| match members.get(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value.as_str())),
+        Some(_) => Err(Rejection::invalid_token(format!(
+            "token header `{name}` is not a string"
+        ))),
+    };
+    // Members that change how the token must be processed, none of which this library does:
+    // any presence refuses the token, whatever the value (`null` included).
+    if members.contains_key("crit") {
+        return Err(Rejection::invalid_token(
+            "unsupported critical header parameters",
+        ));
+    }
+    if members.contains_key("enc") || members.contains_key("zip") {
+        return Err(Rejection::invalid_token(
+            "encrypted tokens (JWE) are not accepted",
+        ));
+    }
+    if members.contains_key("b64") {
+        return Err(Rejection::invalid_token(
+            "unencoded payloads (RFC 7797) are not accepted",
+        ));
+    }
+    if string("cty")?.is_some_and(|cty| crate::policy::normalize_typ(cty) == "jwt") {
+        return Err(Rejection::invalid_token("nested tokens are not accepted"));
+    }
+    let alg_name = string("alg")?.ok_or_else(|| Rejection::invalid_token("token has no alg"))?;
+    let alg = match Alg::from_name(alg_name) {
+        Some(alg) => alg,
+        None if alg_name.eq_ignore_ascii_case("none") => {
+            return Err(Rejection::invalid_token("unsigned tokens are not accepted"));
+        }
+        None => return Err(Rejection::invalid_token("algorithm not allowed")),
+    };
+    let header = Header {
+        kid: string("kid")?.map(str::to_owned),
+        typ: string("typ")?.map(str::to_owned),
+    };
+    Ok((alg, header))
+}
+
+/// The length of the signature part: what follows the last '.'.
+fn signature_len(token: &str) -> usize {
+    token.rfind('.').map_or(0, |dot| token.len() - dot - 1)
+}
+
+fn header_len_plus_payload(token: &str, signature_len: usize) -> usize {
+    // The signature is the suffix after the last '.', so the signing input ends before that dot.
+    token.len() - signature_len - 1
 }
 
 #[cfg(test)]
@@ -125,8 +187,8 @@ mod tests {
         );
         let jws = Jws::parse(&token).unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(
-            (jws.alg, jws.header.kid.as_deref(), jws.signature),
-            (Alg::ES256, Some("k1"), "c2ln")
+            (jws.alg, jws.header.kid.as_deref(), jws.signature.as_slice()),
+            (Alg::ES256, Some("k1"), b"sig".as_slice())
         );
         assert_eq!(jws.signing_input, &token[..token.len() - 5]);
     }
@@ -160,5 +222,82 @@ mod tests {
         assert_eq!(desc("a.b"), "not a JWS: expected three dot-separated parts");
         assert_eq!(desc("a.b.c.d.e"), "encrypted tokens (JWE) are not accepted");
         assert_eq!(desc("!!.b.c"), "malformed token header");
+    }
+
+    #[test]
+    fn header_members_of_the_wrong_type_or_twice_are_rejected() {
+        let p = b64("{}");
+        for (header, reason) in [
+            (
+                r#"{"alg":"RS256","kid":null}"#,
+                "token header `kid` is not a string",
+            ),
+            (
+                r#"{"alg":"RS256","kid":5}"#,
+                "token header `kid` is not a string",
+            ),
+            (
+                r#"{"alg":"RS256","typ":["JWT"]}"#,
+                "token header `typ` is not a string",
+            ),
+            (r#"{"alg":null}"#, "token header `alg` is not a string"),
+            (r#"{"kid":"k"}"#, "token has no alg"),
+            (
+                r#"{"alg":"RS256","crit":null}"#,
+                "unsupported critical header parameters",
+            ),
+            (
+                r#"{"alg":"RS256","enc":"A128GCM"}"#,
+                "encrypted tokens (JWE) are not accepted",
+            ),
+            (
+                r#"{"alg":"RS256","b64":false}"#,
+                "unencoded payloads (RFC 7797) are not accepted",
+            ),
+            (
+                r#"{"alg":"RS256","cty":"JWT"}"#,
+                "nested tokens are not accepted",
+            ),
+            (
+                r#"{"alg":"RS256","kid":"a","kid":"a"}"#,
+                "token header has a duplicate member",
+            ),
+            (
+                r#"{"alg":"RS256","alg":"none"}"#,
+                "token header has a duplicate member",
+            ),
+        ] {
+            assert_eq!(
+                desc(&format!("{}.{p}.c2ln", b64(header))),
+                reason,
+                "{header}"
+            );
+        }
+        assert_eq!(
+            desc(&format!(
+                "{}.{p}.c2ln",
+                b64(r#"{"alg":"RS256","cty":"json"}"#)
+            )),
+            "ok"
+        );
+    }
+
+    #[test]
+    fn signatures_must_be_canonical_unpadded_base64url() {
+        let h = b64(r#"{"alg":"ES256"}"#);
+        let p = b64("{}");
+        assert_eq!(desc(&format!("{h}.{p}.c2lnbg")), "ok");
+        for sig in ["c2lnbg==", "c2l+bg", "c2l/bg", "c2lnbh"] {
+            assert_eq!(
+                desc(&format!("{h}.{p}.{sig}")),
+                "malformed token signature",
+                "{sig}"
+            );
+        }
+        let long = "A".repeat(2000);
+        assert_eq!(
+            desc(&format!("{h}.{p}.{long}")),
+            "malformed token signature"
+        );
     }
 }

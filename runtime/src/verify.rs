@@ -1,11 +1,15 @@
 //! Token + policy → verified claims, or the [`Rejection`] to answer with.
+//!
+//! [`verify`] is the request path: parse, get the issuer's keys (the only `.await`), then the
+//! synchronous checks, which [`check_signature`] and [`check_claims`] expose on their own so
+//! that fuzzers and property tests drive exactly the code requests run.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::claims::{ClaimsError, numeric_date};
-use crate::keys::{Cached, Lookup};
+use crate::claims::{ClaimsError, Registered, Scopes};
+use crate::keys::{KeyProblem, KeySet};
 use crate::policy::{Policy, normalize_typ};
 use crate::reject::Rejection;
 use crate::token::Jws;
@@ -14,110 +18,107 @@ use crate::token::Jws;
 /// `aud`, `exp`, `nbf`, `typ`, then scopes and required claims.
 pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, Value>, Rejection> {
     let jws = Jws::parse(token)?;
-    if !policy.algorithms.contains(jws.alg) {
-        return Err(Rejection::invalid_token("algorithm not allowed"));
-    }
-    let kid = jws.header.kid.as_deref();
+    check_algorithm(policy, &jws)?;
     let cached = policy.keys.keys().await?;
-    let outcome = check_signature(&cached, &jws);
-    match outcome {
+    let outcome = match check_signature(&cached.keys, &jws) {
         Err(KeyProblem::UnknownKid) => match policy.keys.refresh_for_unknown_kid(&cached).await {
-            Some(refreshed) => check_signature(&refreshed, &jws),
+            Some(refreshed) => check_signature(&refreshed.keys, &jws),
             None => Err(KeyProblem::UnknownKid),
         },
         other => other,
-    }
-    .map_err(|problem| problem.rejection(kid))?;
+    };
+    outcome.map_err(|problem| key_rejection(problem, jws.header.kid.is_some()))?;
+    check_claims(policy, &jws, unix_now())
+}
 
+/// The policy's algorithm allow-list.
+pub(crate) fn check_algorithm(policy: &Policy, jws: &Jws<'_>) -> Result<(), Rejection> {
+    if policy.algorithms.contains(jws.alg) {
+        Ok(())
+    } else {
+        Err(Rejection::invalid_token("algorithm not allowed"))
+    }
+}
+
+/// The signature, with the key of `keys` the token names.
+pub(crate) fn check_signature(keys: &KeySet, jws: &Jws<'_>) -> Result<(), KeyProblem> {
+    keys.verify(
+        jws.header.kid.as_deref(),
+        jws.alg,
+        jws.signing_input.as_bytes(),
+        &jws.signature,
+    )
+}
+
+/// The answer to a token whose signature no key verified.
+pub(crate) fn key_rejection(problem: KeyProblem, has_kid: bool) -> Rejection {
+    Rejection::invalid_token(match (problem, has_kid) {
+        (KeyProblem::UnknownKid, _) => "unknown signing key",
+        (KeyProblem::WrongAlgorithm, true) => "algorithm not allowed for this key",
+        (KeyProblem::WrongAlgorithm, false) => "no signing key for this algorithm",
+        (KeyProblem::Ambiguous, _) => "token has no kid and several keys match",
+        (KeyProblem::BadSignature, _) => "invalid signature",
+    })
+}
+
+/// Everything after the signature: the payload decoded once, then [`check_payload`].
+pub(crate) fn check_claims(
+    policy: &Policy,
+    jws: &Jws<'_>,
+    now: i64,
+) -> Result<Map<String, Value>, Rejection> {
     let claims = jws.verified_payload()?;
-    check_registered_claims(policy, &jws, &claims, unix_now())?;
-    let scopes = crate::Scopes::from_claims(&claims).map_err(claims_rejection)?;
+    check_payload(policy, jws.header.typ.as_deref(), claims, now)
+}
+
+/// The registered claims (`iss`, `aud`, `exp`, `nbf`, each of its RFC 7519 type), the `typ`
+/// header, then scopes and required claims; `now` in Unix seconds.
+pub(crate) fn check_payload(
+    policy: &Policy,
+    typ: Option<&str>,
+    claims: Map<String, Value>,
+    now: i64,
+) -> Result<Map<String, Value>, Rejection> {
+    let registered = Registered::read(&claims).map_err(claims_rejection)?;
+    check_registered_claims(policy, typ, &registered, now)?;
+    let scopes = Scopes::from_claims(&claims);
     policy.check_requirements(&claims, &scopes)?;
     Ok(claims)
 }
 
-enum KeyProblem {
-    UnknownKid,
-    WrongAlgorithm,
-    Ambiguous,
-    BadSignature,
-}
-
-impl KeyProblem {
-    fn rejection(self, kid: Option<&str>) -> Rejection {
-        Rejection::invalid_token(match (self, kid) {
-            (KeyProblem::UnknownKid, _) => "unknown signing key",
-            (KeyProblem::WrongAlgorithm, Some(_)) => "algorithm not allowed for this key",
-            (KeyProblem::WrongAlgorithm, None) => "no signing key for this algorithm",
-            (KeyProblem::Ambiguous, _) => "token has no kid and several keys match",
-            (KeyProblem::BadSignature, _) => "invalid signature",
-        })
-    }
-}
-
-fn check_signature(cached: &Cached, jws: &Jws<'_>) -> Result<(), KeyProblem> {
-    let key = match cached.keys.find(jws.header.kid.as_deref(), jws.alg) {
-        Lookup::Found(key) => key,
-        Lookup::UnknownKid => return Err(KeyProblem::UnknownKid),
-        Lookup::WrongAlgorithm => return Err(KeyProblem::WrongAlgorithm),
-        Lookup::Ambiguous => return Err(KeyProblem::Ambiguous),
-    };
-    let valid = jsonwebtoken::crypto::verify(
-        jws.signature,
-        jws.signing_input.as_bytes(),
-        &key.key,
-        jws.alg.to_jsonwebtoken(),
-    );
-    match valid {
-        Ok(true) => Ok(()),
-        // A signature that is not base64url, or that the key rejects, is simply not valid.
-        Ok(false) | Err(_) => Err(KeyProblem::BadSignature),
-    }
-}
-
 fn check_registered_claims(
     policy: &Policy,
-    jws: &Jws<'_>,
-    claims: &Map<String, Value>,
+    typ: Option<&str>,
+    claims: &Registered<'_>,
     now: i64,
 ) -> Result<(), Rejection> {
-    match claims.get("iss") {
-        Some(Value::String(iss)) if *iss == policy.issuer => {}
-        None | Some(Value::Null) => return Err(Rejection::invalid_token("token has no iss claim")),
+    match claims.iss {
+        Some(iss) if iss == policy.issuer => {}
         Some(_) => return Err(Rejection::invalid_token("issuer mismatch")),
+        None => return Err(Rejection::invalid_token("token has no iss claim")),
     }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => policy.audiences.iter().any(|a| a == aud),
-        Some(Value::Array(auds)) => auds
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|aud| policy.audiences.iter().any(|a| a == aud)),
-        None | Some(Value::Null) => return Err(Rejection::invalid_token("token has no aud claim")),
-        Some(_) => false,
-    };
-    if !audience_ok {
+    let audience = claims
+        .aud
+        .ok_or_else(|| Rejection::invalid_token("token has no aud claim"))?;
+    if !audience
+        .iter()
+        .any(|aud| policy.audiences.iter().any(|a| a == aud))
+    {
         return Err(Rejection::invalid_token("audience mismatch"));
     }
-    let leeway = i64::try_from(policy.leeway).unwrap_or(i64::MAX);
-    let exp = numeric_date(claims, "exp")
-        .map_err(claims_rejection)?
+    let exp = claims
+        .exp
         .ok_or_else(|| Rejection::invalid_token("token has no exp claim"))?;
-    if now >= exp.saturating_add(leeway) {
+    if exp.reached_by(now, policy.leeway) {
         return Err(Rejection::invalid_token("token expired"));
     }
-    let nbf = numeric_date(claims, "nbf").map_err(claims_rejection)?;
-    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
+    if claims.nbf.is_some_and(|nbf| nbf.beyond(now, policy.leeway)) {
         return Err(Rejection::invalid_token("token not yet valid"));
     }
-    if let Some(required) = &policy.typ {
-        let matches = jws
-            .header
-            .typ
-            .as_deref()
-            .is_some_and(|typ| normalize_typ(typ) == *required);
-        if !matches {
-            return Err(Rejection::invalid_token("token type mismatch"));
-        }
+    if let Some(required) = &policy.typ
+        && typ.is_none_or(|typ| normalize_typ(typ) != *required)
+    {
+        return Err(Rejection::invalid_token("token type mismatch"));
     }
     Ok(())
 }
@@ -126,7 +127,8 @@ fn claims_rejection(error: ClaimsError) -> Rejection {
     Rejection::invalid_token(error.to_string())
 }
 
-fn unix_now() -> i64 {
+/// The current Unix time in seconds.
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| {

@@ -215,7 +215,7 @@ impl KeyCache {
             Some(uri) => uri,
             None => fetch::discover(settings, &self.issuer).await?,
         };
-        let fetched = fetch::jwks(settings, &uri).await?;
+        let fetched = fetch::jwks(settings, &self.issuer, &uri).await?;
         Ok((uri, fetched))
     }
 

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap};
 use serde::Deserialize;
 
-use super::jwk::{JwksError, KeySet};
+use super::jwk::{JwksError, KeyLimits, KeySet};
 use crate::settings::Settings;
 
 /// Why no key set could be fetched.
@@ -46,33 +46,36 @@ pub(crate) struct Fetched {
 /// `issuer` must equal the configured one; if that document is absent (404),
 /// `{issuer}/.well-known/jwks.json`.
 pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String, FetchError> {
+    let base = issuer.trim_end_matches('/');
+    let url = format!("{base}/.well-known/openid-configuration");
+    match get(settings, &url).await {
+        Ok((body, _)) => jwks_uri_of(&url, &body, issuer),
+        Err(FetchError::Status {
+            status: StatusCode::NOT_FOUND,
+            ..
+        }) => Ok(format!("{base}/.well-known/jwks.json")),
+        Err(error) => Err(error),
+    }
+}
+
+/// The `jwks_uri` of the discovery document `body` fetched from `url`, whose `issuer` must
+/// equal `issuer` exactly.
+pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String, FetchError> {
     #[derive(Deserialize)]
     struct Discovery {
         issuer: Option<String>,
         jwks_uri: Option<String>,
     }
-    let base = issuer.trim_end_matches('/');
-    let url = format!("{base}/.well-known/openid-configuration");
-    let body = match get(settings, &url).await {
-        Ok((body, _)) => body,
-        Err(FetchError::Status {
-            status: StatusCode::NOT_FOUND,
-            ..
-        }) => {
-            return Ok(format!("{base}/.well-known/jwks.json"));
-        }
-        Err(error) => return Err(error),
-    };
     let malformed = |reason: &str| FetchError::Discovery {
-        url: url.clone(),
+        url: url.to_owned(),
         reason: reason.to_owned(),
     };
     let document: Discovery =
-        serde_json::from_slice(&body).map_err(|_| malformed("not a JSON object"))?;
+        serde_json::from_slice(body).map_err(|_| malformed("not a JSON object"))?;
     let found = document.issuer.ok_or_else(|| malformed("no `issuer`"))?;
     if found != issuer {
         return Err(FetchError::IssuerMismatch {
-            url,
+            url: url.to_owned(),
             expected: issuer.to_owned(),
             found,
         });
@@ -84,10 +87,17 @@ pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String
     Ok(jwks_uri)
 }
 
-/// Fetches and prepares the JWK Set at `url`.
-pub(crate) async fn jwks(settings: &Settings, url: &str) -> Result<Fetched, FetchError> {
+/// Fetches and prepares the JWK Set of `issuer` at `url`.
+pub(crate) async fn jwks(
+    settings: &Settings,
+    issuer: &str,
+    url: &str,
+) -> Result<Fetched, FetchError> {
     let (body, headers) = get(settings, url).await?;
-    let keys = KeySet::parse(&body).map_err(|source| FetchError::Jwks {
+    let limits = KeyLimits {
+        max_rsa_bits: settings.max_rsa_modulus_bits,
+    };
+    let keys = KeySet::parse(&body, issuer, limits).map_err(|source| FetchError::Jwks {
         url: url.to_owned(),
         source,
     })?;

@@ -1,12 +1,22 @@
-//! JWK Set document → [`KeySet`] of ready-to-use decoding keys.
+//! JWK Set document → [`KeySet`] of public keys parsed once for aws-lc-rs.
 //!
-//! Each usable key is prepared once per fetch. A key that cannot be used (encryption keys,
-//! symmetric keys, unknown types or curves, an `alg` that does not fit its type, RSA moduli
-//! under 2048 bits) is skipped with a debug event; it never fails the whole set.
+//! Each usable key is parsed once per fetch, for each algorithm it may verify, and every
+//! signature is checked by aws-lc-rs directly: no process-wide crypto provider is consulted,
+//! whatever else the application's dependency graph enables.
+//!
+//! A key that cannot be used is skipped, never failing the whole set: encryption keys, keys
+//! whose `key_ops` lack `verify`, unknown types or curves, an `alg` that does not fit its type,
+//! RSA moduli outside 2048 bits to [`Settings::max_rsa_modulus_bits`](crate::Settings) or with
+//! an even or tiny exponent, points not on their curve, Ed25519 keys of small order. Two kinds
+//! are skipped with a warning naming the issuer and `kid`, once per fetched set, because they
+//! mean the provider is misconfigured: keys carrying private members (`d`, `p`, `q`, `dp`,
+//! `dq`, `qi`, `oth`: a leaked private key lets anyone sign) and symmetric (`oct`) keys.
 
+use aws_lc_rs::signature::{
+    self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents, VerificationAlgorithm,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -14,6 +24,18 @@ use crate::spec::Alg;
 
 /// The most usable keys kept from one set; real sets hold a handful.
 const MAX_KEYS: usize = 64;
+
+/// The most keys sharing one `kid` that a token is tried against.
+const MAX_SHARED_KID: usize = 4;
+
+/// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
+pub(crate) const MIN_RSA_BITS: usize = 2048;
+
+/// The largest RSA modulus aws-lc-rs verifies with, in bits.
+pub(crate) const MAX_RSA_BITS: usize = 8192;
+
+/// The JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2).
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 
 /// A set of algorithms, as a bit mask over [`Alg::ALL`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,12 +55,36 @@ impl AlgSet {
     }
 }
 
-/// One verification key, prepared.
+/// What limits the keys of a set: from [`Settings`](crate::Settings).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyLimits {
+    pub(crate) max_rsa_bits: usize,
+}
+
+impl Default for KeyLimits {
+    fn default() -> Self {
+        KeyLimits {
+            max_rsa_bits: MAX_RSA_BITS,
+        }
+    }
+}
+
+/// One verification key: its public key parsed for each algorithm it may verify.
 pub(crate) struct PreparedKey {
     pub(crate) kid: Option<String>,
     /// The algorithms this key may verify: its `alg`, or every one its type allows.
     pub(crate) algs: AlgSet,
-    pub(crate) key: DecodingKey,
+    parsed: Vec<(Alg, ParsedPublicKey)>,
+}
+
+impl PreparedKey {
+    /// Whether `signature` is this key's signature of `message` with `alg`.
+    fn verifies(&self, alg: Alg, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .is_some_and(|(_, key)| key.verify_sig(message, signature).is_ok())
+    }
 }
 
 impl std::fmt::Debug for PreparedKey {
@@ -65,9 +111,26 @@ pub(crate) enum JwksError {
     NoUsableKey,
 }
 
+/// Why a token's signature was not verified by a key of the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyProblem {
+    /// The token names a `kid` the set lacks.
+    UnknownKid,
+    /// Keys of that `kid` (or, without `kid`, all keys) exist, none for the token's algorithm.
+    WrongAlgorithm,
+    /// No `kid`, and several keys fit the algorithm.
+    Ambiguous,
+    /// The key (every key sharing the `kid`) rejects the signature.
+    BadSignature,
+}
+
 impl KeySet {
-    /// Parses a JWK Set document (RFC 7517 §5).
-    pub(crate) fn parse(document: &[u8]) -> Result<Self, JwksError> {
+    /// Parses a JWK Set document (RFC 7517 §5) published by `issuer` (named in warnings).
+    pub(crate) fn parse(
+        document: &[u8],
+        issuer: &str,
+        limits: KeyLimits,
+    ) -> Result<Self, JwksError> {
         #[derive(Deserialize)]
         struct Document {
             keys: Vec<Value>,
@@ -77,11 +140,14 @@ impl KeySet {
         let keys: Vec<PreparedKey> = document
             .keys
             .iter()
-            .filter_map(|jwk| match prepare(jwk) {
+            .filter_map(|jwk| match prepare(jwk, limits) {
                 Ok(key) => Some(key),
-                Err(reason) => {
-                    let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or("");
-                    tracing::debug!(kid, reason, "skipping JWK");
+                Err(Skip::Debug(reason)) => {
+                    tracing::debug!(issuer, kid = kid_of(jwk), reason, "skipping JWK");
+                    None
+                }
+                Err(Skip::Warn(reason)) => {
+                    tracing::warn!(issuer, kid = kid_of(jwk), reason, "skipping JWK");
                     None
                 }
             })
@@ -90,36 +156,58 @@ impl KeySet {
         if keys.is_empty() {
             return Err(JwksError::NoUsableKey);
         }
-        Ok(KeySet { keys })
+        let set = KeySet { keys };
+        for kid in set.shared_kids() {
+            tracing::warn!(
+                issuer,
+                kid,
+                "several keys of the JWK Set share this kid; tokens naming it are tried against each"
+            );
+        }
+        Ok(set)
     }
 
-    /// The key to verify a token signed with `alg` and carrying `kid`.
+    /// Verifies `signature` of `message` with the key the token names.
     ///
-    /// With a `kid`, the key of that id, provided it may verify `alg`. Without one, the only key
-    /// of the set that may verify `alg`; several candidates is ambiguous and yields none.
-    pub(crate) fn find(&self, kid: Option<&str>, alg: Alg) -> Lookup<'_> {
+    /// With a `kid`: the keys of that id that may verify `alg` (usually one; a handful at most
+    /// are tried). Without one: the only key of the set that may verify `alg`; several
+    /// candidates is ambiguous.
+    pub(crate) fn verify(
+        &self,
+        kid: Option<&str>,
+        alg: Alg,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyProblem> {
         match kid {
             Some(kid) => {
-                let mut named = self
-                    .keys
-                    .iter()
-                    .filter(|k| k.kid.as_deref() == Some(kid))
+                let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid));
+                let mut fitting = named
+                    .by_ref()
+                    .filter(|k| k.algs.contains(alg))
+                    .take(MAX_SHARED_KID)
                     .peekable();
-                if named.peek().is_none() {
-                    return Lookup::UnknownKid;
+                if fitting.peek().is_none() {
+                    let any_named = self.keys.iter().any(|k| k.kid.as_deref() == Some(kid));
+                    return Err(if any_named {
+                        KeyProblem::WrongAlgorithm
+                    } else {
+                        KeyProblem::UnknownKid
+                    });
                 }
-                // Several keys may share a `kid` (one per type): the one for `alg` is wanted.
-                match named.find(|k| k.algs.contains(alg)) {
-                    Some(key) => Lookup::Found(key),
-                    None => Lookup::WrongAlgorithm,
+                if fitting.any(|key| key.verifies(alg, message, signature)) {
+                    Ok(())
+                } else {
+                    Err(KeyProblem::BadSignature)
                 }
             }
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.algs.contains(alg));
                 match (fitting.next(), fitting.next()) {
-                    (Some(key), None) => Lookup::Found(key),
-                    (Some(_), Some(_)) => Lookup::Ambiguous,
-                    (None, _) => Lookup::WrongAlgorithm,
+                    (Some(key), None) if key.verifies(alg, message, signature) => Ok(()),
+                    (Some(_), None) => Err(KeyProblem::BadSignature),
+                    (Some(_), Some(_)) => Err(KeyProblem::Ambiguous),
+                    (None, _) => Err(KeyProblem::WrongAlgorithm),
                 }
             }
         }
@@ -132,210 +220,605 @@ impl KeySet {
             .map(|k| k.kid.as_deref().unwrap_or("-"))
             .collect()
     }
-}
 
-/// The outcome of [`KeySet::find`].
-#[derive(Debug)]
-pub(crate) enum Lookup<'a> {
-    Found(&'a PreparedKey),
-    UnknownKid,
-    WrongAlgorithm,
-    Ambiguous,
-}
-
-fn prepare(jwk: &Value) -> Result<PreparedKey, &'static str> {
-    let field = |name: &str| jwk.get(name).and_then(Value::as_str);
-    if jwk
-        .get("use")
-        .is_some_and(|usage| usage.as_str() != Some("sig"))
-    {
-        return Err("`use` is not `sig`");
+    /// The `kid`s held by several keys whose algorithms overlap (so a token naming one may
+    /// have been signed by either), each once.
+    fn shared_kids(&self) -> Vec<&str> {
+        let mut shared: Vec<&str> = Vec::new();
+        for (i, a) in self.keys.iter().enumerate() {
+            let Some(kid) = a.kid.as_deref() else {
+                continue;
+            };
+            let clash = self.keys[i + 1..]
+                .iter()
+                .any(|b| b.kid.as_deref() == Some(kid) && a.algs.0 & b.algs.0 != 0);
+            if clash && !shared.contains(&kid) {
+                shared.push(kid);
+            }
+        }
+        shared
     }
-    if let Some(ops) = jwk.get("key_ops") {
+}
+
+fn kid_of(jwk: &Value) -> &str {
+    jwk.get("kid").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Why a JWK is not used, and how loudly to say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    /// An ordinary key this library does not use (encryption keys, other types): debug.
+    Debug(&'static str),
+    /// A key that should never be in a public signing key set: warning.
+    Warn(&'static str),
+}
+
+fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
+    let skip = |reason| Err(Skip::Debug(reason));
+    let Some(members) = jwk.as_object() else {
+        return skip("not a JSON object");
+    };
+    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
+        return Err(Skip::Warn(
+            "the JWK carries private key material; it is never used, and the provider should \
+             treat the key as leaked",
+        ));
+    }
+    let field = |name: &str| members.get(name).and_then(Value::as_str);
+    match members.get("use") {
+        None => {}
+        Some(Value::String(usage)) if usage == "sig" => {}
+        Some(_) => return skip("`use` is not `sig`"),
+    }
+    if let Some(ops) = members.get("key_ops") {
         let verifies = ops
             .as_array()
             .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
         if !verifies {
-            return Err("`key_ops` does not include `verify`");
+            return skip("`key_ops` does not include `verify`");
         }
     }
-    let kid = match jwk.get("kid") {
-        None | Some(Value::Null) => None,
+    let kid = match members.get("kid") {
+        None => None,
         Some(Value::String(kid)) => Some(kid.clone()),
-        Some(_) => return Err("`kid` is not a string"),
+        Some(_) => return skip("`kid` is not a string"),
     };
-    let (type_algs, key): (&[Alg], DecodingKey) = match (field("kty"), field("crv")) {
-        (Some("RSA"), _) => {
-            let (n, e) = field("n")
-                .zip(field("e"))
-                .ok_or("RSA key lacks `n` or `e`")?;
-            let n_bytes = URL_SAFE_NO_PAD
-                .decode(n)
-                .map_err(|_| "RSA `n` is not base64url")?;
-            let e_bytes = URL_SAFE_NO_PAD
-                .decode(e)
-                .map_err(|_| "RSA `e` is not base64url")?;
-            let leading_zeros = n_bytes.iter().take_while(|&&b| b == 0).count();
-            if (n_bytes.len() - leading_zeros) * 8 < 2048 {
-                return Err("RSA modulus is shorter than 2048 bits");
-            }
-            if e_bytes.is_empty() {
-                return Err("RSA `e` is empty");
-            }
-            (
-                &[
-                    Alg::RS256,
-                    Alg::RS384,
-                    Alg::RS512,
-                    Alg::PS256,
-                    Alg::PS384,
-                    Alg::PS512,
-                ],
-                DecodingKey::from_rsa_raw_components(&n_bytes, &e_bytes),
-            )
-        }
-        (Some("EC"), Some(crv @ ("P-256" | "P-384"))) => {
-            let (alg, len) = if crv == "P-256" {
-                (&[Alg::ES256], 32)
-            } else {
-                (&[Alg::ES384], 48)
-            };
-            let (x, y) = field("x")
-                .zip(field("y"))
-                .ok_or("EC key lacks `x` or `y`")?;
-            let x_len = URL_SAFE_NO_PAD
-                .decode(x)
-                .map_err(|_| "EC `x` is not base64url")?
-                .len();
-            let y_len = URL_SAFE_NO_PAD
-                .decode(y)
-                .map_err(|_| "EC `y` is not base64url")?
-                .len();
-            if x_len != len || y_len != len {
-                return Err("EC coordinates do not fit the curve");
-            }
-            let key = DecodingKey::from_ec_components(x, y).map_err(|_| "malformed EC key")?;
-            (alg, key)
-        }
-        (Some("OKP"), Some("Ed25519")) => {
-            let x = field("x").ok_or("OKP key lacks `x`")?;
-            let x_len = URL_SAFE_NO_PAD
-                .decode(x)
-                .map_err(|_| "OKP `x` is not base64url")?
-                .len();
-            if x_len != 32 {
-                return Err("Ed25519 key is not 32 bytes");
-            }
-            let key = DecodingKey::from_ed_components(x).map_err(|_| "malformed Ed25519 key")?;
-            (&[Alg::EdDSA], key)
-        }
-        (Some("oct"), _) => return Err("symmetric keys are never used"),
-        _ => return Err("unsupported key type or curve"),
-    };
-    let algs = match jwk.get("alg") {
-        None | Some(Value::Null) => AlgSet::of(type_algs),
-        Some(alg) => {
-            let alg = alg
-                .as_str()
+    let stated_alg = match members.get("alg") {
+        None => None,
+        Some(alg) => Some(
+            alg.as_str()
                 .and_then(Alg::from_name)
-                .ok_or("unsupported `alg`")?;
-            if !type_algs.contains(&alg) {
-                return Err("`alg` does not fit the key type");
-            }
-            AlgSet::of(&[alg])
-        }
+                .ok_or(Skip::Debug("unsupported `alg`"))?,
+        ),
     };
-    Ok(PreparedKey { kid, algs, key })
+    let b64 = |name: &str, what: &'static str| {
+        field(name)
+            .and_then(|text| URL_SAFE_NO_PAD.decode(text).ok())
+            .ok_or(Skip::Debug(what))
+    };
+    let (type_algs, public): (&[Alg], PublicKey) = match (field("kty"), field("crv")) {
+        (Some("RSA"), _) => {
+            let n = b64("n", "RSA `n` is missing or not base64url")?;
+            let e = b64("e", "RSA `e` is missing or not base64url")?;
+            (&RSA_ALGS, PublicKey::rsa(n, e, limits)?)
+        }
+        (Some("EC"), Some("P-256")) => (&[Alg::ES256], PublicKey::ec(&b64, 32)?),
+        (Some("EC"), Some("P-384")) => (&[Alg::ES384], PublicKey::ec(&b64, 48)?),
+        (Some("OKP"), Some("Ed25519")) => {
+            let x = b64("x", "OKP `x` is missing or not base64url")?;
+            (&[Alg::EdDSA], PublicKey::ed25519(x)?)
+        }
+        (Some("oct"), _) => {
+            return Err(Skip::Warn(
+                "symmetric (`oct`) keys are never used to verify tokens",
+            ));
+        }
+        _ => return skip("unsupported key type or curve"),
+    };
+    let algs: Vec<Alg> = match stated_alg {
+        Some(alg) if type_algs.contains(&alg) => vec![alg],
+        Some(_) => return skip("`alg` does not fit the key type"),
+        None => type_algs.to_vec(),
+    };
+    let parsed = algs
+        .iter()
+        .map(|alg| public.parse(*alg).map(|key| (*alg, key)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PreparedKey {
+        kid,
+        algs: AlgSet::of(&algs),
+        parsed,
+    })
+}
+
+const RSA_ALGS: [Alg; 6] = [
+    Alg::RS256,
+    Alg::RS384,
+    Alg::RS512,
+    Alg::PS256,
+    Alg::PS384,
+    Alg::PS512,
+];
+
+/// A JWK's public key, checked, in the form aws-lc-rs parses.
+enum PublicKey {
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// An uncompressed point, `04 || x || y`.
+    Ec(Vec<u8>),
+    Ed25519(Vec<u8>),
+}
+
+impl PublicKey {
+    fn rsa(n: Vec<u8>, e: Vec<u8>, limits: KeyLimits) -> Result<Self, Skip> {
+        let n = without_leading_zeros(n);
+        let e = without_leading_zeros(e);
+        let bits = bit_length(&n);
+        if bits < MIN_RSA_BITS {
+            return Err(Skip::Debug("RSA modulus is shorter than 2048 bits"));
+        }
+        if bits > limits.max_rsa_bits.clamp(MIN_RSA_BITS, MAX_RSA_BITS) {
+            return Err(Skip::Debug(
+                "RSA modulus is longer than the configured maximum",
+            ));
+        }
+        // An odd exponent of at least 3 and at most 32 bits (65537 in practice).
+        let odd = e.last().is_some_and(|last| last & 1 == 1);
+        if !odd || bit_length(&e) < 2 || e.len() > 4 {
+            return Err(Skip::Debug(
+                "RSA exponent is not an odd number from 3 to 2^32",
+            ));
+        }
+        Ok(PublicKey::Rsa { n, e })
+    }
+
+    fn ec(
+        b64: &impl Fn(&str, &'static str) -> Result<Vec<u8>, Skip>,
+        len: usize,
+    ) -> Result<Self, Skip> {
+        let x = b64("x", "EC `x` is missing or not base64url")?;
+        let y = b64("y", "EC `y` is missing or not base64url")?;
+        if x.len() != len || y.len() != len {
+            return Err(Skip::Debug("EC coordinates do not fit the curve"));
+        }
+        let mut point = Vec::with_capacity(1 + 2 * len);
+        point.push(0x04);
+        point.extend_from_slice(&x);
+        point.extend_from_slice(&y);
+        Ok(PublicKey::Ec(point))
+    }
+
+    fn ed25519(x: Vec<u8>) -> Result<Self, Skip> {
+        let Ok(point) = <[u8; 32]>::try_from(x.as_slice()) else {
+            return Err(Skip::Debug("Ed25519 key is not 32 bytes"));
+        };
+        if ed25519_is_weak(&point) {
+            return Err(Skip::Warn(
+                "Ed25519 key is a small-order or non-canonical point",
+            ));
+        }
+        Ok(PublicKey::Ed25519(x))
+    }
+
+    /// The key parsed for `alg`; a point off its curve or a modulus aws-lc-rs refuses skips
+    /// the key.
+    fn parse(&self, alg: Alg) -> Result<ParsedPublicKey, Skip> {
+        let parsed = match self {
+            PublicKey::Rsa { n, e } => {
+                RsaPublicKeyComponents { n, e }.to_parsed_public_key(rsa_parameters(alg))
+            }
+            PublicKey::Ec(point) => ParsedPublicKey::new(verification_algorithm(alg), point),
+            PublicKey::Ed25519(x) => ParsedPublicKey::new(verification_algorithm(alg), x),
+        };
+        parsed.map_err(|_| Skip::Debug("the public key is not valid for its type"))
+    }
+}
+
+/// The aws-lc-rs RSA parameters for an RSA algorithm (the 2048–8192-bit variants); other
+/// algorithms never reach here.
+fn rsa_parameters(alg: Alg) -> &'static RsaParameters {
+    match alg {
+        Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+        Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+        Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+        Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+        _ => &signature::RSA_PKCS1_2048_8192_SHA256,
+    }
+}
+
+/// The aws-lc-rs verification algorithm for `alg`. ECDSA signatures are the fixed-length
+/// `R || S` of RFC 7518 §3.4, never DER.
+pub(crate) fn verification_algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
+    match alg {
+        Alg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+        Alg::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+        Alg::EdDSA => &signature::ED25519,
+        rsa => rsa_parameters(rsa),
+    }
+}
+
+fn without_leading_zeros(mut bytes: Vec<u8>) -> Vec<u8> {
+    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    bytes.drain(..zeros);
+    bytes
+}
+
+/// The bit length of a big-endian number without leading zero bytes.
+fn bit_length(bytes: &[u8]) -> usize {
+    match bytes.first() {
+        None => 0,
+        Some(first) => (bytes.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
+    }
+}
+
+/// Whether an Ed25519 public key is one of the eight small-order points (in any encoding) or
+/// a non-canonical encoding (`y` ≥ p). With such a key, the forged signature R = the
+/// identity, S = 0 verifies for every message on verifiers without the check; the list is the
+/// one libsodium refuses.
+fn ed25519_is_weak(point: &[u8; 32]) -> bool {
+    // Little-endian `y` values, sign bit cleared: 0 and 1 (orders 4 and 1), p − 1 (order 2),
+    // the two y of the order-8 points, and p, p + 1 (non-canonical 0 and 1).
+    const SMALL_ORDER: [[u8; 32]; 7] = [
+        [0; 32],
+        {
+            let mut one = [0; 32];
+            one[0] = 1;
+            one
+        },
+        [
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+            0x6d, 0x53, 0xfc, 0x05,
+        ],
+        [
+            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+            0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+            0x92, 0xac, 0x03, 0x7a,
+        ],
+        field_element_near_p(0xec),
+        field_element_near_p(0xed),
+        field_element_near_p(0xee),
+    ];
+    let mut y = *point;
+    y[31] &= 0x7f;
+    if SMALL_ORDER.contains(&y) {
+        return true;
+    }
+    // Non-canonical: y ≥ p = 2^255 − 19, i.e. bytes ed..ff followed by ff…ff 7f.
+    y[0] >= 0xed && y[1..31].iter().all(|&b| b == 0xff) && y[31] == 0x7f
+}
+
+/// p − 1 + (low − 0xec): the little-endian field elements p − 1, p and p + 1 for low = 0xec,
+/// 0xed, 0xee.
+const fn field_element_near_p(low: u8) -> [u8; 32] {
+    let mut bytes = [0xff; 32];
+    bytes[0] = low;
+    bytes[31] = 0x7f;
+    bytes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+    };
     use serde_json::json;
 
+    /// A modulus of exactly `bits` bits (not a real key: these tests never verify with it).
+    fn modulus(bits: usize) -> String {
+        let mut n = vec![0xC5u8; bits.div_ceil(8)];
+        let top_bits = bits - (n.len() - 1) * 8;
+        n[0] = (0xFFu8 >> (8 - top_bits)) | (1 << (top_bits - 1));
+        URL_SAFE_NO_PAD.encode(n)
+    }
+
     fn rsa_n() -> String {
-        URL_SAFE_NO_PAD.encode([0xC5u8; 256])
+        modulus(2048)
     }
 
     fn set(keys: Value) -> Result<KeySet, JwksError> {
-        KeySet::parse(json!({ "keys": keys }).to_string().as_bytes())
+        set_with(keys, KeyLimits::default())
+    }
+
+    fn set_with(keys: Value, limits: KeyLimits) -> Result<KeySet, JwksError> {
+        KeySet::parse(
+            json!({ "keys": keys }).to_string().as_bytes(),
+            "https://issuer.test/",
+            limits,
+        )
+    }
+
+    fn kids(keys: Value) -> Vec<String> {
+        set(keys).map_or_else(
+            |_| Vec::new(),
+            |ks| ks.kids().into_iter().map(str::to_owned).collect(),
+        )
+    }
+
+    fn ed25519() -> (Ed25519KeyPair, Value) {
+        let pair = Ed25519KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+        let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+        (pair, json!({"kty": "OKP", "crv": "Ed25519", "x": x}))
+    }
+
+    fn with_kid(mut jwk: Value, kid: &str) -> Value {
+        jwk["kid"] = json!(kid);
+        jwk
+    }
+
+    fn problem(
+        ks: &KeySet,
+        kid: Option<&str>,
+        alg: Alg,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Option<KeyProblem> {
+        ks.verify(kid, alg, message, sig).err()
     }
 
     #[test]
     fn unusable_keys_are_skipped_and_usable_ones_kept() {
         let ks = set(json!([
             {"kty": "RSA", "kid": "enc", "use": "enc", "n": rsa_n(), "e": "AQAB"},
+            {"kty": "RSA", "kid": "use-null", "use": null, "n": rsa_n(), "e": "AQAB"},
+            {"kty": "RSA", "kid": "ops", "key_ops": ["encrypt"], "n": rsa_n(), "e": "AQAB"},
             {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
-            {"kty": "RSA", "kid": "small", "n": URL_SAFE_NO_PAD.encode([0xC5u8; 128]), "e": "AQAB"},
             {"kty": "RSA", "kid": "mismatch", "alg": "ES256", "n": rsa_n(), "e": "AQAB"},
+            {"kty": "RSA", "kid": "alg-null", "alg": null, "n": rsa_n(), "e": "AQAB"},
             {"kty": "EC", "kid": "short", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+            {"kty": "EC", "kid": "crv-alg", "crv": "P-384", "alg": "ES256", "x": "AAAA", "y": "AAAA"},
             {"kty": "OKP", "kid": "x448", "crv": "X448", "x": "AAAA"},
             {"kty": "RSA", "kid": "good", "alg": "PS256", "n": rsa_n(), "e": "AQAB"},
             "not an object",
         ]));
         let ks = ks.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ks.kids(), ["good"]);
-        assert!(matches!(
-            ks.find(Some("good"), Alg::PS256),
-            Lookup::Found(_)
-        ));
-        assert!(matches!(
-            ks.find(Some("good"), Alg::RS256),
-            Lookup::WrongAlgorithm
-        ));
-        assert!(matches!(
-            ks.find(Some("enc"), Alg::RS256),
-            Lookup::UnknownKid
-        ));
+        let bad = Some(KeyProblem::BadSignature);
+        assert_eq!(problem(&ks, Some("good"), Alg::PS256, b"m", b"s"), bad);
+        assert_eq!(
+            problem(&ks, Some("good"), Alg::RS256, b"m", b"s"),
+            Some(KeyProblem::WrongAlgorithm)
+        );
+        assert_eq!(
+            problem(&ks, Some("enc"), Alg::RS256, b"m", b"s"),
+            Some(KeyProblem::UnknownKid)
+        );
+    }
+
+    #[test]
+    fn keys_carrying_private_members_are_never_used() {
+        let (pair, public) = ed25519();
+        let message = b"header.payload";
+        let signature = pair.sign(message);
+        let ks = set(json!([with_kid(public.clone(), "k")])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ks.verify(Some("k"), Alg::EdDSA, message, signature.as_ref()),
+            Ok(())
+        );
+        for member in PRIVATE_MEMBERS {
+            let mut leaked = with_kid(public.clone(), "k");
+            leaked[member] = json!("AQAB");
+            assert_eq!(
+                set(json!([leaked])).err(),
+                Some(JwksError::NoUsableKey),
+                "{member}"
+            );
+        }
+        let mut rsa_private = json!({"kty": "RSA", "kid": "r", "n": rsa_n(), "e": "AQAB"});
+        rsa_private["d"] = json!(rsa_n());
+        assert_eq!(kids(json!([rsa_private, with_kid(public, "k")])), ["k"]);
+    }
+
+    #[test]
+    fn rsa_keys_are_sized_in_bits_and_need_an_odd_exponent_of_at_least_3() {
+        let rsa = |kid: &str, n: String, e: &str| json!({"kty": "RSA", "kid": kid, "n": n, "e": e});
+        let leading_zero = URL_SAFE_NO_PAD.encode(
+            [
+                &[0u8][..],
+                &URL_SAFE_NO_PAD.decode(modulus(2048)).unwrap_or_default(),
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            kids(json!([
+                rsa("2041", modulus(2041), "AQAB"),
+                rsa("2047", modulus(2047), "AQAB"),
+                rsa("2048", modulus(2048), "AQAB"),
+                rsa("2048-zero-padded", leading_zero, "AQAB"),
+                rsa("8192", modulus(8192), "AQAB"),
+                rsa("8193", modulus(8193), "AQAB"),
+                rsa("e=3", modulus(2048), "Aw"),
+                rsa("e=1", modulus(2048), "AQ"),
+                rsa("e-even", modulus(2048), "AQAA"),
+                rsa("e-empty", modulus(2048), ""),
+                rsa("e-33-bits", modulus(2048), "AQAAAAE"),
+            ])),
+            ["2048", "2048-zero-padded", "8192", "e=3"]
+        );
+        let limits = KeyLimits { max_rsa_bits: 4096 };
+        let ks = set_with(
+            json!([
+                rsa("4096", modulus(4096), "AQAB"),
+                rsa("4097", modulus(4097), "AQAB")
+            ]),
+            limits,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ks.kids(), ["4096"]);
+    }
+
+    #[test]
+    fn a_set_left_without_usable_keys_is_an_error_not_an_empty_set() {
+        assert_eq!(
+            set(json!([{"kty": "RSA", "kid": "big", "n": modulus(8200), "e": "AQAB"}])).err(),
+            Some(JwksError::NoUsableKey)
+        );
     }
 
     #[test]
     fn a_key_without_alg_allows_its_type_family() {
         let ks = set(json!([{"kty": "RSA", "kid": "r", "n": rsa_n(), "e": "AQAB"}]));
         let ks = ks.unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(ks.find(Some("r"), Alg::RS512), Lookup::Found(_)));
-        assert!(matches!(
-            ks.find(Some("r"), Alg::ES256),
-            Lookup::WrongAlgorithm
-        ));
+        assert_eq!(
+            problem(&ks, Some("r"), Alg::RS512, b"m", b"s"),
+            Some(KeyProblem::BadSignature)
+        );
+        assert_eq!(
+            problem(&ks, Some("r"), Alg::ES256, b"m", b"s"),
+            Some(KeyProblem::WrongAlgorithm)
+        );
     }
 
     #[test]
     fn a_token_without_kid_needs_exactly_one_fitting_key() {
+        let (pair, public) = ed25519();
+        let signature = pair.sign(b"m");
         let one = set(json!([
             {"kty": "RSA", "kid": "a", "n": rsa_n(), "e": "AQAB"},
-            {"kty": "OKP", "kid": "b", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([7u8; 32])},
+            with_kid(public, "b"),
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            matches!(one.find(None, Alg::EdDSA), Lookup::Found(k) if k.kid.as_deref() == Some("b"))
+        assert_eq!(
+            one.verify(None, Alg::EdDSA, b"m", signature.as_ref()),
+            Ok(())
+        );
+        assert_eq!(
+            problem(&one, None, Alg::ES256, b"m", b"s"),
+            Some(KeyProblem::WrongAlgorithm)
         );
         let two = set(json!([
             {"kty": "RSA", "kid": "a", "n": rsa_n(), "e": "AQAB"},
             {"kty": "RSA", "kid": "b", "n": rsa_n(), "e": "AQAB"},
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(two.find(None, Alg::RS256), Lookup::Ambiguous));
+        assert_eq!(
+            problem(&two, None, Alg::RS256, b"m", b"s"),
+            Some(KeyProblem::Ambiguous)
+        );
     }
 
     #[test]
-    fn keys_sharing_a_kid_are_told_apart_by_algorithm() {
+    fn every_key_sharing_a_kid_is_tried() {
+        let (first, first_jwk) = ed25519();
+        let (second, second_jwk) = ed25519();
         let ks = set(json!([
-            {"kty": "RSA", "kid": "same", "n": rsa_n(), "e": "AQAB"},
-            {"kty": "OKP", "kid": "same", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([7u8; 32])},
+            with_kid(first_jwk, "same"),
+            with_kid(second_jwk, "same")
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            matches!(ks.find(Some("same"), Alg::EdDSA), Lookup::Found(k) if k.algs == AlgSet::of(&[Alg::EdDSA]))
+        for pair in [&first, &second] {
+            let signature = pair.sign(b"m");
+            assert_eq!(
+                ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref()),
+                Ok(())
+            );
+        }
+        assert_eq!(ks.shared_kids(), ["same"]);
+        let (other, _) = ed25519();
+        assert_eq!(
+            problem(
+                &ks,
+                Some("same"),
+                Alg::EdDSA,
+                b"m",
+                other.sign(b"m").as_ref()
+            ),
+            Some(KeyProblem::BadSignature)
         );
-        assert!(matches!(
-            ks.find(Some("same"), Alg::RS256),
-            Lookup::Found(_)
-        ));
-        assert!(matches!(
-            ks.find(Some("same"), Alg::ES256),
-            Lookup::WrongAlgorithm
-        ));
+    }
+
+    #[test]
+    fn keys_sharing_a_kid_across_types_are_told_apart_by_algorithm() {
+        let (pair, public) = ed25519();
+        let ks = set(json!([
+            {"kty": "RSA", "kid": "same", "n": rsa_n(), "e": "AQAB"},
+            with_kid(public, "same"),
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let signature = pair.sign(b"m");
+        assert_eq!(
+            ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref()),
+            Ok(())
+        );
+        assert_eq!(
+            problem(&ks, Some("same"), Alg::RS256, b"m", b"s"),
+            Some(KeyProblem::BadSignature)
+        );
+        assert_eq!(
+            problem(&ks, Some("same"), Alg::ES256, b"m", b"s"),
+            Some(KeyProblem::WrongAlgorithm)
+        );
+        assert!(
+            ks.shared_kids().is_empty(),
+            "no overlap of algorithms, nothing to warn about"
+        );
+    }
+
+    #[test]
+    fn ec_keys_verify_fixed_length_signatures_and_points_must_be_on_the_curve() {
+        let rng = SystemRandom::new();
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let point = pair.public_key().as_ref();
+        let (x, y) = (&point[1..33], &point[33..]);
+        let jwk = json!({"kty": "EC", "kid": "ec", "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y)});
+        let ks = set(json!([jwk])).unwrap_or_else(|e| panic!("{e}"));
+        let signature = pair.sign(&rng, b"m").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ks.verify(Some("ec"), Alg::ES256, b"m", signature.as_ref()),
+            Ok(())
+        );
+        for forged in [
+            vec![0u8; 64],
+            vec![0xffu8; 64],
+            signature.as_ref()[..63].to_vec(),
+        ] {
+            assert_eq!(
+                problem(&ks, Some("ec"), Alg::ES256, b"m", &forged),
+                Some(KeyProblem::BadSignature)
+            );
+        }
+        let mut off_curve = y.to_vec();
+        off_curve[31] ^= 1;
+        let off = json!({"kty": "EC", "kid": "off", "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(off_curve)});
+        assert_eq!(set(json!([off])).err(), Some(JwksError::NoUsableKey));
+    }
+
+    #[test]
+    fn small_order_ed25519_keys_are_filtered_because_forged_signatures_verify_with_them() {
+        // With the identity as public key, R = identity and S = 0 satisfy the verification
+        // equation for every message, and aws-lc-rs 1.19 accepts that signature: the key must
+        // never reach it.
+        let identity = {
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        };
+        for weak in [
+            identity,
+            [0u8; 32],
+            field_element_near_p(0xec),
+            field_element_near_p(0xed),
+            field_element_near_p(0xee),
+            {
+                let mut negative_zero = identity;
+                negative_zero[31] |= 0x80;
+                negative_zero
+            },
+        ] {
+            assert!(ed25519_is_weak(&weak), "{weak:02x?}");
+            let jwk = json!({"kty": "OKP", "kid": "weak", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(weak)});
+            assert_eq!(set(json!([jwk])).err(), Some(JwksError::NoUsableKey));
+        }
+        let (_, public) = ed25519();
+        assert_eq!(kids(json!([with_kid(public, "fine")])), ["fine"]);
     }
 
     #[test]
@@ -344,20 +827,14 @@ mod tests {
             .map(|i| json!({"kty": "RSA", "kid": format!("enc-{i}"), "use": "enc", "n": rsa_n(), "e": "AQAB"}))
             .collect();
         keys.push(json!({"kty": "RSA", "kid": "sig", "n": rsa_n(), "e": "AQAB"}));
-        let ks = set(Value::Array(keys)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ks.kids(), ["sig"]);
+        assert_eq!(kids(Value::Array(keys)), ["sig"]);
     }
 
     #[test]
     fn documents_that_are_not_key_sets_are_errors() {
-        assert_eq!(KeySet::parse(b"<html>").err(), Some(JwksError::NotAJwks));
-        assert_eq!(
-            KeySet::parse(br#"{"keys": 3}"#).err(),
-            Some(JwksError::NotAJwks)
-        );
-        assert_eq!(
-            KeySet::parse(br#"{"keys": []}"#).err(),
-            Some(JwksError::NoUsableKey)
-        );
+        let parse = |doc: &[u8]| KeySet::parse(doc, "i", KeyLimits::default()).err();
+        assert_eq!(parse(b"<html>"), Some(JwksError::NotAJwks));
+        assert_eq!(parse(br#"{"keys": 3}"#), Some(JwksError::NotAJwks));
+        assert_eq!(parse(br#"{"keys": []}"#), Some(JwksError::NoUsableKey));
     }
 }

@@ -11,13 +11,15 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+    KeyPair as _, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256,
+    RSA_PSS_SHA384, RSA_PSS_SHA512, RsaEncoding, RsaKeyPair,
 };
-use jsonwebtoken::EncodingKey;
-use jsonwebtoken::jwk::Jwk;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::{Alg, TestIssuerError};
@@ -73,22 +75,64 @@ impl KeyKind {
     }
 }
 
+/// An aws-lc-rs private key.
+enum Pair {
+    Rsa(RsaKeyPair),
+    /// P-256 or P-384, signing fixed-length `r || s` (the JWS form).
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
 /// A private key and its public JWK parameters (`kty`, `n`/`e`, `crv`/`x`/`y`; no `kid`).
 pub(crate) struct Material {
     /// Unique within the process: how an issuer remembers which material it has used.
     id: u64,
     kind: KeyKind,
-    /// The DER form `jsonwebtoken` signs with (PKCS#1 for RSA, PKCS#8 v1 otherwise).
-    encoding: EncodingKey,
+    pair: Pair,
     /// The public parameters, as JSON members.
     public: Map<String, Value>,
 }
 
 impl Material {
-    /// The key `jsonwebtoken` signs with.
-    pub(crate) fn encoding_key(&self) -> &EncodingKey {
-        &self.encoding
+    /// The JWS signature of `message` with `alg` (RFC 7518 §3: PKCS#1 v1.5 or PSS for RSA,
+    /// fixed-length `r || s` for ECDSA; RFC 8037 for EdDSA).
+    pub(crate) fn sign(&self, alg: Alg, message: &[u8]) -> Result<Vec<u8>, TestIssuerError> {
+        let mismatch = || {
+            let (kind, alg) = (self.kind.label(), alg.name());
+            TestIssuerError::Sign(format!("a {kind} key cannot sign {alg}"))
+        };
+        let failed = |_| TestIssuerError::Sign(format!("{} signing failed", alg.name()));
+        match &self.pair {
+            Pair::Rsa(pair) => {
+                let padding = rsa_padding(alg).ok_or_else(mismatch)?;
+                let mut signature = vec![0; pair.public_modulus_len()];
+                // aws-lc-rs ignores the `rng` argument (it is there for *ring* compatibility).
+                pair.sign(padding, &SystemRandom::new(), message, &mut signature)
+                    .map_err(failed)?;
+                Ok(signature)
+            }
+            Pair::Ecdsa(pair) if KeyKind::of(alg) == self.kind => pair
+                .sign(&SystemRandom::new(), message)
+                .map(|signature| signature.as_ref().to_vec())
+                .map_err(failed),
+            Pair::Ed25519(pair) if alg == Alg::EdDSA => Ok(pair.sign(message).as_ref().to_vec()),
+            Pair::Ecdsa(_) | Pair::Ed25519(_) => Err(mismatch()),
+        }
     }
+}
+
+/// The RSA signature scheme of `alg`: PKCS#1 v1.5 for RS*, PSS with a salt as long as the hash
+/// for PS* (RFC 7518 §3.5); `None` for the other algorithms.
+fn rsa_padding(alg: Alg) -> Option<&'static dyn RsaEncoding> {
+    Some(match alg {
+        Alg::RS256 => &RSA_PKCS1_SHA256,
+        Alg::RS384 => &RSA_PKCS1_SHA384,
+        Alg::RS512 => &RSA_PKCS1_SHA512,
+        Alg::PS256 => &RSA_PSS_SHA256,
+        Alg::PS384 => &RSA_PSS_SHA384,
+        Alg::PS512 => &RSA_PSS_SHA512,
+        Alg::ES256 | Alg::ES384 | Alg::EdDSA => return None,
+    })
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -100,37 +144,57 @@ fn next_id() -> u64 {
 /// Generates fresh key material of the given kind.
 fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
     let failed = |_| TestIssuerError::Key(kind.label());
-    let encoding = match kind {
+    let b64 = |bytes: &[u8]| Value::String(URL_SAFE_NO_PAD.encode(bytes));
+    let mut public = Map::new();
+    let pair = match kind {
         KeyKind::Rsa => {
             let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?;
-            let pkcs8 = pair.as_der().map_err(failed)?;
-            let pkcs1 = pkcs8_private_key(pkcs8.as_ref()).ok_or(TestIssuerError::Key("rsa"))?;
-            EncodingKey::from_rsa_der(pkcs1)
+            let key = pair.public_key();
+            public.insert("kty".into(), "RSA".into());
+            public.insert(
+                "n".into(),
+                b64(key.modulus().big_endian_without_leading_zero()),
+            );
+            public.insert(
+                "e".into(),
+                b64(key.exponent().big_endian_without_leading_zero()),
+            );
+            Pair::Rsa(pair)
         }
         KeyKind::P256 | KeyKind::P384 => {
-            let alg = if kind == KeyKind::P256 {
-                &ECDSA_P256_SHA256_FIXED_SIGNING
+            let (alg, crv, size) = if kind == KeyKind::P256 {
+                (&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32)
             } else {
-                &ECDSA_P384_SHA384_FIXED_SIGNING
+                (&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48)
             };
             let pair = EcdsaKeyPair::generate(alg).map_err(failed)?;
-            EncodingKey::from_ec_der(pair.to_pkcs8v1().map_err(failed)?.as_ref())
+            // The uncompressed point: 0x04 || x || y, each coordinate `size` bytes.
+            let point = pair.public_key().as_ref();
+            let Some((0x04, coordinates)) = point.split_first() else {
+                return Err(TestIssuerError::Key(kind.label()));
+            };
+            if coordinates.len() != 2 * size {
+                return Err(TestIssuerError::Key(kind.label()));
+            }
+            let (x, y) = coordinates.split_at(size);
+            public.insert("kty".into(), "EC".into());
+            public.insert("crv".into(), crv.into());
+            public.insert("x".into(), b64(x));
+            public.insert("y".into(), b64(y));
+            Pair::Ecdsa(pair)
         }
         KeyKind::Ed25519 => {
             let pair = Ed25519KeyPair::generate().map_err(failed)?;
-            EncodingKey::from_ed_der(pair.to_pkcs8v1().map_err(failed)?.as_ref())
+            public.insert("kty".into(), "OKP".into());
+            public.insert("crv".into(), "Ed25519".into());
+            public.insert("x".into(), b64(pair.public_key().as_ref()));
+            Pair::Ed25519(pair)
         }
     };
-    let jwk = Jwk::from_encoding_key(&encoding, kind.published_alg().to_jsonwebtoken())
-        .map_err(|_| TestIssuerError::Key(kind.label()))?;
-    let Ok(Value::Object(mut public)) = serde_json::to_value(&jwk) else {
-        return Err(TestIssuerError::Key(kind.label()));
-    };
-    public.remove("alg");
     Ok(Material {
         id: next_id(),
         kind,
-        encoding,
+        pair,
         public,
     })
 }
@@ -156,45 +220,6 @@ fn release_rsa(material: Arc<Material>) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(material);
-}
-
-/// The `PrivateKey` octets of a PKCS#8 v1 `PrivateKeyInfo`: for RSA, the PKCS#1
-/// `RSAPrivateKey` that `EncodingKey::from_rsa_der` expects.
-fn pkcs8_private_key(der: &[u8]) -> Option<&[u8]> {
-    let (0x30, info, _) = der_tlv(der)? else {
-        return None;
-    };
-    let (0x02, _version, rest) = der_tlv(info)? else {
-        return None;
-    };
-    let (0x30, _algorithm, rest) = der_tlv(rest)? else {
-        return None;
-    };
-    let (0x04, key, _) = der_tlv(rest)? else {
-        return None;
-    };
-    Some(key)
-}
-
-/// One DER tag-length-value: `(tag, value, rest)`.
-fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at_checked(count)?;
-        let len = bytes
-            .iter()
-            .fold(0usize, |len, &byte| (len << 8) | usize::from(byte));
-        (len, rest)
-    };
-    let (value, rest) = rest.split_at_checked(len)?;
-    Some((tag, value, rest))
 }
 
 static NEXT_KID: AtomicU64 = AtomicU64::new(1);
@@ -328,18 +353,6 @@ impl Drop for KeyRing {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn der_reader_rejects_truncated_input() {
-        assert_eq!(der_tlv(&[0x30]), None);
-        assert_eq!(der_tlv(&[0x30, 0x05, 1, 2]), None);
-        assert_eq!(der_tlv(&[0x30, 0x85, 0, 0, 0, 0, 1]), None);
-        assert_eq!(
-            der_tlv(&[0x04, 0x81, 0x01, 9, 7]),
-            Some((0x04, &[9][..], &[7][..]))
-        );
-        assert_eq!(pkcs8_private_key(&[0x30, 0x00]), None);
-    }
 
     #[test]
     fn rotation_never_brings_back_material_the_ring_has_held() {

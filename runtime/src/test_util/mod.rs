@@ -369,6 +369,22 @@ impl TestIssuer {
             .unwrap_or_default()
     }
 
+    /// Signs arbitrary bytes with the issuer's current key for `alg` and returns the base64url
+    /// signature: for hostile tokens whose header or payload text [`TokenBuilder`] cannot write
+    /// (duplicate members, padding, another base64 alphabet).
+    ///
+    /// ```
+    /// # use jwks_guard::test_util::{Alg, TestIssuer};
+    /// # let issuer = TestIssuer::start()?;
+    /// let input = "eyJhbGciOiJFUzI1NiJ9.e30"; // {"alg":"ES256"}.{}
+    /// let token = format!("{input}.{}", issuer.sign_input(Alg::ES256, input)?);
+    /// # assert_eq!(token.split('.').count(), 3);
+    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// ```
+    pub fn sign_input(&self, alg: Alg, signing_input: &str) -> Result<String, TestIssuerError> {
+        token::sign_with_current_key(&self.shared, alg, signing_input)
+    }
+
     /// The kids the JWKS publishes, in its order.
     pub fn kids(&self) -> Vec<String> {
         self.shared.keys().kids()

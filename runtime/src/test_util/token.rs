@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::keys::KeyKind;
+use super::keys::{KeyKind, Material};
 use super::server::Shared;
 use super::{Alg, TestIssuerError};
 
@@ -293,12 +293,7 @@ impl TokenBuilder {
             (key, current_kid)
         };
         let message = self.signing_input(kid);
-        let signature = jsonwebtoken::crypto::sign(
-            message.as_bytes(),
-            key.material.encoding_key(),
-            self.alg.to_jsonwebtoken(),
-        )
-        .map_err(|error| TestIssuerError::Sign(error.to_string()))?;
+        let signature = sign(&key.material, self.alg, &message)?;
         Ok(format!("{message}.{signature}"))
     }
 
@@ -343,6 +338,25 @@ impl TokenBuilder {
         };
         format!("{}.{}", encode(header), encode(self.claims.clone()))
     }
+}
+
+/// The base64url signature of `message` by `material` with `alg`.
+fn sign(material: &Material, alg: Alg, message: &str) -> Result<String, TestIssuerError> {
+    Ok(URL_SAFE_NO_PAD.encode(material.sign(alg, message.as_bytes())?))
+}
+
+/// The base64url signature of `message` by the issuer's current key for `alg`.
+pub(crate) fn sign_with_current_key(
+    shared: &Shared,
+    alg: Alg,
+    message: &str,
+) -> Result<String, TestIssuerError> {
+    let key = shared
+        .keys()
+        .current(KeyKind::of(alg))
+        .cloned()
+        .ok_or_else(|| TestIssuerError::Sign("no key for this algorithm".into()))?;
+    sign(&key.material, alg, message)
 }
 
 fn strings<I, S>(items: I) -> Value
