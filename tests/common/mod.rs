@@ -127,3 +127,71 @@ pub fn trace() {
         .with_test_writer()
         .try_init();
 }
+
+/// GET `url` with raw header values: bytes a `&str` cannot carry (obs-text, non-ASCII).
+pub async fn get_bytes(url: &str, headers: &[(&str, &[u8])]) -> Reply {
+    let mut request = client().get(url);
+    for (name, value) in headers {
+        let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+        request = request.header(*name, value);
+    }
+    send(request, &[]).await
+}
+
+/// What the RFC 6750 answers must look like; `case` names the request in a failure.
+impl Reply {
+    /// 401, `error: "invalid_token"`, `WWW-Authenticate: Bearer error="invalid_token", …`, and
+    /// a description.
+    #[track_caller]
+    pub fn assert_invalid_token(&self, case: &str) {
+        self.assert_challenge(case, 401, "invalid_token");
+    }
+
+    /// 400, `error: "invalid_request"`, `WWW-Authenticate: Bearer error="invalid_request", …`,
+    /// and a description.
+    #[track_caller]
+    pub fn assert_invalid_request(&self, case: &str) {
+        self.assert_challenge(case, 400, "invalid_request");
+    }
+
+    /// 401, `error: "unauthorized"` and exactly `WWW-Authenticate: Bearer` (RFC 6750 §3.1).
+    #[track_caller]
+    pub fn assert_missing_credentials(&self, case: &str) {
+        assert_eq!(
+            (
+                self.status,
+                self.error().as_str(),
+                self.www_authenticate.as_deref()
+            ),
+            (401, "unauthorized", Some("Bearer")),
+            "{case}: {self:?}"
+        );
+    }
+
+    /// 200.
+    #[track_caller]
+    pub fn assert_ok(&self, case: &str) {
+        assert_eq!(self.status, 200, "{case}: {self:?}");
+    }
+
+    #[track_caller]
+    fn assert_challenge(&self, case: &str, status: u16, error: &str) {
+        assert_eq!(
+            (self.status, self.error().as_str()),
+            (status, error),
+            "{case}: {self:?}"
+        );
+        let prefix = format!(r#"Bearer error="{error}", "#);
+        assert!(
+            self.www_authenticate
+                .as_deref()
+                .is_some_and(|challenge| challenge.starts_with(&prefix)),
+            "{case}: challenge {:?} does not start with {prefix:?}",
+            self.www_authenticate
+        );
+        assert!(
+            !self.description().is_empty(),
+            "{case}: no error_description"
+        );
+    }
+}
