@@ -95,6 +95,7 @@ async fn authorize<'a, C: ClaimsTarget>(
     }
     .await;
     if let Err(rejection) = &outcome {
+        crate::stats::count_rejection(rejection.kind());
         tracing::debug!(
             issuer = ?cell.spec().issuer,
             status = rejection.status(),

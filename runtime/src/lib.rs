@@ -27,9 +27,11 @@ mod guard;
 mod json;
 mod keys;
 mod policy;
+mod prefetch;
 mod reject;
 mod settings;
 mod spec;
+mod stats;
 mod token;
 mod verify;
 
@@ -45,8 +47,10 @@ pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::ClaimsTarget;
 pub use jwks_guard_macros::protected;
+pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind};
 pub use settings::{ConfigureError, Settings, configure};
+pub use stats::{KeySetState, KeySetStats, Rejections, Stats, stats};
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
 #[doc(hidden)]

@@ -86,6 +86,8 @@ pub(crate) enum ConfigError {
         key: &'static str,
         var: &'static str,
     },
+    #[error("keys can never be fetched: {0}")]
+    Source(#[from] keys::UrlError),
 }
 
 fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
@@ -110,6 +112,7 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
         .jwks_uri
         .map(|uri| setting("jwks_uri", uri))
         .transpose()?;
+    keys::check_sources(&issuer, jwks_uri.as_deref())?;
     Ok(Policy {
         keys: keys::cache_for(&issuer, jwks_uri.as_deref()),
         issuer,

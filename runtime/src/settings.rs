@@ -21,6 +21,11 @@ pub struct Settings {
     pub(crate) min_max_age: Duration,
     pub(crate) max_max_age: Duration,
     pub(crate) unknown_kid_cooldown: Duration,
+    pub(crate) refresh_burst: u32,
+    pub(crate) max_stale: Duration,
+    pub(crate) jitter: f64,
+    pub(crate) max_redirects: usize,
+    pub(crate) max_keys: usize,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) max_response_bytes: usize,
@@ -36,6 +41,11 @@ impl Default for Settings {
             min_max_age: Duration::from_secs(30),
             max_max_age: Duration::from_secs(24 * 60 * 60),
             unknown_kid_cooldown: Duration::from_secs(30),
+            refresh_burst: 2,
+            max_stale: Duration::from_secs(24 * 60 * 60),
+            jitter: 0.1,
+            max_redirects: 3,
+            max_keys: 64,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             max_response_bytes: 512 * 1024,
@@ -54,7 +64,8 @@ impl Settings {
         Settings::default()
     }
 
-    /// Time limit of one discovery or JWKS request, connection included. Default 5 s.
+    /// Time limit of one refresh: discovery and the JWKS together, connections included.
+    /// Default 5 s.
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
         self.fetch_timeout = timeout.min(LONGEST);
         self
@@ -75,10 +86,51 @@ impl Settings {
         self
     }
 
-    /// The least time between two refreshes caused by an unknown `kid`, per key set.
-    /// Default 30 s.
+    /// The refill period of the refresh budget that unknown `kid`s (and `kid`-less tokens whose
+    /// only fitting key fails) draw on, per key set: one refresh per period, after a burst of
+    /// [`refresh_burst`](Self::refresh_burst). Default 30 s.
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
         self.unknown_kid_cooldown = cooldown.min(LONGEST);
+        self
+    }
+
+    /// How many refreshes the budget allows at once before one per
+    /// [`unknown_kid_cooldown`](Self::unknown_kid_cooldown): a stray `kid` spends one and a real
+    /// rotation right after it still has one. Default 2; at least 1.
+    pub fn refresh_burst(mut self, burst: u32) -> Self {
+        self.refresh_burst = burst.max(1);
+        self
+    }
+
+    /// How long after the last successful fetch held keys are still served while refreshes
+    /// fail; past it, requests get 503 with `Retry-After` until a fetch succeeds. Default 24 h.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale.min(LONGEST);
+        self
+    }
+
+    /// The spread applied to freshness and retry delays, as a fraction (0.1 = ±10 %), so that
+    /// replicas started together do not refetch together. Default 0.1; kept within 0 to 0.5.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = if fraction.is_finite() {
+            fraction.clamp(0.0, 0.5)
+        } else {
+            0.0
+        };
+        self
+    }
+
+    /// The most redirects one discovery or JWKS request follows (never from `https` to
+    /// `http`). Default 3. Applies to the default client; a client given with
+    /// [`http_client`](Self::http_client) keeps its own redirect policy.
+    pub fn max_redirects(mut self, redirects: usize) -> Self {
+        self.max_redirects = redirects;
+        self
+    }
+
+    /// The most usable keys kept from one set. Default 64; at least 1.
+    pub fn max_keys(mut self, keys: usize) -> Self {
+        self.max_keys = keys.max(1);
         self
     }
 
@@ -109,7 +161,8 @@ impl Settings {
 
     /// The HTTP client used for discovery and JWKS requests (for proxies, extra root
     /// certificates, ...). Default: a `reqwest` client with rustls and the platform's roots.
-    /// [`Settings::fetch_timeout`] applies to each request whatever the client.
+    /// [`Settings::fetch_timeout`] bounds each refresh whatever the client. Discovery and key
+    /// URLs must be `https` (or loopback) whatever the client.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -151,6 +204,9 @@ mod tests {
             (Duration::from_secs(30), Duration::from_secs(24 * 60 * 60))
         );
         assert_eq!(s.unknown_kid_cooldown, Duration::from_secs(30));
+        assert_eq!(s.refresh_burst, 2);
+        assert_eq!(s.max_stale, Duration::from_secs(24 * 60 * 60));
+        assert_eq!((s.jitter, s.max_redirects, s.max_keys), (0.1, 3, 64));
         assert_eq!(
             (s.initial_backoff, s.max_backoff),
             (Duration::from_secs(1), Duration::from_secs(30))

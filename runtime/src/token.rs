@@ -87,9 +87,9 @@ impl<'a> Jws<'a> {
         })
     }
 
-    /// Decodes the payload into a JSON object with no duplicate member names. Call only after
-    /// the signature is verified.
-    pub(crate) fn verified_payload(&self) -> Result<Map<String, Value>, Rejection> {
+    /// Decodes the payload into a JSON object with no duplicate member names. Nothing in it is
+    /// trusted until the signature is verified.
+    pub(crate) fn payload(&self) -> Result<Map<String, Value>, Rejection> {
         let json = URL_SAFE_NO_PAD
             .decode(self.payload)
             .map_err(|_| Rejection::invalid_token("malformed token payload"))?;

@@ -1,34 +1,31 @@
 //! Token + policy → verified claims, or the [`Rejection`] to answer with.
 //!
-//! [`verify`] is the request path: parse, get the issuer's keys (the only `.await`), then the
-//! synchronous checks, which [`check_signature`] and [`check_claims`] expose on their own so
-//! that fuzzers and property tests drive exactly the code requests run.
+//! [`verify`] is the request path: parse; the payload decoded once; the checks a token must
+//! pass whatever its signature (so a token that could never be accepted costs no signature
+//! check and never spends the key cache's refresh budget); the signature, which the key cache
+//! owns (the only `.await`); then the scopes and claims a valid token may lack (403). The
+//! synchronous steps are exposed on their own so that fuzzers and property tests drive exactly
+//! the code requests run.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 use crate::claims::{ClaimsError, Registered, Scopes};
-use crate::keys::{KeyProblem, KeySet};
 use crate::policy::{Policy, normalize_typ};
 use crate::reject::Rejection;
 use crate::token::Jws;
 
-/// Verifies `token` against `policy`: signature with a key of the issuer's set, then `iss`,
-/// `aud`, `exp`, `nbf`, `typ`, then scopes and required claims.
+/// Verifies `token` against `policy`: `iss`, `aud`, `exp`, `nbf`, `typ`, then the signature
+/// with a key of the issuer's set, then scopes and required claims.
 pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, Value>, Rejection> {
     let jws = Jws::parse(token)?;
     check_algorithm(policy, &jws)?;
-    let cached = policy.keys.keys().await?;
-    let outcome = match check_signature(&cached.keys, &jws) {
-        Err(KeyProblem::UnknownKid) => match policy.keys.refresh_for_unknown_kid(&cached).await {
-            Some(refreshed) => check_signature(&refreshed.keys, &jws),
-            None => Err(KeyProblem::UnknownKid),
-        },
-        other => other,
-    };
-    outcome.map_err(|problem| key_rejection(problem, jws.header.kid.is_some()))?;
-    check_claims(policy, &jws, unix_now())
+    let claims = jws.payload()?;
+    check_registered(policy, jws.header.typ.as_deref(), &claims, unix_now())?;
+    policy.keys.verify(&jws).await?;
+    check_requirements(policy, &claims)?;
+    Ok(claims)
 }
 
 /// The policy's algorithm allow-list.
@@ -40,50 +37,24 @@ pub(crate) fn check_algorithm(policy: &Policy, jws: &Jws<'_>) -> Result<(), Reje
     }
 }
 
-/// The signature, with the key of `keys` the token names.
-pub(crate) fn check_signature(keys: &KeySet, jws: &Jws<'_>) -> Result<(), KeyProblem> {
-    keys.verify(
-        jws.header.kid.as_deref(),
-        jws.alg,
-        jws.signing_input.as_bytes(),
-        &jws.signature,
-    )
-}
-
-/// The answer to a token whose signature no key verified.
-pub(crate) fn key_rejection(problem: KeyProblem, has_kid: bool) -> Rejection {
-    Rejection::invalid_token(match (problem, has_kid) {
-        (KeyProblem::UnknownKid, _) => "unknown signing key",
-        (KeyProblem::WrongAlgorithm, true) => "algorithm not allowed for this key",
-        (KeyProblem::WrongAlgorithm, false) => "no signing key for this algorithm",
-        (KeyProblem::Ambiguous, _) => "token has no kid and several keys match",
-        (KeyProblem::BadSignature, _) => "invalid signature",
-    })
-}
-
-/// Everything after the signature: the payload decoded once, then [`check_payload`].
-pub(crate) fn check_claims(
-    policy: &Policy,
-    jws: &Jws<'_>,
-    now: i64,
-) -> Result<Map<String, Value>, Rejection> {
-    let claims = jws.verified_payload()?;
-    check_payload(policy, jws.header.typ.as_deref(), claims, now)
-}
-
-/// The registered claims (`iss`, `aud`, `exp`, `nbf`, each of its RFC 7519 type), the `typ`
-/// header, then scopes and required claims; `now` in Unix seconds.
-pub(crate) fn check_payload(
+/// What a token must meet whatever its signature: every registered claim of its RFC 7519
+/// type, `iss`, `aud`, `exp`, `nbf`, and the `typ` header. Failing any is 401.
+pub(crate) fn check_registered(
     policy: &Policy,
     typ: Option<&str>,
-    claims: Map<String, Value>,
+    claims: &Map<String, Value>,
     now: i64,
-) -> Result<Map<String, Value>, Rejection> {
-    let registered = Registered::read(&claims).map_err(claims_rejection)?;
-    check_registered_claims(policy, typ, &registered, now)?;
-    let scopes = Scopes::from_claims(&claims);
-    policy.check_requirements(&claims, &scopes)?;
-    Ok(claims)
+) -> Result<(), Rejection> {
+    let registered = Registered::read(claims).map_err(claims_rejection)?;
+    check_registered_claims(policy, typ, &registered, now)
+}
+
+/// What a valid token may still lack: scopes and `claims(...)`. Failing either is 403.
+pub(crate) fn check_requirements(
+    policy: &Policy,
+    claims: &Map<String, Value>,
+) -> Result<(), Rejection> {
+    policy.check_requirements(claims, &Scopes::from_claims(claims))
 }
 
 fn check_registered_claims(

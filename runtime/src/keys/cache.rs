@@ -1,50 +1,78 @@
 //! [`KeyCache`]: the key set of one issuer, read without locks, refreshed by one fetch at a
-//! time.
+//! time, and the one owner of "the key for this token".
 //!
-//! States and transitions:
-//! - **empty**: the first request starts a fetch that every concurrent request joins. If it
-//!   fails, requests are answered 503 until a backoff (1 s, doubling, at most 30 s by default)
-//!   has passed; the next request after it tries again.
-//! - **fresh**: requests read the keys from an [`ArcSwapOption`]; no lock, no fetch.
-//! - **stale** (past `max-age`): requests keep using the keys and the first one starts a
-//!   background refresh; a failed refresh keeps the old keys and backs off like above.
-//! - **unknown `kid`**: one refresh, joined by concurrent requests, at most once per cooldown
-//!   counted from the previous unknown-`kid` refresh.
+//! ```text
+//!            first request                       max-age passed (± jitter)
+//!   empty ───────────────────► fresh ─────────────────────────────► stale
+//!     │  fetch fails:            ▲  ▲                                  │ one background refresh;
+//!     │  503 + Retry-After,      │  └── refresh ok (200, or 304:  ◄────┤ held keys still served
+//!     │  retry after backoff     │      freshness extended,            │
+//!     │  (1 s doubling to 30 s)  │      keys not re-parsed)            │ refresh fails
+//!     ▼                          │                                     ▼
+//!   unavailable ◄────────────────┼──────────────────────────────── failing
+//!     (503 until a fetch         │  max_stale (24 h) after the       (held keys served, retries
+//!      succeeds)                 │  last success                      after backoff; warned once)
+//!                                └── refresh ok: recovered (logged once)
+//! ```
+//!
+//! - **Unknown `kid`** (or no `kid` and the only fitting key refuses the signature): one
+//!   refresh, joined by concurrent requests, if the [`RefreshBudget`] allows: a burst of 2, then
+//!   one per cooldown (30 s). The budget is decided without a lock; a stray `kid` costs a real
+//!   rotation nothing.
+//! - **One deadline per refresh**: discovery and JWKS together within `fetch_timeout`.
+//! - **Conditional refresh**: `If-None-Match` / `If-Modified-Since` from the last response.
+//! - **Replacement** is atomic; vanished keys stop verifying at once; a set without usable keys
+//!   never replaces a usable one (it is a failed refresh).
+//! - Logs once per state change (fetched, failing, recovered), never per request; refresh
+//!   events carry the issuer in their span.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
+use tracing::Instrument as _;
 
-use super::fetch::{self, FetchError};
-use super::jwk::KeySet;
+use super::budget::RefreshBudget;
+use super::fetch::{self, FetchError, Fetched, Validators, jittered};
+use super::jwk::{KeyProblem, KeySet};
 use super::worker;
 use crate::reject::Rejection;
 use crate::settings;
+use crate::stats::{KeySetState, KeySetStats};
+use crate::token::Jws;
 
-/// A key set and the instant it stops being fresh.
+/// A key set, the instant it stops being fresh, and the instant it stops being served.
 #[derive(Debug)]
 pub(crate) struct Cached {
-    pub(crate) keys: KeySet,
+    pub(crate) keys: Arc<KeySet>,
     fresh_until: Instant,
+    usable_until: Instant,
 }
 
 type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 
 #[derive(Default)]
 struct State {
-    /// The refresh under way, which every caller joins.
-    in_flight: Option<Refresh>,
     /// The JWKS URI found by discovery (forgotten after a failed refresh).
     discovered_uri: Option<String>,
-    /// When the last refresh caused by an unknown `kid` started.
-    last_unknown_kid_refresh: Option<Instant>,
+    /// The validators of the last JWKS response, and the URI it came from.
+    validators: Option<(String, Validators)>,
     /// Consecutive failed refreshes, and when the next may start.
     failures: u32,
     retry_at: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Counters {
+    fetches: AtomicU64,
+    failures: AtomicU64,
+    not_modified: AtomicU64,
+    stale_serves: AtomicU64,
+    /// Unix milliseconds of the last successful refresh; 0 for never.
+    last_success_ms: AtomicU64,
 }
 
 /// The keys of one (issuer, JWKS URI).
@@ -52,17 +80,25 @@ pub(crate) struct KeyCache {
     issuer: String,
     jwks_uri: Option<String>,
     current: ArcSwapOption<Cached>,
+    /// The refresh under way, which every caller joins; read without the lock.
+    in_flight: ArcSwapOption<Refresh>,
     state: Mutex<State>,
     /// The earliest [`ticks`] at which stale keys may start a background refresh: `u64::MAX`
     /// while one is in flight, the end of the backoff after a failure. Read without the lock,
     /// so requests served from stale keys during an outage take no lock.
     background_gate: AtomicU64,
+    budget: RefreshBudget,
+    counters: Counters,
 }
 
 /// A monotonic instant as nanoseconds since the first use of the cache, for atomics.
 fn ticks(at: Instant) -> u64 {
     static ORIGIN: LazyLock<Instant> = LazyLock::new(Instant::now);
     u64::try_from(at.saturating_duration_since(*ORIGIN).as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// `now + after`, saturating at a far but representable instant.
@@ -85,19 +121,46 @@ impl KeyCache {
             issuer,
             jwks_uri,
             current: ArcSwapOption::empty(),
+            in_flight: ArcSwapOption::empty(),
             state: Mutex::new(State::default()),
             background_gate: AtomicU64::new(0),
+            budget: RefreshBudget::default(),
+            counters: Counters::default(),
         }
     }
 
-    /// The current keys, fetching them first if there are none.
+    /// Verifies the signature of `jws` with the key it names: the held set, refreshed once
+    /// (within the budget) when the token names a `kid` the set lacks, or names none and the
+    /// only fitting key refuses it.
     ///
     /// # Errors
-    /// 503 when no keys are cached and none can be fetched now.
+    /// 401 when no key verifies the signature; 503 when no keys can be had.
+    pub(crate) async fn verify(self: &Arc<Self>, jws: &Jws<'_>) -> Result<(), Rejection> {
+        let kid = jws.header.kid.as_deref();
+        let check =
+            |keys: &KeySet| keys.verify(kid, jws.alg, jws.signing_input.as_bytes(), &jws.signature);
+        let cached = self.keys().await?;
+        let problem = match check(&cached.keys) {
+            Ok(()) => return Ok(()),
+            Err(problem) => problem,
+        };
+        let may_be_rotated = problem == KeyProblem::UnknownKid
+            || (kid.is_none() && problem == KeyProblem::BadSignature);
+        if may_be_rotated && let Some(newer) = self.refresh_for_unknown_key(&cached).await {
+            return check(&newer.keys).map_err(|problem| problem.rejection(kid.is_some()));
+        }
+        Err(problem.rejection(kid.is_some()))
+    }
+
+    /// The current keys, fetching them first if none are usable.
+    ///
+    /// # Errors
+    /// 503 when no keys are usable and none can be fetched now.
     pub(crate) async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
         let now = Instant::now();
-        if let Some(cached) = self.current.load_full() {
+        if let Some(cached) = self.usable(now) {
             if now >= cached.fresh_until {
+                self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
                 self.refresh_in_background(now);
             }
             return Ok(cached);
@@ -105,11 +168,11 @@ impl KeyCache {
         let refresh = {
             let mut state = self.lock();
             // A refresh may have completed since the load above.
-            if let Some(cached) = self.current.load_full() {
+            if let Some(cached) = self.usable(now) {
                 return Ok(cached);
             }
-            match (&state.in_flight, state.retry_at) {
-                (Some(in_flight), _) => in_flight.clone(),
+            match (self.in_flight.load_full(), state.retry_at) {
+                (Some(in_flight), _) => (*in_flight).clone(),
                 (None, Some(retry_at)) if retry_at > now => {
                     return Err(Rejection::keys_unavailable(retry_at - now));
                 }
@@ -117,46 +180,67 @@ impl KeyCache {
             }
         };
         let outcome = refresh.await;
-        match (outcome, self.current.load_full()) {
+        match (outcome, self.usable(Instant::now())) {
             (Ok(()), Some(cached)) => Ok(cached),
             _ => Err(Rejection::keys_unavailable(self.retry_in())),
         }
     }
 
-    /// Refreshes because a token named a `kid` the cached set lacks, unless the cooldown since
-    /// the previous such refresh has not passed. Joins a refresh already under way.
-    ///
-    /// `seen` is the set the `kid` was missing from: if a newer one has been stored since, it
-    /// is returned without a fetch.
-    ///
-    /// Returns the keys after the refresh, or `None` when no refresh was allowed or it failed.
-    pub(crate) async fn refresh_for_unknown_kid(
-        self: &Arc<Self>,
-        seen: &Arc<Cached>,
-    ) -> Option<Arc<Cached>> {
+    /// Fetches now unless usable keys are held, ignoring any backoff; joins a refresh under
+    /// way. For start-up.
+    pub(crate) async fn prefetch(self: &Arc<Self>) -> Result<(), FetchError> {
+        if self.usable(Instant::now()).is_some() {
+            return Ok(());
+        }
         let refresh = {
             let mut state = self.lock();
-            if let Some(current) = self.current.load_full().filter(|c| !Arc::ptr_eq(c, seen)) {
-                return Some(current);
+            match self.in_flight.load_full() {
+                Some(in_flight) => (*in_flight).clone(),
+                None => self.start_refresh(&mut state),
             }
-            match &state.in_flight {
-                Some(in_flight) => in_flight.clone(),
-                None => {
-                    let now = Instant::now();
-                    let cooldown = settings::current().unknown_kid_cooldown;
-                    if state
-                        .last_unknown_kid_refresh
-                        .is_some_and(|last| now.duration_since(last) < cooldown)
-                    {
-                        return None;
-                    }
-                    state.last_unknown_kid_refresh = Some(now);
-                    self.start_refresh(&mut state)
+        };
+        refresh.await
+    }
+
+    /// The held keys, unless past `max_stale`.
+    fn usable(&self, now: Instant) -> Option<Arc<Cached>> {
+        self.current
+            .load_full()
+            .filter(|cached| now < cached.usable_until)
+    }
+
+    /// Refreshes because a token named a key the held set (`seen`) lacks, if the budget
+    /// allows; joins a refresh already under way. Returns the keys after it, or `None` when no
+    /// refresh was allowed or it failed. A newer set stored since `seen` is returned at once.
+    async fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Cached>) -> Option<Arc<Cached>> {
+        let now = Instant::now();
+        if let Some(newer) = self
+            .usable(now)
+            .filter(|current| !Arc::ptr_eq(&current.keys, &seen.keys))
+        {
+            return Some(newer);
+        }
+        let refresh = match self.in_flight.load_full() {
+            Some(in_flight) => (*in_flight).clone(),
+            None => {
+                let settings = settings::current();
+                let granted = self.budget.try_take(
+                    ticks(now),
+                    nanos(settings.unknown_kid_cooldown),
+                    settings.refresh_burst,
+                );
+                if !granted {
+                    return None;
+                }
+                let mut state = self.lock();
+                match self.in_flight.load_full() {
+                    Some(in_flight) => (*in_flight).clone(),
+                    None => self.start_refresh(&mut state),
                 }
             }
         };
         refresh.await.ok()?;
-        self.current.load_full()
+        self.usable(Instant::now())
     }
 
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
@@ -165,27 +249,37 @@ impl KeyCache {
         }
         let mut state = self.lock();
         let backing_off = state.retry_at.is_some_and(|retry_at| retry_at > now);
-        if state.in_flight.is_none() && !backing_off {
+        if self.in_flight.load().is_none() && !backing_off {
             // The refresh runs on the fetch runtime whether or not anyone awaits it.
             drop(self.start_refresh(&mut state));
         }
     }
 
-    /// Starts a refresh on the fetch runtime and records it as the one in flight.
+    /// Starts a refresh on the fetch runtime and records it as the one in flight. Call with
+    /// the state locked and no refresh in flight.
     fn start_refresh(self: &Arc<Self>, state: &mut State) -> Refresh {
         let this = Arc::clone(self);
         let known_uri = self
             .jwks_uri
             .clone()
             .or_else(|| state.discovered_uri.clone());
+        let validators = state.validators.clone();
+        self.counters.fetches.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("jwks_refresh", issuer = %self.issuer);
         let task = async move {
-            let outcome = std::panic::AssertUnwindSafe(this.fetch(known_uri))
-                .catch_unwind()
-                .await;
-            let outcome =
-                outcome.unwrap_or_else(|_| Err(FetchError::Aborted("the fetch panicked".into())));
+            let deadline = settings::current().fetch_timeout;
+            let fetch = tokio::time::timeout(deadline, this.fetch(known_uri, validators));
+            let outcome = std::panic::AssertUnwindSafe(fetch).catch_unwind().await;
+            let outcome = match outcome {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(_elapsed)) => Err(FetchError::Aborted(format!(
+                    "discovery and JWKS did not complete within {deadline:?}"
+                ))),
+                Err(_panic) => Err(FetchError::Aborted("the fetch panicked".into())),
+            };
             this.settle(outcome)
-        };
+        }
+        .instrument(span);
         let refresh = match worker::spawn(task) {
             Ok(handle) => async move {
                 handle
@@ -200,81 +294,139 @@ impl KeyCache {
                 return futures_util::future::ready(Err(error)).boxed().shared();
             }
         };
-        state.in_flight = Some(refresh.clone());
+        self.in_flight.store(Some(Arc::new(refresh.clone())));
         self.background_gate.store(u64::MAX, Ordering::Release);
         refresh
     }
 
-    /// Discovery (when the JWKS URI is not known yet) and the JWKS fetch.
+    /// Discovery (when the JWKS URI is not known yet) and the JWKS fetch, conditional when the
+    /// held set came from the same URI.
     async fn fetch(
         &self,
         known_uri: Option<String>,
-    ) -> Result<(String, fetch::Fetched), FetchError> {
+        validators: Option<(String, Validators)>,
+    ) -> Result<(String, Fetched), FetchError> {
         let settings = settings::current();
         let uri = match known_uri {
             Some(uri) => uri,
             None => fetch::discover(settings, &self.issuer).await?,
         };
-        let fetched = fetch::jwks(settings, &self.issuer, &uri).await?;
+        let validators = validators
+            .filter(|(from, _)| *from == uri)
+            .map(|(_, validators)| validators);
+        let fetched = fetch::jwks(settings, &self.issuer, &uri, validators.as_ref()).await?;
         Ok((uri, fetched))
     }
 
     /// Stores the outcome of a refresh and clears the in-flight marker.
-    fn settle(
-        &self,
-        outcome: Result<(String, fetch::Fetched), FetchError>,
-    ) -> Result<(), FetchError> {
+    fn settle(&self, outcome: Result<(String, Fetched), FetchError>) -> Result<(), FetchError> {
         let mut state = self.lock();
-        state.in_flight = None;
-        match outcome {
-            Ok((uri, fetched)) => {
-                tracing::info!(
-                    issuer = %self.issuer,
-                    jwks_uri = %uri,
-                    kids = ?fetched.keys.kids(),
-                    max_age_secs = fetched.max_age.as_secs(),
-                    "fetched signing keys"
-                );
+        self.in_flight.store(None);
+        let now = Instant::now();
+        let max_stale = settings::current().max_stale;
+        let stored = match outcome {
+            Ok((
+                uri,
+                Fetched::Modified {
+                    keys,
+                    max_age,
+                    validators,
+                },
+            )) => {
+                let first = self.current.load().is_none();
+                let kids = keys.kids().join(" ");
                 self.current.store(Some(Arc::new(Cached {
-                    keys: fetched.keys,
-                    fresh_until: later(Instant::now(), fetched.max_age),
+                    keys: Arc::new(keys),
+                    fresh_until: later(now, max_age),
+                    usable_until: later(now, max_stale),
                 })));
+                if first {
+                    tracing::info!(jwks_uri = %uri, kids, max_age_secs = max_age.as_secs(), "fetched signing keys");
+                } else {
+                    tracing::debug!(jwks_uri = %uri, kids, max_age_secs = max_age.as_secs(), "refreshed signing keys");
+                }
                 if self.jwks_uri.is_none() {
-                    state.discovered_uri = Some(uri);
+                    state.discovered_uri = Some(uri.clone());
+                }
+                state.validators = Some((uri, validators));
+                Ok(())
+            }
+            Ok((uri, Fetched::NotModified { max_age })) => match self.current.load_full() {
+                Some(held) => {
+                    self.current.store(Some(Arc::new(Cached {
+                        keys: Arc::clone(&held.keys),
+                        fresh_until: later(now, max_age),
+                        usable_until: later(now, max_stale),
+                    })));
+                    self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(jwks_uri = %uri, max_age_secs = max_age.as_secs(), "signing keys not modified");
+                    Ok(())
+                }
+                None => Err(FetchError::Status {
+                    url: uri,
+                    status: reqwest::StatusCode::NOT_MODIFIED,
+                }),
+            },
+            Err(error) => Err(error),
+        };
+        match &stored {
+            Ok(()) => {
+                if state.failures > 0 {
+                    tracing::info!(failures = state.failures, "signing key refresh recovered");
                 }
                 state.failures = 0;
                 state.retry_at = None;
                 self.background_gate.store(0, Ordering::Release);
-                Ok(())
+                let unix_ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |since| {
+                        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+                    });
+                self.counters
+                    .last_success_ms
+                    .store(unix_ms.max(1), Ordering::Relaxed);
             }
-            Err(error) => {
-                self.record_failure(&mut state, &error);
-                Err(error)
-            }
+            Err(error) => self.record_failure(&mut state, error),
         }
+        stored
     }
 
     fn record_failure(&self, state: &mut State, error: &FetchError) {
         let settings = settings::current();
+        self.counters.failures.fetch_add(1, Ordering::Relaxed);
         state.failures = state.failures.saturating_add(1);
-        let backoff = backoff(
-            state.failures,
-            settings.initial_backoff,
-            settings.max_backoff,
+        let backoff = jittered(
+            backoff(
+                state.failures,
+                settings.initial_backoff,
+                settings.max_backoff,
+            ),
+            settings.jitter,
         );
         let retry_at = later(Instant::now(), backoff);
         state.retry_at = Some(retry_at);
         self.background_gate
             .store(ticks(retry_at), Ordering::Release);
         state.discovered_uri = None;
-        tracing::warn!(
-            issuer = %self.issuer,
-            error = %error,
-            failures = state.failures,
-            retry_in_ms = backoff.as_millis() as u64,
-            keeping_cached_keys = self.current.load().is_some(),
-            "signing key refresh failed"
-        );
+        let keeping_cached_keys = self.usable(Instant::now()).is_some();
+        if state.failures == 1 {
+            tracing::warn!(
+                issuer = %self.issuer,
+                error = %error,
+                retry_in_ms = backoff.as_millis() as u64,
+                keeping_cached_keys,
+                "signing key refresh failed; retrying with backoff until it succeeds"
+            );
+        } else {
+            tracing::debug!(
+                issuer = %self.issuer,
+                error = %error,
+                failures = state.failures,
+                retry_in_ms = backoff.as_millis() as u64,
+                keeping_cached_keys,
+                "signing key refresh failed again"
+            );
+        }
     }
 
     /// How long until the next fetch may be tried.
@@ -283,6 +435,34 @@ impl KeyCache {
         state.retry_at.map_or(Duration::ZERO, |at| {
             at.saturating_duration_since(Instant::now())
         })
+    }
+
+    /// A snapshot of this cache for [`crate::stats`].
+    pub(crate) fn stats(&self) -> KeySetStats {
+        let now = Instant::now();
+        let failures = self.lock().failures;
+        let current = self.current.load_full();
+        let state = match &current {
+            None if failures > 0 => KeySetState::Unavailable,
+            None => KeySetState::Empty,
+            Some(cached) if now >= cached.usable_until => KeySetState::Unavailable,
+            Some(_) if failures > 0 => KeySetState::Failing,
+            Some(cached) if now >= cached.fresh_until => KeySetState::Stale,
+            Some(_) => KeySetState::Fresh,
+        };
+        let last_success_ms = self.counters.last_success_ms.load(Ordering::Relaxed);
+        KeySetStats {
+            issuer: self.issuer.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            state,
+            keys: current.as_ref().map_or(0, |cached| cached.keys.keys.len()),
+            fetches: self.counters.fetches.load(Ordering::Relaxed),
+            failures: self.counters.failures.load(Ordering::Relaxed),
+            not_modified: self.counters.not_modified.load(Ordering::Relaxed),
+            stale_serves: self.counters.stale_serves.load(Ordering::Relaxed),
+            last_success: (last_success_ms > 0)
+                .then(|| UNIX_EPOCH + Duration::from_millis(last_success_ms)),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -4,10 +4,14 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap};
+use reqwest::header::{
+    ACCEPT, CACHE_CONTROL, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED,
+};
 use serde::Deserialize;
 
 use super::jwk::{JwksError, KeyLimits, KeySet};
+use super::transport;
 use crate::settings::Settings;
 
 /// Why no key set could be fetched.
@@ -35,11 +39,33 @@ pub(crate) enum FetchError {
     Aborted(String),
 }
 
-/// A fetched key set and how long it stays fresh.
+/// The validators of a fetched JWK Set, sent back on the next refresh.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Validators {
+    etag: Option<HeaderValue>,
+    last_modified: Option<HeaderValue>,
+}
+
+impl Validators {
+    fn of(headers: &HeaderMap) -> Self {
+        Validators {
+            etag: headers.get(ETAG).cloned(),
+            last_modified: headers.get(LAST_MODIFIED).cloned(),
+        }
+    }
+}
+
+/// The outcome of a JWKS request.
 #[derive(Debug)]
-pub(crate) struct Fetched {
-    pub(crate) keys: KeySet,
-    pub(crate) max_age: Duration,
+pub(crate) enum Fetched {
+    /// A new set, how long it stays fresh, and its validators.
+    Modified {
+        keys: KeySet,
+        max_age: Duration,
+        validators: Validators,
+    },
+    /// `304 Not Modified`: the held set stays, fresh for this long.
+    NotModified { max_age: Duration },
 }
 
 /// Finds the JWK Set URI of `issuer`: `{issuer}/.well-known/openid-configuration`, whose
@@ -48,8 +74,12 @@ pub(crate) struct Fetched {
 pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String, FetchError> {
     let base = issuer.trim_end_matches('/');
     let url = format!("{base}/.well-known/openid-configuration");
-    match get(settings, &url).await {
-        Ok((body, _)) => jwks_uri_of(&url, &body, issuer),
+    match get(settings, &url, None).await {
+        Ok(Response::Body(body, _)) => jwks_uri_of(&url, &body, issuer),
+        Ok(Response::NotModified(_)) => Err(FetchError::Status {
+            url,
+            status: StatusCode::NOT_MODIFIED,
+        }),
         Err(FetchError::Status {
             status: StatusCode::NOT_FOUND,
             ..
@@ -59,7 +89,7 @@ pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String
 }
 
 /// The `jwks_uri` of the discovery document `body` fetched from `url`, whose `issuer` must
-/// equal `issuer` exactly.
+/// equal `issuer` exactly, and which keys may be fetched from.
 pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String, FetchError> {
     #[derive(Deserialize)]
     struct Discovery {
@@ -83,109 +113,164 @@ pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String
     let jwks_uri = document
         .jwks_uri
         .ok_or_else(|| malformed("no `jwks_uri`"))?;
-    reqwest::Url::parse(&jwks_uri).map_err(|_| malformed("`jwks_uri` is not an absolute URL"))?;
+    transport::checked(&jwks_uri).map_err(|error| malformed(&error.to_string()))?;
     Ok(jwks_uri)
 }
 
-/// Fetches and prepares the JWK Set of `issuer` at `url`.
+/// Fetches and prepares the JWK Set of `issuer` at `url`, conditionally on `validators` when
+/// the held set came from the same URL.
 pub(crate) async fn jwks(
     settings: &Settings,
     issuer: &str,
     url: &str,
+    validators: Option<&Validators>,
 ) -> Result<Fetched, FetchError> {
-    let (body, headers) = get(settings, url).await?;
-    let limits = KeyLimits {
-        max_rsa_bits: settings.max_rsa_modulus_bits,
-    };
-    let keys = KeySet::parse(&body, issuer, limits).map_err(|source| FetchError::Jwks {
-        url: url.to_owned(),
-        source,
-    })?;
-    Ok(Fetched {
-        keys,
-        max_age: freshness(&headers, settings),
-    })
+    match get(settings, url, validators).await? {
+        Response::NotModified(headers) => Ok(Fetched::NotModified {
+            max_age: freshness(&headers, settings),
+        }),
+        Response::Body(body, headers) => {
+            let limits = KeyLimits {
+                max_rsa_bits: settings.max_rsa_modulus_bits,
+                max_keys: settings.max_keys,
+            };
+            let keys = KeySet::parse(&body, issuer, limits).map_err(|source| FetchError::Jwks {
+                url: url.to_owned(),
+                source,
+            })?;
+            Ok(Fetched::Modified {
+                keys,
+                max_age: freshness(&headers, settings),
+                validators: Validators::of(&headers),
+            })
+        }
+    }
 }
 
-/// How long a fetched set stays fresh: its `max-age`, else the default, within the bounds.
+/// How long a fetched set stays fresh: its `max-age`, else the default, within the bounds,
+/// then spread by the jitter.
 fn freshness(headers: &HeaderMap, settings: &Settings) -> Duration {
-    max_age(headers)
+    let max_age = max_age(headers)
         .unwrap_or(settings.default_max_age)
-        .clamp(settings.min_max_age, settings.max_max_age)
+        .clamp(settings.min_max_age, settings.max_max_age);
+    jittered(max_age, settings.jitter)
 }
 
-/// `Cache-Control: max-age=N`; `no-cache`/`no-store` count as zero (then clamped up).
+/// `duration` spread uniformly by ±`fraction`.
+pub(crate) fn jittered(duration: Duration, fraction: f64) -> Duration {
+    if fraction <= 0.0 {
+        return duration;
+    }
+    let mut random = [0u8; 8];
+    if aws_lc_rs::rand::fill(&mut random).is_err() {
+        return duration;
+    }
+    // A uniform number in [-1, 1).
+    let unit = (u64::from_le_bytes(random) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+    duration.mul_f64((1.0 + fraction * unit).max(0.0))
+}
+
+/// `Cache-Control: max-age=N`. `no-cache`, `no-store` and a negative `max-age` count as zero and
+/// an overflowing one as the longest (both then clamped to the bounds); an unparsable directive
+/// is ignored, so it never erases a valid one.
 fn max_age(headers: &HeaderMap) -> Option<Duration> {
     let mut found = None;
+    let mut uncacheable = false;
     for value in headers.get_all(CACHE_CONTROL) {
         let Ok(value) = value.to_str() else { continue };
         for directive in value.split(',').map(str::trim) {
             let (name, arg) = directive.split_once('=').unwrap_or((directive, ""));
+            let name = name.trim();
             if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
-                return Some(Duration::ZERO);
-            }
-            if name.eq_ignore_ascii_case("max-age") {
-                found = arg
-                    .trim_matches('"')
-                    .parse::<u64>()
-                    .ok()
-                    .map(Duration::from_secs);
+                uncacheable = true;
+            } else if name.eq_ignore_ascii_case("max-age") {
+                found = delta_seconds(arg.trim().trim_matches('"')).or(found);
             }
         }
     }
-    found
+    if uncacheable {
+        Some(Duration::ZERO)
+    } else {
+        found
+    }
 }
 
-/// One bounded GET: status 2xx, body at most `max_response_bytes`, whole exchange within
-/// `fetch_timeout`.
-async fn get(settings: &Settings, url: &str) -> Result<(Vec<u8>, HeaderMap), FetchError> {
+/// RFC 9111 delta-seconds, leniently: digits (saturating), or a negative number as zero.
+fn delta_seconds(text: &str) -> Option<Duration> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if negative {
+        return Some(Duration::ZERO);
+    }
+    Some(Duration::from_secs(
+        digits.parse::<u64>().unwrap_or(u64::MAX),
+    ))
+}
+
+/// A successful answer: a body, or `304 Not Modified`.
+enum Response {
+    Body(Vec<u8>, HeaderMap),
+    NotModified(HeaderMap),
+}
+
+/// One GET: status 2xx (or 304 when `validators` were sent), body at most
+/// `max_response_bytes`. The caller bounds the time.
+async fn get(
+    settings: &Settings,
+    url: &str,
+    validators: Option<&Validators>,
+) -> Result<Response, FetchError> {
     let target = effective_url(url);
     let transport = |error: reqwest::Error| FetchError::Transport {
         url: url.to_owned(),
         reason: error_chain(&error),
     };
-    let exchange = async {
-        let mut response = client(settings)?
-            .get(target.as_ref())
-            .header(ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_owned(),
-                status,
-            });
+    let mut request = client(settings)?
+        .get(target.as_ref())
+        .header(ACCEPT, "application/json");
+    if let Some(validators) = validators {
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag.clone());
         }
-        let limit = settings.max_response_bytes;
-        let too_large = || FetchError::TooLarge {
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, last_modified.clone());
+        }
+    }
+    let mut response = request.send().await.map_err(transport)?;
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED && validators.is_some() {
+        return Ok(Response::NotModified(response.headers().clone()));
+    }
+    if !status.is_success() {
+        return Err(FetchError::Status {
             url: url.to_owned(),
-            limit,
-        };
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
+            status,
+        });
+    }
+    let limit = settings.max_response_bytes;
+    let too_large = || FetchError::TooLarge {
+        url: url.to_owned(),
+        limit,
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((body, response.headers().clone()))
-    };
-    tokio::time::timeout(settings.fetch_timeout, exchange)
-        .await
-        .unwrap_or_else(|_| {
-            Err(FetchError::Transport {
-                url: url.to_owned(),
-                reason: format!("timed out after {:?}", settings.fetch_timeout),
-            })
-        })
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response::Body(body, response.headers().clone()))
 }
 
 fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
@@ -197,6 +282,7 @@ fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
         .get_or_init(|| {
             reqwest::Client::builder()
                 .user_agent(concat!("jwks-guard/", env!("CARGO_PKG_VERSION")))
+                .redirect(transport::redirect_policy(settings.max_redirects))
                 .build()
                 .map_err(|error| error_chain(&error))
         })
@@ -227,7 +313,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     fn headers(values: &[&'static str]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -239,31 +324,48 @@ mod tests {
 
     #[test]
     fn freshness_is_max_age_clamped_to_30_s_and_24_h_with_10_min_by_default() {
-        let settings = Settings::new();
+        let settings = Settings::new().jitter(0.0);
         let secs = |values: &[&'static str]| freshness(&headers(values), &settings).as_secs();
         assert_eq!(secs(&["max-age=300"]), 300);
         assert_eq!(secs(&["max-age=5"]), 30);
+        assert_eq!(secs(&["max-age=0"]), 30);
         assert_eq!(secs(&["no-store"]), 30);
+        assert_eq!(secs(&["no-cache, max-age=600"]), 30);
+        assert_eq!(secs(&["max-age=-5"]), 30);
         assert_eq!(secs(&["max-age=604800"]), 24 * 60 * 60);
         assert_eq!(secs(&["max-age=18446744073709551615"]), 24 * 60 * 60);
+        assert_eq!(secs(&["max-age=99999999999999999999999"]), 24 * 60 * 60);
         assert_eq!(secs(&[]), 600);
     }
 
     #[test]
-    fn max_age_is_read_from_cache_control() {
+    fn an_unparsable_directive_never_erases_a_valid_max_age() {
         assert_eq!(
-            max_age(&headers(&["public, max-age=120"])),
+            max_age(&headers(&["public, max-age=120", "max-age=soon"])),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            max_age(&headers(&["max-age=120, max-age=\"\""])),
             Some(Duration::from_secs(120))
         );
         assert_eq!(
             max_age(&headers(&["public", "Max-Age=\"7\""])),
             Some(Duration::from_secs(7))
         );
-        assert_eq!(
-            max_age(&headers(&["no-store, max-age=600"])),
-            Some(Duration::ZERO)
-        );
         assert_eq!(max_age(&headers(&["max-age=soon"])), None);
         assert_eq!(max_age(&headers(&[])), None);
+    }
+
+    #[test]
+    fn jitter_spreads_within_the_fraction() {
+        let base = Duration::from_secs(100);
+        let spread: Vec<Duration> = (0..200).map(|_| jittered(base, 0.1)).collect();
+        assert!(
+            spread
+                .iter()
+                .all(|d| *d >= Duration::from_secs(90) && *d <= Duration::from_secs(110))
+        );
+        assert!(spread.iter().any(|d| *d < base) && spread.iter().any(|d| *d > base));
+        assert_eq!(jittered(base, 0.0), base);
     }
 }

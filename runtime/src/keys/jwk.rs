@@ -22,9 +22,6 @@ use serde_json::Value;
 
 use crate::spec::Alg;
 
-/// The most usable keys kept from one set; real sets hold a handful.
-const MAX_KEYS: usize = 64;
-
 /// The most keys sharing one `kid` that a token is tried against.
 const MAX_SHARED_KID: usize = 4;
 
@@ -59,12 +56,15 @@ impl AlgSet {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeyLimits {
     pub(crate) max_rsa_bits: usize,
+    /// The most usable keys kept from one set; real sets hold a handful.
+    pub(crate) max_keys: usize,
 }
 
 impl Default for KeyLimits {
     fn default() -> Self {
         KeyLimits {
             max_rsa_bits: MAX_RSA_BITS,
+            max_keys: 64,
         }
     }
 }
@@ -124,6 +124,19 @@ pub(crate) enum KeyProblem {
     BadSignature,
 }
 
+impl KeyProblem {
+    /// The answer to a token whose signature no key verified.
+    pub(crate) fn rejection(self, has_kid: bool) -> crate::reject::Rejection {
+        crate::reject::Rejection::invalid_token(match (self, has_kid) {
+            (KeyProblem::UnknownKid, _) => "unknown signing key",
+            (KeyProblem::WrongAlgorithm, true) => "algorithm not allowed for this key",
+            (KeyProblem::WrongAlgorithm, false) => "no signing key for this algorithm",
+            (KeyProblem::Ambiguous, _) => "token has no kid and several keys match",
+            (KeyProblem::BadSignature, _) => "invalid signature",
+        })
+    }
+}
+
 impl KeySet {
     /// Parses a JWK Set document (RFC 7517 §5) published by `issuer` (named in warnings).
     pub(crate) fn parse(
@@ -151,7 +164,7 @@ impl KeySet {
                     None
                 }
             })
-            .take(MAX_KEYS)
+            .take(limits.max_keys)
             .collect();
         if keys.is_empty() {
             return Err(JwksError::NoUsableKey);
@@ -640,7 +653,10 @@ mod tests {
             ])),
             ["2048", "2048-zero-padded", "8192", "e=3"]
         );
-        let limits = KeyLimits { max_rsa_bits: 4096 };
+        let limits = KeyLimits {
+            max_rsa_bits: 4096,
+            ..KeyLimits::default()
+        };
         let ks = set_with(
             json!([
                 rsa("4096", modulus(4096), "AQAB"),
@@ -823,7 +839,7 @@ mod tests {
 
     #[test]
     fn the_key_cap_counts_usable_keys_only() {
-        let mut keys: Vec<Value> = (0..MAX_KEYS + 10)
+        let mut keys: Vec<Value> = (0..KeyLimits::default().max_keys + 10)
             .map(|i| json!({"kty": "RSA", "kid": format!("enc-{i}"), "use": "enc", "n": rsa_n(), "e": "AQAB"}))
             .collect();
         keys.push(json!({"kty": "RSA", "kid": "sig", "n": rsa_n(), "e": "AQAB"}));

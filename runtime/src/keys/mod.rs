@@ -1,13 +1,25 @@
 //! Signing keys: the process-wide registry of key caches, fetching, and JWK preparation.
 
+mod budget;
 mod cache;
 mod fetch;
 mod jwk;
 mod registry;
+mod transport;
 mod worker;
 
 pub(crate) use cache::KeyCache;
-pub(crate) use jwk::{AlgSet, KeyProblem, KeySet, MAX_RSA_BITS, MIN_RSA_BITS};
-pub(crate) use registry::cache_for;
+pub(crate) use jwk::{AlgSet, MAX_RSA_BITS, MIN_RSA_BITS};
+pub(crate) use registry::{all_caches, cache_for};
+pub(crate) use transport::UrlError;
 #[cfg(any(test, fuzzing))]
-pub(crate) use {fetch::jwks_uri_of, jwk::KeyLimits};
+pub(crate) use {
+    fetch::jwks_uri_of,
+    jwk::{KeyLimits, KeySet},
+};
+
+/// Checks that keys may be fetched for `issuer`: from `jwks_uri` when given (the issuer is then
+/// only compared with `iss`), else by discovery under the issuer.
+pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), UrlError> {
+    transport::checked(jwks_uri.unwrap_or(issuer)).map(drop)
+}

@@ -24,3 +24,9 @@ pub(crate) fn cache_for(issuer: &str, jwks_uri: Option<&str>) -> Arc<KeyCache> {
         ))
     }))
 }
+
+/// Every key cache created so far, for [`crate::stats`].
+pub(crate) fn all_caches() -> Vec<Arc<KeyCache>> {
+    let caches = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    caches.values().cloned().collect()
+}

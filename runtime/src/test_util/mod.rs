@@ -45,10 +45,15 @@
 //! - `GET /jwks`, `/.well-known/jwks.json` and `/keys`: its JWKS, with `Cache-Control:
 //!   max-age=300` unless configured otherwise;
 //!
+//! both with the validators `ETag` and `Last-Modified`, answering a conditional `GET` that
+//! names the current version (`If-None-Match`, else `If-Modified-Since`) with `304 Not
+//! Modified` (see [`TestIssuerBuilder::validators`]).
+//!
 //! holds an RSA 2048, an EC P-256, an EC P-384 and an Ed25519 key, each with a `kid`, published
 //! with `use: "sig"` and `alg` (RS256, ES256, ES384, EdDSA), and signs tokens with them
-//! ([`TestIssuer::token`]). It can rotate its keys, fail on demand ([`Answer`]) and count the
-//! requests it gets, so a test can check how often keys are fetched.
+//! ([`TestIssuer::token`]). It can rotate its keys, fail or redirect on demand ([`Answer`]) and
+//! count the requests it gets, conditional ones and `304`s too, so a test can check how often
+//! keys are fetched and revalidated.
 //!
 //! The server runs on its own thread with its own single-threaded Tokio runtime: it works from
 //! `#[test]`, from `#[tokio::test]` (of any flavour, even while that test's runtime is blocked)
@@ -77,6 +82,7 @@
 //! jwks-guard = { version = "0.1", features = ["test-util"] }
 //! ```
 
+mod conditional;
 mod keys;
 mod rewrite;
 mod server;
@@ -98,7 +104,7 @@ pub use token::TokenBuilder;
 pub use crate::spec::Alg;
 
 use keys::{KeyKind, KeyRing};
-use server::{Answers, Config, Endpoint, Server, Shared};
+use server::{Answers, Config, Counter, Endpoint, Server, Shared};
 
 /// Why a [`TestIssuer`] could not start, or a key or token could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +125,9 @@ pub enum TestIssuerError {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Answer {
-    /// The discovery document or the JWKS, `200 OK`.
+    /// The discovery document or the JWKS, `200 OK`, with `ETag` and `Last-Modified`; `304 Not
+    /// Modified` to a conditional `GET` that names the current version (see
+    /// [`TestIssuerBuilder::validators`]).
     #[default]
     Normal,
     /// This status and an empty body (`Status(500)`, `Status(404)`, `Status(429)` …); a code
@@ -133,8 +141,19 @@ pub enum Answer {
     /// `200 OK`, `Content-Type: application/json`, and a body that is not JSON.
     Garbage,
     /// `200 OK`, `Content-Type: application/json`, and this body: hostile key sets, wrong
-    /// discovery documents.
+    /// discovery documents. No validators, never `304`.
     Body(String),
+    /// `302 Found`, `Location:` this URL (absolute, or relative to the request's), and an empty
+    /// body: for redirect-rule tests, such as
+    /// `Answer::Redirect("http://127.0.0.1:PORT/jwks".into())` to another issuer's
+    /// [`jwks_url`](TestIssuer::jwks_url). The three JWKS paths share one answer, so a JWKS
+    /// answer that redirects to this issuer's own JWKS redirects forever. A location that is
+    /// not a valid header value becomes 500.
+    Redirect(String),
+    /// This status, `Content-Type: text/html`, and a small HTML error page, as a misconfigured
+    /// proxy in front of the provider answers; a code that is not a valid final HTTP status
+    /// becomes 500, as with [`Status`](Answer::Status).
+    Html(u16),
 }
 
 /// Options for a [`TestIssuer`]; made by [`TestIssuer::builder`].
@@ -157,6 +176,7 @@ pub struct TestIssuerBuilder {
     discovery: bool,
     publish_alg: bool,
     jwks_uri: Option<String>,
+    validators: bool,
 }
 
 impl Default for TestIssuerBuilder {
@@ -167,6 +187,7 @@ impl Default for TestIssuerBuilder {
             discovery: true,
             publish_alg: true,
             jwks_uri: None,
+            validators: true,
         }
     }
 }
@@ -219,6 +240,18 @@ impl TestIssuerBuilder {
         self
     }
 
+    /// Whether normal answers carry validators (default `true`): an `ETag` (a strong tag that
+    /// changes whenever the document does) and a `Last-Modified` date (when it last changed;
+    /// each change moves it forward by at least a second, so after changes in quick succession
+    /// it can run a few seconds ahead of the clock). A `GET` whose `If-None-Match` matches the
+    /// `ETag` (`*`, a list, `W/` tags: the weak comparison), or, without `If-None-Match`, whose
+    /// `If-Modified-Since` is not before `Last-Modified`, gets `304 Not Modified` with the
+    /// `ETag`, the `Cache-Control` and no body. With `false`, neither header and never `304`.
+    pub fn validators(mut self, on: bool) -> Self {
+        self.validators = on;
+        self
+    }
+
     /// Generates the keys and starts the server.
     pub fn start(self) -> Result<TestIssuer, TestIssuerError> {
         let listener = Server::bind()?;
@@ -240,6 +273,7 @@ impl TestIssuerBuilder {
             jwks_uri,
             cache_control: self.cache_control,
             publish_alg: self.publish_alg,
+            validators: self.validators,
             answers,
         };
         let shared = Arc::new(Shared::new(config, KeyRing::new()?));
@@ -303,7 +337,8 @@ impl TestIssuer {
         TestIssuer::builder().impersonate(issuer).start()
     }
 
-    /// Options: impersonation, `Cache-Control`, discovery, `alg` in the JWKs, `jwks_uri`.
+    /// Options: impersonation, `Cache-Control`, validators, discovery, `alg` in the JWKs,
+    /// `jwks_uri`.
     pub fn builder() -> TestIssuerBuilder {
         TestIssuerBuilder::default()
     }
@@ -393,7 +428,7 @@ impl TestIssuer {
     /// The JWKS document as the JWKS endpoint serves it when answering normally: a start for
     /// hostile variants served with [`Answer::Body`].
     pub fn jwks(&self) -> String {
-        self.shared.jwks_body().to_string()
+        self.shared.jwks().body.to_string()
     }
 
     /// Whether the JWKs carry `alg`.
@@ -435,21 +470,38 @@ impl TestIssuer {
         self.shared.set_cache_control(None);
     }
 
+    /// Whether normal answers carry `ETag` and `Last-Modified` and answer conditional requests
+    /// with `304` from now on: see [`TestIssuerBuilder::validators`].
+    pub fn set_validators(&self, on: bool) {
+        self.shared.set_validators(on);
+    }
+
     // ----- counters -----
 
     /// Discovery requests received, whatever the answer (a hanging one counts on arrival).
     pub fn discovery_requests(&self) -> u64 {
-        self.shared.count(Some(Endpoint::Discovery))
+        self.shared.count(Counter::Discovery)
     }
 
     /// JWKS requests received, on any of the JWKS paths, whatever the answer.
     pub fn jwks_requests(&self) -> u64 {
-        self.shared.count(Some(Endpoint::Jwks))
+        self.shared.count(Counter::Jwks)
     }
 
     /// Every request received, whatever its path, method or answer (unknown paths get 404).
     pub fn requests(&self) -> u64 {
-        self.shared.count(None)
+        self.shared.count(Counter::Requests)
+    }
+
+    /// Requests that carried `If-None-Match` or `If-Modified-Since`, whatever their path or
+    /// answer.
+    pub fn conditional_requests(&self) -> u64 {
+        self.shared.count(Counter::Conditional)
+    }
+
+    /// `304 Not Modified` answers sent.
+    pub fn not_modified_responses(&self) -> u64 {
+        self.shared.count(Counter::NotModified)
     }
 
     /// Sets every counter back to zero.

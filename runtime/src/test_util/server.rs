@@ -1,22 +1,23 @@
-//! The issuer's HTTP side: routes, fault switches and request counters.
+//! The issuer's HTTP side: routes, fault switches, validators and request counters.
 //!
-//! Handlers only read small pieces of state (the JWKS body as an `Arc<str>`, the answers, the
+//! Handlers only read small pieces of state (the JWKS [`Document`], the answers, the
 //! `Cache-Control` value) under short-lived locks; nothing is held across an `.await`.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::sync::{oneshot, watch};
 
+use super::conditional;
 use super::keys::KeyRing;
 use super::{Answer, TestIssuerError};
 
@@ -43,20 +44,57 @@ impl Answers {
     }
 }
 
+/// A document as served on a normal answer, with its validators.
+#[derive(Debug, Clone)]
+pub(crate) struct Document {
+    pub(crate) body: Arc<str>,
+    /// The strong entity tag, quotes included.
+    etag: String,
+    /// When the body last changed, in seconds since the Unix epoch.
+    last_modified: i64,
+}
+
+impl Document {
+    fn new(body: String) -> Document {
+        Document {
+            etag: conditional::etag(&body),
+            body: Arc::from(body),
+            last_modified: conditional::now(),
+        }
+    }
+
+    /// The document with this body: `self` if the body is the same. `Last-Modified` moves
+    /// forward by at least a second, so that `If-Modified-Since` tells every version apart.
+    fn revised(&self, body: String) -> Document {
+        if *self.body == *body {
+            return self.clone();
+        }
+        let last_modified = conditional::now().max(self.last_modified + 1);
+        Document {
+            last_modified,
+            ..Document::new(body)
+        }
+    }
+}
+
 /// State shared by the server, the [`TestIssuer`](super::TestIssuer) and its token builders.
 pub(crate) struct Shared {
     /// The issuer string (`iss`, discovery `issuer`).
     pub(crate) issuer: String,
     /// The discovery document, fixed at start.
-    discovery_body: String,
+    discovery: Document,
     pub(crate) keys: Mutex<KeyRing>,
     publish_alg: RwLock<bool>,
-    jwks_body: RwLock<Arc<str>>,
+    jwks: RwLock<Document>,
     cache_control: RwLock<Option<String>>,
+    /// Whether normal answers carry `ETag` and `Last-Modified` and may be `304`.
+    validators: AtomicBool,
     answers: watch::Sender<Answers>,
     discovery_requests: AtomicU64,
     jwks_requests: AtomicU64,
     requests: AtomicU64,
+    conditional_requests: AtomicU64,
+    not_modified: AtomicU64,
 }
 
 /// What [`Shared::new`] needs beyond the keys.
@@ -65,6 +103,7 @@ pub(crate) struct Config {
     pub(crate) jwks_uri: String,
     pub(crate) cache_control: Option<String>,
     pub(crate) publish_alg: bool,
+    pub(crate) validators: bool,
     pub(crate) answers: Answers,
 }
 
@@ -81,18 +120,21 @@ impl Shared {
             "id_token_signing_alg_values_supported": ["RS256", "ES256", "ES384", "EdDSA"],
         })
         .to_string();
-        let jwks_body = RwLock::new(Arc::from(keys.jwks(config.publish_alg)));
+        let jwks = RwLock::new(Document::new(keys.jwks(config.publish_alg)));
         Shared {
             issuer: config.issuer,
-            discovery_body,
+            discovery: Document::new(discovery_body),
             keys: Mutex::new(keys),
             publish_alg: RwLock::new(config.publish_alg),
-            jwks_body,
+            jwks,
             cache_control: RwLock::new(config.cache_control),
+            validators: AtomicBool::new(config.validators),
             answers: watch::Sender::new(config.answers),
             discovery_requests: AtomicU64::new(0),
             jwks_requests: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            conditional_requests: AtomicU64::new(0),
+            not_modified: AtomicU64::new(0),
         }
     }
 
@@ -113,11 +155,9 @@ impl Shared {
     }
 
     fn republish(&self, keys: &KeyRing) {
-        let body = Arc::from(keys.jwks(self.publish_alg()));
-        *self
-            .jwks_body
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = body;
+        let body = keys.jwks(self.publish_alg());
+        let mut jwks = self.jwks.write().unwrap_or_else(PoisonError::into_inner);
+        *jwks = jwks.revised(body);
     }
 
     pub(crate) fn publish_alg(&self) -> bool {
@@ -137,13 +177,15 @@ impl Shared {
     }
 
     /// The JWKS document as served when the JWKS endpoint answers normally.
-    pub(crate) fn jwks_body(&self) -> Arc<str> {
-        Arc::clone(
-            &self
-                .jwks_body
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+    pub(crate) fn jwks(&self) -> Document {
+        self.jwks
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_validators(&self, on: bool) {
+        self.validators.store(on, Ordering::SeqCst);
     }
 
     pub(crate) fn set_cache_control(&self, value: Option<String>) {
@@ -164,19 +206,24 @@ impl Shared {
         });
     }
 
-    pub(crate) fn count(&self, endpoint: Option<Endpoint>) -> u64 {
-        let counter = match endpoint {
-            Some(Endpoint::Discovery) => &self.discovery_requests,
-            Some(Endpoint::Jwks) => &self.jwks_requests,
-            None => &self.requests,
-        };
-        counter.load(Ordering::SeqCst)
+    pub(crate) fn count(&self, counter: Counter) -> u64 {
+        self.counter(counter).load(Ordering::SeqCst)
+    }
+
+    fn counter(&self, counter: Counter) -> &AtomicU64 {
+        match counter {
+            Counter::Discovery => &self.discovery_requests,
+            Counter::Jwks => &self.jwks_requests,
+            Counter::Requests => &self.requests,
+            Counter::Conditional => &self.conditional_requests,
+            Counter::NotModified => &self.not_modified,
+        }
     }
 
     pub(crate) fn reset_counts(&self) {
-        self.discovery_requests.store(0, Ordering::SeqCst);
-        self.jwks_requests.store(0, Ordering::SeqCst);
-        self.requests.store(0, Ordering::SeqCst);
+        for counter in Counter::ALL {
+            self.counter(counter).store(0, Ordering::SeqCst);
+        }
     }
 
     /// Waits out `Hang` and `Delay`, then says how to answer.
@@ -200,57 +247,154 @@ impl Shared {
         }
     }
 
-    async fn answer(&self, endpoint: Endpoint) -> Response {
+    async fn answer(&self, endpoint: Endpoint, request: &HeaderMap) -> Response {
         let counter = match endpoint {
             Endpoint::Discovery => &self.discovery_requests,
             Endpoint::Jwks => &self.jwks_requests,
         };
         counter.fetch_add(1, Ordering::SeqCst);
         let body = match self.settle(endpoint).await {
-            Answer::Normal | Answer::Delay(_) | Answer::Hang => match endpoint {
-                Endpoint::Discovery => self.discovery_body.clone(),
-                Endpoint::Jwks => self.jwks_body().to_string(),
-            },
+            Answer::Normal | Answer::Delay(_) | Answer::Hang => {
+                return self.normal(endpoint, request);
+            }
             Answer::Garbage => "<html><body>this is not JSON {".to_owned(),
             Answer::Body(body) => body,
-            Answer::Status(code) => {
-                let status = StatusCode::from_u16(code)
-                    .ok()
-                    .filter(|status| !status.is_informational())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return status.into_response();
-            }
+            Answer::Status(code) => return final_status(code).into_response(),
+            Answer::Html(code) => return html(final_status(code)),
+            Answer::Redirect(location) => return redirect(&location),
         };
+        self.json(body)
+    }
+
+    /// The document, or `304 Not Modified` if the request's preconditions say it has it.
+    fn normal(&self, endpoint: Endpoint, request: &HeaderMap) -> Response {
+        let document = match endpoint {
+            Endpoint::Discovery => self.discovery.clone(),
+            Endpoint::Jwks => self.jwks(),
+        };
+        if !self.validators.load(Ordering::SeqCst) {
+            return self.json(document.body.to_string());
+        }
+        let etag = HeaderValue::from_str(&document.etag).ok();
+        if conditional::not_modified(request, &document.etag, document.last_modified) {
+            self.not_modified.fetch_add(1, Ordering::SeqCst);
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            let headers = response.headers_mut();
+            insert(headers, header::ETAG, etag);
+            insert(headers, header::CACHE_CONTROL, self.cache_control());
+            return response;
+        }
+        let last_modified = conditional::format_http_date(document.last_modified);
+        let mut response = self.json(document.body.to_string());
+        let headers = response.headers_mut();
+        insert(headers, header::ETAG, etag);
+        insert(
+            headers,
+            header::LAST_MODIFIED,
+            HeaderValue::from_str(&last_modified).ok(),
+        );
+        response
+    }
+
+    /// `200 OK`, `Content-Type: application/json`, the configured `Cache-Control`, and `body`.
+    fn json(&self, body: String) -> Response {
         let mut response = (StatusCode::OK, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        let cache_control = self
-            .cache_control
+        insert(headers, header::CACHE_CONTROL, self.cache_control());
+        response
+    }
+
+    fn cache_control(&self) -> Option<HeaderValue> {
+        self.cache_control
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .as_deref()
-            .and_then(|value| HeaderValue::from_str(value).ok());
-        if let Some(value) = cache_control {
-            headers.insert(header::CACHE_CONTROL, value);
-        }
-        response
+            .and_then(|value| HeaderValue::from_str(value).ok())
     }
 }
 
-async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
-    shared.answer(Endpoint::Discovery).await
+/// The counters a [`TestIssuer`](super::TestIssuer) reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counter {
+    Discovery,
+    Jwks,
+    Requests,
+    Conditional,
+    NotModified,
 }
 
-async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
-    shared.answer(Endpoint::Jwks).await
+impl Counter {
+    const ALL: [Counter; 5] = [
+        Counter::Discovery,
+        Counter::Jwks,
+        Counter::Requests,
+        Counter::Conditional,
+        Counter::NotModified,
+    ];
 }
 
-/// Counts every request, whatever its path, method or answer.
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+    if let Some(value) = value {
+        headers.insert(name, value);
+    }
+}
+
+/// `code` as a final status; anything else (below 200 or above 999) as 500.
+fn final_status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code)
+        .ok()
+        .filter(|status| !status.is_informational())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An error page, as a web server or a proxy in front of the provider answers.
+fn html(status: StatusCode) -> Response {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
+         <center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+         </body>\r\n</html>\r\n"
+    );
+    let mut response = (status, page).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
+}
+
+/// `302 Found` to `location`; a location that is not a valid header value gets 500.
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn discovery(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    shared.answer(Endpoint::Discovery, &headers).await
+}
+
+async fn jwks(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    shared.answer(Endpoint::Jwks, &headers).await
+}
+
+/// Counts every request, whatever its path, method or answer, and those that are conditional.
 async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
+    let headers = request.headers();
+    if headers.contains_key(header::IF_NONE_MATCH)
+        || headers.contains_key(header::IF_MODIFIED_SINCE)
+    {
+        shared.conditional_requests.fetch_add(1, Ordering::SeqCst);
+    }
     next.run(request).await
 }
 

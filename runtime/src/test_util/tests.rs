@@ -19,20 +19,43 @@ use super::*;
 struct Got {
     status: u16,
     cache_control: Option<String>,
+    headers: reqwest::header::HeaderMap,
     body: String,
 }
 
+impl Got {
+    /// The value of a response header.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|value| value.to_str().unwrap())
+    }
+}
+
+/// A `GET`, without following redirects.
 async fn get(url: &str) -> Got {
-    let response = reqwest::get(url).await.unwrap();
+    get_with(url, &[]).await
+}
+
+/// A `GET` with these request headers, without following redirects.
+async fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client.get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let cache_control = response
-        .headers()
+    let headers = response.headers().clone();
+    let cache_control = headers
         .get("cache-control")
         .map(|value| value.to_str().unwrap().to_owned());
     let body = response.text().await.unwrap();
     Got {
         status,
         cache_control,
+        headers,
         body,
     }
 }
@@ -646,4 +669,212 @@ fn an_issuer_can_live_in_a_static() {
         std::sync::LazyLock::new(|| TestIssuer::start().unwrap());
     let token = SHARED.token().audience("api").sign();
     verify(&SHARED, &token, Alg::RS256).unwrap();
+}
+
+#[tokio::test]
+async fn normal_answers_carry_a_strong_etag_and_a_last_modified_date() {
+    let issuer = TestIssuer::start().unwrap();
+    let jwks = get(&issuer.jwks_url()).await;
+    let discovery = get(&issuer.discovery_url()).await;
+    for got in [&jwks, &discovery] {
+        let etag = got.header("etag").unwrap();
+        assert!(etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'));
+        let last_modified = got.header("last-modified").unwrap();
+        assert!(last_modified.ends_with(" GMT"), "{last_modified}");
+        let seconds = conditional::parse_http_date(last_modified).unwrap();
+        assert!((conditional::now() - seconds).abs() <= 5, "{last_modified}");
+    }
+    assert_ne!(jwks.header("etag"), discovery.header("etag"));
+    for path in ["/.well-known/jwks.json", "/keys"] {
+        let other = get(&format!("{}{path}", issuer.url())).await;
+        assert_eq!(other.header("etag"), jwks.header("etag"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_matching_if_none_match_is_answered_304_with_etag_and_cache_control_and_no_body() {
+    let issuer = TestIssuer::start().unwrap();
+    for url in [issuer.jwks_url(), issuer.discovery_url()] {
+        let etag = get(&url).await.header("etag").unwrap().to_owned();
+        let weak = format!("W/{etag}");
+        let listed = format!("\"other\", {etag}");
+        for matching in [etag.as_str(), &weak, &listed, "*"] {
+            let got = get_with(&url, &[("if-none-match", matching)]).await;
+            assert_eq!(got.status, 304, "{url}: {matching}");
+            assert_eq!(got.header("etag"), Some(etag.as_str()));
+            assert_eq!(got.cache_control.as_deref(), Some("max-age=300"));
+            assert_eq!(got.body, "");
+        }
+        let other = get_with(&url, &[("if-none-match", "\"other\"")]).await;
+        assert_eq!(other.status, 200);
+        assert_eq!(other.header("etag"), Some(etag.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn rotation_changes_the_etag_and_an_old_etag_gets_the_new_keys() {
+    let issuer = TestIssuer::start().unwrap();
+    let old = get(&issuer.jwks_url())
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    issuer.rotate().unwrap();
+    let got = get_with(&issuer.jwks_url(), &[("if-none-match", &old)]).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, issuer.jwks());
+    let new = got.header("etag").unwrap().to_owned();
+    assert_ne!(new, old);
+    let again = get_with(&issuer.jwks_url(), &[("if-none-match", &new)]).await;
+    assert_eq!(again.status, 304);
+
+    issuer.set_publish_alg(false);
+    let without_alg = get(&issuer.jwks_url()).await;
+    assert_ne!(without_alg.header("etag"), Some(new.as_str()));
+    issuer.set_max_age(5);
+    let shorter = get(&issuer.jwks_url()).await;
+    assert_eq!(shorter.header("etag"), without_alg.header("etag"));
+}
+
+#[tokio::test]
+async fn if_modified_since_not_before_last_modified_is_answered_304() {
+    let issuer = TestIssuer::start().unwrap();
+    let url = issuer.jwks_url();
+    let last_modified = get(&url).await.header("last-modified").unwrap().to_owned();
+    let seconds = conditional::parse_http_date(&last_modified).unwrap();
+    let later = conditional::format_http_date(seconds + 3600);
+    let earlier = conditional::format_http_date(seconds - 1);
+    for (since, status) in [
+        (last_modified.as_str(), 304),
+        (&later, 304),
+        (&earlier, 200),
+        ("not a date", 200),
+    ] {
+        let got = get_with(&url, &[("if-modified-since", since)]).await;
+        assert_eq!(got.status, status, "If-Modified-Since: {since}");
+    }
+    // If-None-Match, when present, decides alone.
+    let both = [
+        ("if-none-match", "\"other\""),
+        ("if-modified-since", &later),
+    ];
+    assert_eq!(get_with(&url, &both).await.status, 200);
+
+    issuer.rotate().unwrap();
+    let rotated = get_with(&url, &[("if-modified-since", &last_modified)]).await;
+    assert_eq!(rotated.status, 200, "the rotated JWKS has a later date");
+    assert_ne!(
+        rotated.header("last-modified"),
+        Some(last_modified.as_str())
+    );
+}
+
+#[tokio::test]
+async fn without_validators_there_is_no_etag_no_last_modified_and_never_a_304() {
+    let issuer = TestIssuer::builder().validators(false).start().unwrap();
+    let url = issuer.jwks_url();
+    let far_future = conditional::format_http_date(conditional::now() + 86_400);
+    for conditions in [
+        &[][..],
+        &[("if-none-match", "*")],
+        &[("if-modified-since", far_future.as_str())],
+    ] {
+        let got = get_with(&url, conditions).await;
+        assert_eq!(got.status, 200, "{conditions:?}");
+        assert_eq!(got.header("etag"), None);
+        assert_eq!(got.header("last-modified"), None);
+    }
+    assert_eq!(issuer.not_modified_responses(), 0);
+
+    issuer.set_validators(true);
+    let etag = get(&url).await.header("etag").unwrap().to_owned();
+    assert_eq!(
+        get_with(&url, &[("if-none-match", &etag)]).await.status,
+        304
+    );
+    issuer.set_validators(false);
+    assert_eq!(
+        get_with(&url, &[("if-none-match", &etag)]).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn only_normal_answers_carry_validators_and_delayed_ones_still_do() {
+    let issuer = TestIssuer::start().unwrap();
+    let url = issuer.jwks_url();
+    issuer.set_jwks_answer(Answer::Body(issuer.jwks()));
+    let body = get_with(&url, &[("if-none-match", "*")]).await;
+    assert_eq!(body.status, 200);
+    assert_eq!(body.header("etag"), None);
+    issuer.set_jwks_answer(Answer::Status(503));
+    assert_eq!(get_with(&url, &[("if-none-match", "*")]).await.status, 503);
+    issuer.set_jwks_answer(Answer::Delay(Duration::from_millis(50)));
+    assert_eq!(get_with(&url, &[("if-none-match", "*")]).await.status, 304);
+}
+
+#[tokio::test]
+async fn a_redirect_answers_302_with_its_location_and_no_body() {
+    let issuer = TestIssuer::start().unwrap();
+    let target = TestIssuer::start().unwrap();
+    issuer.set_jwks_answer(Answer::Redirect(target.jwks_url()));
+    let got = get(&issuer.jwks_url()).await;
+    assert_eq!(got.status, 302);
+    assert_eq!(got.header("location"), Some(target.jwks_url().as_str()));
+    assert_eq!(got.body, "");
+    // A client that follows it gets the other issuer's keys.
+    let followed = reqwest::get(issuer.jwks_url()).await.unwrap();
+    assert_eq!(followed.text().await.unwrap(), target.jwks());
+    assert_eq!(target.jwks_requests(), 1);
+
+    issuer.set_discovery_answer(Answer::Redirect("/keys".into()));
+    let relative = get(&issuer.discovery_url()).await;
+    assert_eq!(relative.status, 302);
+    assert_eq!(relative.header("location"), Some("/keys"));
+    issuer.set_answer(Answer::Redirect("http://bad\nheader".into()));
+    assert_eq!(get(&issuer.jwks_url()).await.status, 500);
+}
+
+#[tokio::test]
+async fn an_html_answer_is_an_error_page_with_its_status() {
+    let issuer = TestIssuer::start().unwrap();
+    issuer.set_jwks_answer(Answer::Html(502));
+    let got = get(&issuer.jwks_url()).await;
+    assert_eq!(got.status, 502);
+    assert_eq!(got.header("content-type"), Some("text/html"));
+    assert!(got.body.starts_with("<html>"), "{}", got.body);
+    assert!(got.body.contains("502 Bad Gateway"), "{}", got.body);
+    assert!(serde_json::from_str::<Value>(&got.body).is_err());
+
+    issuer.set_discovery_answer(Answer::Html(200));
+    let portal = get(&issuer.discovery_url()).await;
+    assert_eq!(portal.status, 200);
+    assert_eq!(portal.header("content-type"), Some("text/html"));
+    issuer.set_answer(Answer::Html(99));
+    assert_eq!(get(&issuer.jwks_url()).await.status, 500);
+}
+
+#[tokio::test]
+async fn counters_count_conditional_requests_and_304s() {
+    let issuer = TestIssuer::start().unwrap();
+    let url = issuer.jwks_url();
+    let etag = get(&url).await.header("etag").unwrap().to_owned();
+    get_with(&url, &[("if-none-match", &etag)]).await;
+    get_with(&url, &[("if-none-match", "\"other\"")]).await;
+    get_with(&issuer.discovery_url(), &[("if-none-match", "*")]).await;
+    let since = conditional::format_http_date(conditional::now() + 60);
+    get_with(&url, &[("if-modified-since", &since)]).await;
+    issuer.set_jwks_answer(Answer::Status(500));
+    get_with(&url, &[("if-none-match", &etag)]).await;
+    assert_eq!(issuer.conditional_requests(), 5);
+    assert_eq!(issuer.not_modified_responses(), 3);
+    assert_eq!(issuer.requests(), 6);
+    issuer.reset_counters();
+    assert_eq!(
+        (
+            issuer.conditional_requests(),
+            issuer.not_modified_responses()
+        ),
+        (0, 0)
+    );
 }
