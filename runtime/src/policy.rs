@@ -4,9 +4,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::keys::{self, AlgSet, KeyCache};
+use crate::keys::{self, KeyCache};
 use crate::reject::Rejection;
-use crate::spec::{Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
+use crate::spec::{Alg, AlgSet, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
 
 /// A handler's requirements with every `env("VAR")` read and its key cache attached.
 pub(crate) struct Policy {

@@ -143,3 +143,27 @@ impl PolicySpec {
         }
     }
 }
+
+/// A set of algorithms (a handler's allow-list, what a key may verify), as a bit mask over
+/// [`Alg::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct AlgSet(u16);
+
+impl AlgSet {
+    pub(crate) fn of(algs: &[Alg]) -> Self {
+        AlgSet(algs.iter().fold(0, |bits, alg| bits | Self::bit(*alg)))
+    }
+
+    pub(crate) fn contains(self, alg: Alg) -> bool {
+        self.0 & Self::bit(alg) != 0
+    }
+
+    /// Whether the two sets share an algorithm.
+    pub(crate) fn intersects(self, other: AlgSet) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    fn bit(alg: Alg) -> u16 {
+        1 << Alg::ALL.iter().position(|a| *a == alg).unwrap_or(15)
+    }
+}

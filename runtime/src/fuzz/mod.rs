@@ -12,7 +12,7 @@ use crate::claims::Claims;
 use crate::keys::{self, KeyLimits, KeySet};
 use crate::policy::Policy;
 use crate::reject::Rejection;
-use crate::spec::{Alg, ClaimSpec, Expect};
+use crate::spec::{Alg, AlgSet, ClaimSpec, Expect};
 use crate::token::{Jws, payload_object};
 use crate::verify::{check_algorithm, check_registered, check_requirements};
 
@@ -39,7 +39,7 @@ static KEYS: LazyLock<Option<KeySet>> =
 static POLICY: LazyLock<Policy> = LazyLock::new(|| Policy {
     issuer: ISSUER.to_owned(),
     audiences: vec![AUDIENCE.to_owned()],
-    algorithms: keys::AlgSet::of(Alg::ALL),
+    algorithms: AlgSet::of(Alg::ALL),
     leeway: 60,
     typ: None,
     scopes: &["read"],

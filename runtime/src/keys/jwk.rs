@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::spec::Alg;
+use crate::spec::{Alg, AlgSet};
 
 /// The most keys sharing one `kid` that a token is tried against.
 const MAX_SHARED_KID: usize = 4;
@@ -33,24 +33,6 @@ pub(crate) const MAX_RSA_BITS: usize = 8192;
 
 /// The JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2).
 const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
-
-/// A set of algorithms, as a bit mask over [`Alg::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct AlgSet(u16);
-
-impl AlgSet {
-    pub(crate) fn of(algs: &[Alg]) -> Self {
-        AlgSet(algs.iter().fold(0, |bits, alg| bits | Self::bit(*alg)))
-    }
-
-    pub(crate) fn contains(self, alg: Alg) -> bool {
-        self.0 & Self::bit(alg) != 0
-    }
-
-    fn bit(alg: Alg) -> u16 {
-        1 << Alg::ALL.iter().position(|a| *a == alg).unwrap_or(15)
-    }
-}
 
 /// What limits the keys of a set: from [`Settings`](crate::Settings).
 #[derive(Debug, Clone, Copy)]
@@ -244,7 +226,7 @@ impl KeySet {
             };
             let clash = self.keys[i + 1..]
                 .iter()
-                .any(|b| b.kid.as_deref() == Some(kid) && a.algs.0 & b.algs.0 != 0);
+                .any(|b| b.kid.as_deref() == Some(kid) && a.algs.intersects(b.algs));
             if clash && !shared.contains(&kid) {
                 shared.push(kid);
             }
