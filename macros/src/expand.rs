@@ -10,7 +10,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, Pat, PatType, Token, Type};
+use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
 use crate::args::{Audience, Expect, ProtectedArgs, Scalar, Setting};
 use crate::handler;
@@ -81,35 +81,27 @@ fn expand(args: Option<&ProtectedArgs>, mut func: ItemFn, claims: Option<usize>)
             input => others.push(input),
         }
     }
-    // The claims type goes into the policy's `type Claims`, on the user's tokens, so that an
-    // error about it (not `Deserialize`) lands on the type itself.
-    let (guard, claims_ty) = match claims_param {
+    // The guard is a plain `ident: Type` parameter, which every framework's route attribute
+    // accepts (Rocket's takes nothing else); its name is hygienic, so it can clash with none of
+    // the handler's. The claims type goes into the policy's `type Claims`, on the user's
+    // tokens, so that an error about it (not `Deserialize`) lands on the type itself; the
+    // `#[claims]` parameter becomes a `let` before the user's statements, which stay as written.
+    let guard = Ident::new("__guard", Span::mixed_site());
+    let claims_ty = match claims_param {
         Some(PatType { attrs, pat, ty, .. }) => {
             let span = ty.span();
             let p = private(span);
-            let guard = PatType {
-                attrs,
-                pat: Box::new(Pat::Verbatim(
-                    quote_spanned!(span=> #p::Protected(#pat, ..)),
-                )),
-                colon_token: Token![:](span),
-                ty: Box::new(Type::Verbatim(
-                    quote_spanned!(span=> #p::Protected<#policy>),
-                )),
+            let binding: Stmt = syn::parse_quote_spanned! {span=>
+                #(#attrs)*
+                let #pat: #ty = #p::Protected::into_claims(#guard);
             };
-            (guard, quote_spanned!(span=> #ty))
+            func.block.stmts.insert(0, binding);
+            quote_spanned!(span=> #ty)
         }
-        None => {
-            let guard = PatType {
-                attrs: Vec::new(),
-                pat: Box::new(Pat::Verbatim(quote!(_))),
-                colon_token: Token![:](Span::call_site()),
-                ty: Box::new(Type::Verbatim(quote!(#p::Protected<#policy>))),
-            };
-            (guard, quote!(#p::NoClaims))
-        }
+        None => quote!(#p::NoClaims),
     };
-    func.sig.inputs = std::iter::once(FnArg::Typed(guard)).chain(others).collect();
+    let guard_param: FnArg = syn::parse_quote!(#guard: #p::Protected<#policy>);
+    func.sig.inputs = std::iter::once(guard_param).chain(others).collect();
 
     let cell = match args {
         Some(args) => {

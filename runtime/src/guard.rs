@@ -66,6 +66,11 @@ where
 }
 
 impl<P: StaticPolicy> Protected<P> {
+    /// The verified claims, as the handler's `#[claims]` parameter receives them.
+    pub fn into_claims(self) -> P::Claims {
+        self.0
+    }
+
     /// Checks the values of every `Authorization` header of a request against the policy `P`:
     /// the one entry point each framework adapter calls.
     ///

@@ -26,11 +26,11 @@ impl crate::platform::auth::__private::StaticPolicy for __whoami_policy {
     }
 }
 async fn whoami(
-    crate::platform::auth::__private::Protected(
-        claims,
-        ..,
-    ): crate::platform::auth::__private::Protected<__whoami_policy>,
+    __guard: crate::platform::auth::__private::Protected<__whoami_policy>,
 ) -> String {
+    let claims: platform::auth::Claims = crate::platform::auth::__private::Protected::into_claims(
+        __guard,
+    );
     claims.sub.unwrap_or_default()
 }
 fn main() {

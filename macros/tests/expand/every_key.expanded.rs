@@ -75,12 +75,12 @@ pub mod admin {
     /// Deletes a tenant.
     #[allow(clippy::unused_async)]
     pub async fn delete_tenant(
-        ::jwks_guard::__private::Protected(
-            Admin { sub, tenant },
-            ..,
-        ): ::jwks_guard::__private::Protected<__delete_tenant_policy>,
+        __guard: ::jwks_guard::__private::Protected<__delete_tenant_policy>,
         Path(id): Path<String>,
     ) -> String {
+        let Admin { sub, tenant }: Admin = ::jwks_guard::__private::Protected::into_claims(
+            __guard,
+        );
         format!("{sub} deleted {id} of {tenant}")
     }
 }

@@ -20,7 +20,7 @@ impl ::jwks_guard::__private::StaticPolicy for __health_detail_policy {
     }
 }
 async fn health_detail(
-    _: ::jwks_guard::__private::Protected<__health_detail_policy>,
+    __guard: ::jwks_guard::__private::Protected<__health_detail_policy>,
 ) -> &'static str {
     "ok"
 }

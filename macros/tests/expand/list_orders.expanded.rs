@@ -31,12 +31,10 @@ impl ::jwks_guard::__private::StaticPolicy for __list_orders_policy {
     }
 }
 async fn list_orders(
-    ::jwks_guard::__private::Protected(
-        claims,
-        ..,
-    ): ::jwks_guard::__private::Protected<__list_orders_policy>,
+    __guard: ::jwks_guard::__private::Protected<__list_orders_policy>,
     Query(page): Query<Page>,
 ) -> Json<Vec<Order>> {
+    let claims: Claims = ::jwks_guard::__private::Protected::into_claims(__guard);
     let _ = (claims.sub, page.after);
     Json(vec![Order { id : 1 }])
 }
