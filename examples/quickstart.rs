@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example quickstart                 # serve on 127.0.0.1:3000, print a curl to try
-//! cargo run --example quickstart -- --self-test  # free ports, check four requests, exit
+//! cargo run --example quickstart -- --self-test  # free ports, check six requests, exit
 //! ```
 //!
 //! The handlers below are what you would write for a real provider: they name the issuer
@@ -17,6 +17,8 @@ use axum::{Json, Router};
 use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Claims, protected};
 use serde_json::{Value, json};
+
+mod support;
 
 /// Anyone may call this.
 async fn health() -> &'static str {
@@ -47,14 +49,8 @@ fn app() -> Router {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "jwks_guard=info".into()),
-        )
-        .init();
-    let self_test = std::env::args().any(|arg| arg == "--self-test");
-    match run(self_test).await {
+    support::init_logs();
+    match run(support::self_test_requested()).await {
         Ok(code) => code,
         Err(error) => {
             eprintln!("quickstart failed: {error}");
@@ -76,23 +72,10 @@ async fn run(self_test: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
 
     if self_test {
         tokio::spawn(async move { axum::serve(listener, app()).await });
-        return Ok(check(&issuer, &base).await);
+        return Ok(support::self_test(&issuer, &base).await);
     }
 
-    let token = issuer
-        .token()
-        .audience("orders-api")
-        .subject("alice")
-        .scopes(["orders:read"])
-        .sign();
-    let without_scope = issuer.token().audience("orders-api").subject("bob").sign();
-    println!();
-    println!("Try (tokens valid for one hour):");
-    println!("  curl -i {base}/health");
-    println!("  curl -i {base}/orders");
-    println!("  curl -i -H 'Authorization: Bearer {token}' {base}/orders");
-    println!("  curl -i -H 'Authorization: Bearer {without_scope}' {base}/orders");
-    println!();
+    support::print_try(&issuer, &base);
     println!("Serving until Ctrl-C.");
     axum::serve(listener, app())
         .with_graceful_shutdown(async {
@@ -100,62 +83,4 @@ async fn run(self_test: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Sends the four requests that show what the guard does; success only if each status is the
-/// expected one.
-async fn check(issuer: &TestIssuer, base: &str) -> ExitCode {
-    let valid = issuer
-        .token()
-        .audience("orders-api")
-        .subject("alice")
-        .scopes(["orders:read"])
-        .sign();
-    let no_scope = issuer.token().audience("orders-api").subject("bob").sign();
-    let expired = issuer
-        .token()
-        .audience("orders-api")
-        .scopes(["orders:read"])
-        .expired()
-        .sign();
-    let cases: [(&str, Option<&str>, u16); 5] = [
-        ("public route", None, 200),
-        ("no token", None, 401),
-        ("valid token", Some(&valid), 200),
-        ("token lacking the scope", Some(&no_scope), 403),
-        ("expired token", Some(&expired), 401),
-    ];
-    let client = reqwest::Client::new();
-    let mut all_as_expected = true;
-    for (name, token, expected) in cases {
-        let path = if name == "public route" {
-            "health"
-        } else {
-            "orders"
-        };
-        let mut request = client.get(format!("{base}/{path}"));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let status = match request.send().await {
-            Ok(response) => response.status().as_u16(),
-            Err(error) => {
-                println!("{name:<24} request failed: {error}");
-                all_as_expected = false;
-                continue;
-            }
-        };
-        let verdict = if status == expected {
-            "ok"
-        } else {
-            "UNEXPECTED"
-        };
-        println!("{name:<24} GET /{path:<7} -> {status} (expected {expected}) {verdict}");
-        all_as_expected &= status == expected;
-    }
-    if all_as_expected {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }

@@ -104,6 +104,8 @@ impl Settings {
 
     /// How long after the last successful fetch held keys are still served while refreshes
     /// fail; past it, requests get 503 with `Retry-After` until a fetch succeeds. Default 24 h.
+    /// A key set is considered fresh for at most half of this, whatever its `max-age`, so that
+    /// the other half is left for riding out an outage.
     pub fn max_stale(mut self, max_stale: Duration) -> Self {
         self.max_stale = max_stale.min(LONGEST);
         self

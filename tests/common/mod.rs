@@ -195,3 +195,28 @@ impl Reply {
         );
     }
 }
+
+/// Polls `condition` every 50 ms for at most `limit`; whether it came true.
+pub async fn eventually(
+    limit: std::time::Duration,
+    mut condition: impl AsyncFnMut() -> bool,
+) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if condition().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// GET `url` with `Authorization: Bearer <token>` through `client`: for a test that makes many
+/// requests on its own runtime and wants their connections reused.
+pub async fn get_with_token_on(client: &reqwest::Client, url: &str, token: &str) -> Reply {
+    send(
+        client.get(url),
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await
+}

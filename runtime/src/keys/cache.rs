@@ -20,6 +20,10 @@
 //!   one per cooldown (30 s). The budget is decided without a lock; a stray `kid` costs a real
 //!   rotation nothing.
 //! - **One deadline per refresh**: discovery and JWKS together within `fetch_timeout`.
+//! - **Bounded staleness**: held keys are served for at most `max_stale` after the last
+//!   successful refresh; freshness never takes more than half of it, so the other half is
+//!   always left for riding out a failing provider. Unknown `kid`s do not ask a failing provider
+//!   again before its backoff has passed.
 //! - **Conditional refresh**: `If-None-Match` / `If-Modified-Since` from the last response.
 //! - **Replacement** is atomic; vanished keys stop verifying at once; a set without usable keys
 //!   never replaces a usable one (it is a failed refresh).
@@ -222,6 +226,8 @@ impl KeyCache {
         }
         let refresh = match self.in_flight.load_full() {
             Some(in_flight) => (*in_flight).clone(),
+            // A provider that is failing is not asked again before its backoff has passed.
+            None if ticks(now) < self.background_gate.load(Ordering::Acquire) => return None,
             None => {
                 let settings = settings::current();
                 let granted = self.budget.try_take(
@@ -324,6 +330,9 @@ impl KeyCache {
         self.in_flight.store(None);
         let now = Instant::now();
         let max_stale = settings::current().max_stale;
+        // Freshness never takes more than half of `max_stale`, so that at least the other half
+        // is left for serving held keys while refreshes fail.
+        let fresh_for = |max_age: Duration| max_age.min(max_stale / 2);
         let stored = match outcome {
             Ok((
                 uri,
@@ -337,7 +346,7 @@ impl KeyCache {
                 let kids = keys.kids().join(" ");
                 self.current.store(Some(Arc::new(Cached {
                     keys: Arc::new(keys),
-                    fresh_until: later(now, max_age),
+                    fresh_until: later(now, fresh_for(max_age)),
                     usable_until: later(now, max_stale),
                 })));
                 if first {
@@ -355,7 +364,7 @@ impl KeyCache {
                 Some(held) => {
                     self.current.store(Some(Arc::new(Cached {
                         keys: Arc::clone(&held.keys),
-                        fresh_until: later(now, max_age),
+                        fresh_until: later(now, fresh_for(max_age)),
                         usable_until: later(now, max_stale),
                     })));
                     self.counters.not_modified.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,87 @@
+//! actix-web 4: `Protected` as a [`FromRequest`] extractor and [`Rejection`] as a
+//! [`ResponseError`].
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use jwks_guard::{Claims, protected};
+//!
+//! #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
+//! async fn list_orders(#[claims] claims: Claims) -> String {
+//!     format!("orders of {}", claims.sub.unwrap_or_default())
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! HttpServer::new(|| App::new().route("/orders", web::get().to(list_orders)))
+//!     .bind("127.0.0.1:3000")?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+//!
+//! With actix-web's route attributes, write `#[protected(...)]` above `#[get("/orders")]` and
+//! register the handler with `App::service` (the other order works as well).
+//!
+//! The extractor copies the `Authorization` header values out of the request and checks them
+//! with [`Protected::authorize`]; a [`Rejection`] becomes its documented response: status,
+//! `WWW-Authenticate`, `Retry-After` and JSON body. actix-web polls all of a handler's
+//! extractors together, so while the guard waits for keys a body extractor would run too: the
+//! extractor holds the request body back until it has accepted the request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE,
+};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use futures_util::{StreamExt as _, future, stream};
+
+use crate::guard::{Protected, StaticPolicy};
+use crate::reject::Rejection;
+
+impl<P: StaticPolicy> FromRequest for Protected<P> {
+    type Error = Rejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Copied out (cheap clones of shared bytes): the future must not borrow the request.
+        let values: Vec<HeaderValue> = req.headers().get_all(AUTHORIZATION).cloned().collect();
+        // The body, for the extractors after this one, once the request is accepted.
+        let (accepted, gate) = tokio::sync::oneshot::channel::<()>();
+        let body = payload.take();
+        let gated = stream::once(async move { gate.await.ok().map(|()| body) })
+            .filter_map(future::ready)
+            .flatten();
+        *payload = Payload::Stream {
+            payload: Box::pin(gated),
+        };
+        Box::pin(async move {
+            let protected = Protected::authorize(values.iter().map(HeaderValue::as_bytes)).await?;
+            let _ = accepted.send(());
+            Ok(protected)
+        })
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+        if let Some(challenge) = self
+            .www_authenticate()
+            .and_then(|c| HeaderValue::try_from(c).ok())
+        {
+            response.insert_header((WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(seconds) = self.retry_after_secs() {
+            response.insert_header((RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        response.body(self.body())
+    }
+}
