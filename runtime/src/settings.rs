@@ -31,6 +31,8 @@ pub struct Settings {
     pub(crate) max_response_bytes: usize,
     pub(crate) max_rsa_modulus_bits: usize,
     pub(crate) client: Option<reqwest::Client>,
+    /// `(issuer with one trailing '/', base URL with one trailing '/')`.
+    pub(crate) fetch_bases: Vec<(String, String)>,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             max_response_bytes: 512 * 1024,
             max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
             client: None,
+            fetch_bases: Vec::new(),
         }
     }
 }
@@ -171,6 +174,45 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Fetches the discovery document and keys of `issuer` from `base_url` instead: every URL
+    /// under the issuer (the issuer with one trailing `/`, then anything, such as
+    /// `{issuer}/.well-known/openid-configuration` and a `jwks_uri` the discovery document
+    /// names under it) is fetched under `base_url`, keeping the rest of the path. For a
+    /// provider that publishes one address in its tokens and is reached at another (Keycloak
+    /// behind Docker, a service mesh). The `iss` check is unchanged: tokens must still name
+    /// `issuer`. `base_url` follows the rules of every fetch: `https`, or plain `http` only on
+    /// loopback hosts.
+    ///
+    /// ```
+    /// let settings = jwks_guard::Settings::new()
+    ///     .fetch_from("https://login.example.com/realms/shop", "https://keycloak.internal:8443/realms/shop");
+    /// # let _ = settings;
+    /// ```
+    pub fn fetch_from(mut self, issuer: impl AsRef<str>, base_url: impl AsRef<str>) -> Self {
+        let (issuer, base) = (one_slash(issuer.as_ref()), one_slash(base_url.as_ref()));
+        self.fetch_bases.retain(|(known, _)| *known != issuer);
+        self.fetch_bases.push((issuer, base));
+        self
+    }
+
+    /// Where `url` is fetched from under [`fetch_from`](Self::fetch_from), if it is under a
+    /// mapped issuer.
+    pub(crate) fn mapped_url(&self, url: &str) -> Option<String> {
+        self.fetch_bases.iter().find_map(|(issuer, base)| {
+            let rest = url
+                .strip_prefix(issuer.as_str())
+                .or_else(|| (url == issuer.trim_end_matches('/')).then_some(""))?;
+            Some(format!("{base}{rest}"))
+        })
+    }
+}
+
+/// `url` with trailing slashes trimmed and exactly one `/` appended.
+fn one_slash(url: &str) -> String {
+    format!("{}/", url.trim_end_matches('/'))
+}
+
 /// [`configure`] was called after the settings were already in use or installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("jwks_guard::configure must be called once, before the first protected request")]
@@ -228,6 +270,36 @@ mod tests {
             8192
         );
         assert!(s.client.is_none());
+    }
+
+    #[test]
+    fn fetch_from_maps_every_url_under_the_issuer_keeping_the_path() {
+        let s = Settings::new()
+            .fetch_from(
+                "https://login.example.com/realms/x",
+                "http://127.0.0.1:8080/realms/x/",
+            )
+            .fetch_from("https://other.example.com/", "https://old.internal/")
+            .fetch_from("https://other.example.com", "https://new.internal");
+        assert_eq!(
+            s.mapped_url("https://login.example.com/realms/x/.well-known/openid-configuration")
+                .as_deref(),
+            Some("http://127.0.0.1:8080/realms/x/.well-known/openid-configuration")
+        );
+        assert_eq!(
+            s.mapped_url("https://login.example.com/realms/x")
+                .as_deref(),
+            Some("http://127.0.0.1:8080/realms/x/")
+        );
+        assert_eq!(
+            s.mapped_url("https://login.example.com/realms/xy/jwks"),
+            None
+        );
+        assert_eq!(
+            s.mapped_url("https://other.example.com/keys").as_deref(),
+            Some("https://new.internal/keys")
+        );
+        assert_eq!(s.mapped_url("https://unmapped.example.com/keys"), None);
     }
 
     #[test]

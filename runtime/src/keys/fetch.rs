@@ -225,13 +225,17 @@ async fn get(
     url: &str,
     validators: Option<&Validators>,
 ) -> Result<Response, FetchError> {
-    let target = effective_url(url);
+    let target = effective_url(settings, url);
+    transport::checked(&target).map_err(|error| FetchError::Transport {
+        url: url.to_owned(),
+        reason: error.to_string(),
+    })?;
     let transport = |error: reqwest::Error| FetchError::Transport {
         url: url.to_owned(),
         reason: error_chain(&error),
     };
     let mut request = client(settings)?
-        .get(target.as_ref())
+        .get(&target)
         .header(ACCEPT, "application/json");
     if let Some(validators) = validators {
         if let Some(etag) = &validators.etag {
@@ -290,13 +294,14 @@ fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
         .map_err(|reason| FetchError::Client(reason.clone()))
 }
 
-/// The URL actually requested: the same, unless a test issuer impersonates its host.
-fn effective_url(url: &str) -> std::borrow::Cow<'_, str> {
+/// The URL actually requested: the same, unless [`Settings::fetch_from`] maps its issuer
+/// elsewhere or a test issuer impersonates it.
+fn effective_url(settings: &Settings, url: &str) -> String {
     #[cfg(feature = "test-util")]
     if let Some(local) = crate::test_util::rewrite_url(url) {
-        return std::borrow::Cow::Owned(local);
+        return local;
     }
-    std::borrow::Cow::Borrowed(url)
+    settings.mapped_url(url).unwrap_or_else(|| url.to_owned())
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

@@ -19,7 +19,13 @@ pub(crate) use {
 };
 
 /// Checks that keys may be fetched for `issuer`: from `jwks_uri` when given (the issuer is then
-/// only compared with `iss`), else by discovery under the issuer.
+/// only compared with `iss`), else by discovery under the issuer; and from where
+/// [`Settings::fetch_from`](crate::Settings::fetch_from) maps it, if it does.
 pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), UrlError> {
-    transport::checked(jwks_uri.unwrap_or(issuer)).map(drop)
+    let source = jwks_uri.unwrap_or(issuer);
+    transport::checked(source)?;
+    match crate::settings::current().mapped_url(source) {
+        Some(mapped) => transport::checked(&mapped).map(drop),
+        None => Ok(()),
+    }
 }

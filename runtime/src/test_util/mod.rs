@@ -172,6 +172,8 @@ pub enum Answer {
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct TestIssuerBuilder {
     impersonate: Option<String>,
+    /// The issuer string, when named without impersonation.
+    name: Option<String>,
     cache_control: Option<String>,
     discovery: bool,
     publish_alg: bool,
@@ -183,6 +185,7 @@ impl Default for TestIssuerBuilder {
     fn default() -> Self {
         TestIssuerBuilder {
             impersonate: None,
+            name: None,
             cache_control: Some("max-age=300".into()),
             discovery: true,
             publish_alg: true,
@@ -198,6 +201,16 @@ impl TestIssuerBuilder {
     /// local server's URL.
     pub fn impersonate(mut self, issuer: impl Into<String>) -> Self {
         self.impersonate = Some(issuer.into());
+        self
+    }
+
+    /// Uses `issuer` as the issuer string without impersonating it: tokens and discovery name
+    /// it, but nothing is redirected to the local server, so the application must be told
+    /// where to fetch from, as with a provider reached at another address than the one its
+    /// tokens name ([`Settings::fetch_from`](crate::Settings::fetch_from) with
+    /// [`TestIssuer::url`]).
+    pub fn issuer_name(mut self, issuer: impl Into<String>) -> Self {
+        self.name = Some(issuer.into());
         self
     }
 
@@ -256,7 +269,11 @@ impl TestIssuerBuilder {
     pub fn start(self) -> Result<TestIssuer, TestIssuerError> {
         let listener = Server::bind()?;
         let local = format!("http://{}", listener.local_addr()?);
-        let issuer = self.impersonate.clone().unwrap_or_else(|| local.clone());
+        let issuer = self
+            .impersonate
+            .clone()
+            .or_else(|| self.name.clone())
+            .unwrap_or_else(|| local.clone());
         let jwks_uri = self
             .jwks_uri
             .unwrap_or_else(|| format!("{}jwks", rewrite::with_one_slash(&issuer)));
