@@ -451,3 +451,79 @@ fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default()
 }
+
+// ----- client_id (Cognito access tokens: `client_id`, no `aud`) -----
+
+#[protected(
+    issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Attrs",
+    client_id = "app-client",
+    claims(token_use = "access")
+)]
+async fn cognito_access(#[claims] claims: Claims) -> String {
+    claims.client_id.unwrap_or_default()
+}
+
+#[protected(
+    issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Attrs",
+    audience = "orders-api",
+    client_id = ["app-client", "other-client"]
+)]
+async fn audience_and_client_id() -> &'static str {
+    "ok"
+}
+
+#[tokio::test]
+async fn client_id_replaces_audience_for_tokens_without_aud() {
+    let cognito =
+        TestIssuer::start_as("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Attrs")
+            .expect("issuer");
+    let url = serve_handler(cognito_access).await;
+    let access = |client: &str| {
+        cognito
+            .token()
+            .claim("client_id", client)
+            .claim("token_use", "access")
+            .scope("aws.cognito.signin.user.admin")
+    };
+    let reply = get_with_token(&url, &access("app-client").sign()).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "app-client"));
+    let other = get_with_token(&url, &access("someone-else").sign()).await;
+    assert_eq!(
+        (other.status, other.description().as_str()),
+        (401, "client_id mismatch")
+    );
+    let missing = get_with_token(&url, &cognito.token().claim("token_use", "access").sign()).await;
+    assert_eq!(
+        (missing.status, missing.description().as_str()),
+        (401, "token has no client_id claim")
+    );
+    // A Cognito ID token (token_use "id", its client in `aud`) is kept out by the claim.
+    let id_token = cognito
+        .token()
+        .audience("app-client")
+        .claim("client_id", "app-client")
+        .claim("token_use", "id")
+        .sign();
+    assert_eq!(status_of(&url, &id_token).await, 403);
+
+    let both = serve_handler(audience_and_client_id).await;
+    let token = |aud: &str, client: &str| {
+        cognito
+            .token()
+            .audience(aud)
+            .claim("client_id", client)
+            .sign()
+    };
+    assert_eq!(
+        status_of(&both, &token("orders-api", "other-client")).await,
+        200
+    );
+    assert_eq!(
+        status_of(&both, &token("orders-api", "stranger")).await,
+        401
+    );
+    assert_eq!(
+        status_of(&both, &token("billing-api", "app-client")).await,
+        401
+    );
+}

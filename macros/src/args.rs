@@ -21,8 +21,13 @@ mod kw {
 /// Everything one `#[protected(...)]` says, validated. Literals keep their spans so that the
 /// expansion points back at what the user wrote.
 pub(crate) struct ProtectedArgs {
-    pub(crate) issuer: Setting,
-    pub(crate) audience: Audience,
+    /// One issuer or several; a literal may be a template with `{tenantid}`.
+    pub(crate) issuer: Values,
+    /// At least one of `audience` and `client_id` is given.
+    pub(crate) audience: Option<Values>,
+    pub(crate) client_id: Option<Values>,
+    /// Only with an issuer template.
+    pub(crate) tenants: Option<Values>,
     pub(crate) jwks_uri: Option<Setting>,
     pub(crate) scopes: Vec<LitStr>,
     pub(crate) claims: Vec<Claim>,
@@ -47,8 +52,9 @@ pub(crate) struct EnvVar {
     pub(crate) name: LitStr,
 }
 
-/// `"aud"`, `["a", "b"]` or `env("VAR")`.
-pub(crate) enum Audience {
+/// `"value"`, `["a", "b"]` or `env("VAR")`: the form of `issuer`, `audience`, `client_id` and
+/// `tenants`.
+pub(crate) enum Values {
     List(Vec<LitStr>),
     Env(EnvVar),
 }
@@ -104,6 +110,8 @@ struct Key {
     name: &'static str,
     shape: Shape,
     required: bool,
+    /// Other keys that satisfy a required key in its place (`client_id` for `audience`).
+    or: &'static [&'static str],
     /// How to write it, quoted in errors: "missing `audience`: add `audience = "your-api"`".
     example: &'static str,
     /// Other words people write for this key; "did you mean" suggests the key for them.
@@ -126,6 +134,7 @@ const KEYS: &[Key] = &[
         name: "issuer",
         shape: Shape::Assign,
         required: true,
+        or: &[],
         example: r#"issuer = "https://id.example.com/""#,
         aliases: &["iss", "issuer_url", "authority"],
         parse: parse_issuer,
@@ -134,14 +143,34 @@ const KEYS: &[Key] = &[
         name: "audience",
         shape: Shape::Assign,
         required: true,
+        or: &["client_id"],
         example: r#"audience = "your-api""#,
         aliases: &["aud", "audiences"],
         parse: parse_audience,
     },
     Key {
+        name: "client_id",
+        shape: Shape::Assign,
+        required: false,
+        or: &[],
+        example: r#"client_id = "your-app-client-id""#,
+        aliases: &["client", "clientid", "cid", "azp", "client_ids"],
+        parse: parse_client_id,
+    },
+    Key {
+        name: "tenants",
+        shape: Shape::Assign,
+        required: false,
+        or: &[],
+        example: r#"tenants = ["00000000-0000-0000-0000-000000000000"]"#,
+        aliases: &["tenant", "tenant_ids", "tids", "tid"],
+        parse: parse_tenants,
+    },
+    Key {
         name: "jwks_uri",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: r#"jwks_uri = "https://id.example.com/.well-known/jwks.json""#,
         aliases: &["jwks", "jwks_url", "jwk_uri", "jwk_url", "keys_uri"],
         parse: parse_jwks_uri,
@@ -150,6 +179,7 @@ const KEYS: &[Key] = &[
         name: "scopes",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: r#"scopes = ["orders:read"]"#,
         aliases: &["scope", "scp"],
         parse: parse_scopes,
@@ -158,6 +188,7 @@ const KEYS: &[Key] = &[
         name: "claims",
         shape: Shape::Call,
         required: false,
+        or: &[],
         example: r#"claims(email_verified = true)"#,
         aliases: &["claim", "require_claims", "required_claims"],
         parse: parse_claims,
@@ -166,6 +197,7 @@ const KEYS: &[Key] = &[
         name: "algorithms",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: r#"algorithms = ["RS256"]"#,
         aliases: &["alg", "algs", "algorithm"],
         parse: parse_algorithms,
@@ -174,6 +206,7 @@ const KEYS: &[Key] = &[
         name: "leeway",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: "leeway = 60",
         aliases: &["skew", "clock_skew", "leeway_secs", "leeway_seconds"],
         parse: parse_leeway,
@@ -182,6 +215,7 @@ const KEYS: &[Key] = &[
         name: "typ",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: r#"typ = "at+jwt""#,
         aliases: &["type"],
         parse: parse_typ,
@@ -190,6 +224,7 @@ const KEYS: &[Key] = &[
         name: "crate",
         shape: Shape::Assign,
         required: false,
+        or: &[],
         example: r#"crate = "::my_crate::jwks_guard""#,
         aliases: &["krate"],
         parse: parse_crate,
@@ -207,8 +242,10 @@ fn expected_keys() -> String {
 /// The values parsed so far; [`ProtectedArgs`] once every required key is there.
 #[derive(Default)]
 struct Fields {
-    issuer: Option<Setting>,
-    audience: Option<Audience>,
+    issuer: Option<Values>,
+    tenants: Option<Values>,
+    audience: Option<Values>,
+    client_id: Option<Values>,
     jwks_uri: Option<Setting>,
     scopes: Vec<LitStr>,
     claims: Vec<Claim>,
@@ -225,6 +262,16 @@ struct Seen {
     keys: Vec<(&'static str, Span)>,
     /// Keys an unknown key was probably meant to be: not reported missing as well.
     suggested: Vec<&'static str>,
+}
+
+impl Seen {
+    /// Where `key` was given, if it was.
+    fn span_of(&self, key: &str) -> Option<Span> {
+        self.keys
+            .iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, span)| *span)
+    }
 }
 
 impl ProtectedArgs {
@@ -250,8 +297,18 @@ impl ProtectedArgs {
         let missing: Vec<&Key> = KEYS
             .iter()
             .filter(|key| key.required)
-            .filter(|key| !seen.keys.iter().any(|(name, _)| *name == key.name))
-            .filter(|key| !seen.suggested.contains(&key.name))
+            .filter(|key| {
+                !seen
+                    .keys
+                    .iter()
+                    .any(|(name, _)| *name == key.name || key.or.contains(name))
+            })
+            .filter(|key| {
+                !seen
+                    .suggested
+                    .iter()
+                    .any(|name| *name == key.name || key.or.contains(name))
+            })
             .collect();
         if !missing.is_empty() {
             let names: Vec<String> = missing
@@ -268,8 +325,25 @@ impl ProtectedArgs {
                 ),
             ));
         }
+        if let Some(span) = seen.span_of("tenants") {
+            let template = matches!(&fields.issuer, Some(Values::List(issuers))
+                if issuers.iter().any(|issuer| issuer.value().contains(TENANT_PLACEHOLDER)));
+            if !template && !matches!(&fields.issuer, Some(Values::Env(_)) | None) {
+                errors.push(Error::new(
+                    span,
+                    format!(
+                        "`tenants` limits an issuer template to some tenants: write the issuer \
+                         with `{TENANT_PLACEHOLDER}`, e.g. \
+                         `issuer = \"https://login.microsoftonline.com/{TENANT_PLACEHOLDER}/v2.0\"`"
+                    ),
+                ));
+            }
+        }
         errors.finish()?;
-        let (Some(issuer), Some(audience)) = (fields.issuer, fields.audience) else {
+        let (Some(issuer), true) = (
+            fields.issuer,
+            fields.audience.is_some() || fields.client_id.is_some(),
+        ) else {
             // Unreachable: a required key that was given but not parsed reported its error.
             return Err(Error::new(
                 Span::call_site(),
@@ -278,7 +352,9 @@ impl ProtectedArgs {
         };
         Ok(ProtectedArgs {
             issuer,
-            audience,
+            audience: fields.audience,
+            client_id: fields.client_id,
+            tenants: fields.tenants,
             jwks_uri: fields.jwks_uri,
             scopes: fields.scopes,
             claims: fields.claims,
@@ -442,11 +518,40 @@ fn skip_past_comma(input: ParseStream<'_>) {
 }
 
 fn parse_issuer(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
-    let issuer = setting(input, key)?;
-    if let Setting::Literal(lit) = &issuer {
-        not_blank(lit, key)?;
+    let issuer = strings_or_env(input, key, "the issuer your tokens name")?;
+    if let Values::List(issuers) = &issuer {
+        let mut errors = Errors::default();
+        for issuer in issuers {
+            errors.take(placeholders(issuer));
+        }
+        errors.finish()?;
     }
     fields.issuer = Some(issuer);
+    Ok(())
+}
+
+/// The only placeholder an issuer may hold is `{tenantid}`, once.
+fn placeholders(issuer: &LitStr) -> syn::Result<()> {
+    let value = issuer.value();
+    let rest = value.replacen(TENANT_PLACEHOLDER, "", 1);
+    if rest.contains('{') || rest.contains('}') {
+        return Err(Error::new(
+            issuer.span(),
+            format!(
+                "the only placeholder an issuer may hold is `{TENANT_PLACEHOLDER}`, once, filled \
+                 from the token's `tid` claim, e.g. \
+                 `issuer = \"https://login.microsoftonline.com/{TENANT_PLACEHOLDER}/v2.0\"`"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The issuer template placeholder (Entra ID multi-tenant apps).
+const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+fn parse_tenants(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
+    fields.tenants = Some(strings_or_env(input, key, "the tenant ids you accept")?);
     Ok(())
 }
 
@@ -470,42 +575,50 @@ fn parse_jwks_uri(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn
 }
 
 fn parse_audience(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
-    let audience = if input.peek(LitStr) {
+    fields.audience = Some(strings_or_env(input, key, "the audience your API expects")?);
+    Ok(())
+}
+
+fn parse_client_id(input: ParseStream<'_>, key: &Key, fields: &mut Fields) -> syn::Result<()> {
+    fields.client_id = Some(strings_or_env(
+        input,
+        key,
+        "the client id your tokens carry",
+    )?);
+    Ok(())
+}
+
+/// `"value"`, `["a", "b"]` (not empty, no blanks, no repeats) or `env("VAR")`; `what` says in
+/// errors what the values are.
+fn strings_or_env(input: ParseStream<'_>, key: &Key, what: &str) -> syn::Result<Values> {
+    let values = if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
         not_blank(&lit, key)?;
-        Audience::List(vec![lit])
+        Values::List(vec![lit])
     } else if input.peek(token::Bracket) {
         let list: List<ListStr> = input.parse()?;
-        let (audiences, mut errors) = list.into_parts(|| {
+        let (values, mut errors) = list.into_parts(|| {
             format!(
-                "an empty `audience` list accepts no token: write the audience your API \
-                 expects, e.g. `{}`",
-                key.example
+                "an empty `{}` list accepts no token: write {what}, e.g. `{}`",
+                key.name, key.example
             )
         })?;
-        let audiences: Vec<LitStr> = audiences.into_iter().map(|s| s.0).collect();
-        for audience in &audiences {
-            errors.take(not_blank(audience, key));
+        let values: Vec<LitStr> = values.into_iter().map(|s| s.0).collect();
+        for value in &values {
+            errors.take(not_blank(value, key));
         }
-        unique(
-            &audiences,
-            "audience",
-            LitStr::value,
-            LitStr::span,
-            &mut errors,
-        );
+        unique(&values, key.name, LitStr::value, LitStr::span, &mut errors);
         errors.finish()?;
-        Audience::List(audiences)
+        Values::List(values)
     } else if input.peek(kw::env) {
-        Audience::Env(input.parse()?)
+        Values::Env(input.parse()?)
     } else {
         return Err(input.error(format!(
             "expected a string, a list of strings or `env(\"VAR\")`, e.g. `{}`",
             key.example
         )));
     };
-    fields.audience = Some(audience);
-    Ok(())
+    Ok(values)
 }
 
 /// Before a value that must be a `[...]` list: a lone string is told to go in brackets

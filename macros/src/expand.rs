@@ -12,7 +12,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
-use crate::args::{Audience, Expect, ProtectedArgs, Scalar, Setting};
+use crate::args::{Expect, ProtectedArgs, Scalar, Setting, Values};
 use crate::handler;
 
 /// The leeway when the attribute gives none, written out so that the expansion shows the whole
@@ -130,14 +130,17 @@ fn expand(args: Option<&ProtectedArgs>, mut func: ItemFn, claims: Option<usize>)
 
 /// The `PolicySpec` constant, every field written out.
 fn spec(args: &ProtectedArgs, p: &TokenStream) -> TokenStream {
-    let issuer = setting(&args.issuer, p);
-    let audience = match &args.audience {
-        Audience::List(audiences) => quote!(#p::AudienceSpec::List(&[#(#audiences),*])),
-        Audience::Env(var) => {
+    let strings = |values: &Values| match values {
+        Values::List(values) => quote!(#p::Values::List(&[#(#values),*])),
+        Values::Env(var) => {
             let name = &var.name;
-            quote!(#p::AudienceSpec::Env(#name))
+            quote!(#p::Values::Env(#name))
         }
     };
+    let issuer = strings(&args.issuer);
+    let tenants = option(args.tenants.as_ref().map(strings));
+    let audience = option(args.audience.as_ref().map(strings));
+    let client_id = option(args.client_id.as_ref().map(strings));
     let jwks_uri = option(args.jwks_uri.as_ref().map(|uri| setting(uri, p)));
     let scopes = &args.scopes;
     let claims = args.claims.iter().map(|claim| {
@@ -171,6 +174,8 @@ fn spec(args: &ProtectedArgs, p: &TokenStream) -> TokenStream {
         #p::PolicySpec {
             issuer: #issuer,
             audience: #audience,
+            client_id: #client_id,
+            tenants: #tenants,
             jwks_uri: #jwks_uri,
             scopes: &[#(#scopes),*],
             claims: &[#(#claims),*],

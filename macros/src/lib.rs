@@ -40,8 +40,10 @@ use proc_macro::TokenStream;
 ///
 /// | key | | value |
 /// |---|---|---|
-/// | `issuer` | required | `"https://id.example.com/"` or `env("VAR")`: the exact `iss`; the keys are discovered from it |
-/// | `audience` | required | `"orders-api"`, `["orders-api", "billing-api"]` (any one of them) or `env("VAR")` |
+/// | `issuer` | required | `"https://id.example.com/"`, `["https://accounts.google.com", "accounts.google.com"]` (any one of them) or `env("VAR")`: the exact `iss`; each issuer's keys are discovered from it. A literal may be a template with `{tenantid}` (`"https://login.microsoftonline.com/{tenantid}/v2.0"`): the token's `tid` fills it in, and keys come from the provider's common discovery document |
+/// | `tenants` | | with an issuer template: `["tenant-id", …]` or `env("VAR")`, the tenants accepted (all by default) |
+/// | `audience` | required, unless `client_id` is given | `"orders-api"`, `["orders-api", "billing-api"]` (any one of them) or `env("VAR")` |
+/// | `client_id` | | `"app-client-id"`, `[...]` or `env("VAR")`: the token's `client_id` claim must be one of them (Cognito access tokens carry `client_id` and no `aud`); with `audience` too, both must match |
 /// | `jwks_uri` | | `"https://id.example.com/jwks.json"` or `env("VAR")`: the key set's URL, skipping discovery |
 /// | `scopes` | | `["orders:read", "orders:write"]`: every one must be granted (`scope` or `scp`) |
 /// | `claims(...)` | | required claims, see below |
@@ -70,8 +72,8 @@ use proc_macro::TokenStream;
 ///
 /// The attribute adds a hidden `__<handler>_policy` type next to the handler and puts the
 /// guard first among its parameters, so it runs before every other extractor: a request
-/// without a valid token never has its body read. The return type and the body are kept as
-/// written.
+/// without a valid token never has its body read. The return type is kept as written, and so
+/// are the body's statements: the `#[claims]` parameter becomes one `let` before them.
 ///
 /// [`jwks_guard::Claims`]: https://docs.rs/jwks-guard/latest/jwks_guard/struct.Claims.html
 #[proc_macro_attribute]

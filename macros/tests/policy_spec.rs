@@ -6,7 +6,7 @@
 )]
 
 use jwks_guard::__private::{
-    Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting, StaticPolicy,
+    Alg, ClaimSpec, Expect, PolicySpec, Scalar, Setting, StaticPolicy, Values,
 };
 use jwks_guard::{Claims, protected};
 
@@ -20,8 +20,8 @@ async fn minimal() {}
 #[test]
 fn absent_keys_take_the_runtime_defaults() {
     let expected = PolicySpec::new(
-        Setting::Literal("https://id.example.com/"),
-        AudienceSpec::List(&["orders-api"]),
+        Values::List(&["https://id.example.com/"]),
+        Values::List(&["orders-api"]),
     );
     assert_eq!(spec::<__minimal_policy>(), expected);
 }
@@ -32,8 +32,8 @@ async fn from_the_environment(#[claims] _claims: Claims) {}
 #[test]
 fn env_settings_name_their_variables() {
     let spec = spec::<__from_the_environment_policy>();
-    assert_eq!(spec.issuer, Setting::Env("OIDC_ISSUER"));
-    assert_eq!(spec.audience, AudienceSpec::Env("OIDC_AUDIENCE"));
+    assert_eq!(spec.issuer, Values::Env("OIDC_ISSUER"));
+    assert_eq!(spec.audience, Some(Values::Env("OIDC_AUDIENCE")));
     assert_eq!(spec.jwks_uri, Some(Setting::Env("JWKS")));
 }
 
@@ -62,8 +62,10 @@ async fn every_key() {}
 #[test]
 fn every_key_lands_in_its_field() {
     let expected = PolicySpec {
-        issuer: Setting::Literal("https://id.example.com/realms/main"),
-        audience: AudienceSpec::List(&["admin-api", "ops-api"]),
+        issuer: Values::List(&["https://id.example.com/realms/main"]),
+        tenants: None,
+        audience: Some(Values::List(&["admin-api", "ops-api"])),
+        client_id: None,
         jwks_uri: Some(Setting::Literal("https://id.example.com/keys")),
         scopes: &["tenants:delete", "admin"],
         claims: &[
@@ -125,5 +127,39 @@ fn every_algorithm_name_maps_to_its_variant() {
     assert_eq!(
         spec::<__every_algorithm_policy>().algorithms,
         Some(Alg::ALL)
+    );
+}
+
+#[protected(
+    issuer = ["https://accounts.google.com", "accounts.google.com"],
+    client_id = "app.apps.googleusercontent.com"
+)]
+async fn google() {}
+
+#[protected(
+    issuer = "https://login.microsoftonline.com/{tenantid}/v2.0",
+    audience = "api://orders",
+    tenants = env("TENANTS")
+)]
+async fn entra() {}
+
+#[test]
+fn issuer_lists_templates_tenants_and_client_ids_land_in_their_fields() {
+    let google = spec::<__google_policy>();
+    assert_eq!(
+        (google.issuer, google.audience, google.client_id),
+        (
+            Values::List(&["https://accounts.google.com", "accounts.google.com"]),
+            None,
+            Some(Values::List(&["app.apps.googleusercontent.com"]))
+        )
+    );
+    let entra = spec::<__entra_policy>();
+    assert_eq!(
+        (entra.issuer, entra.tenants),
+        (
+            Values::List(&["https://login.microsoftonline.com/{tenantid}/v2.0"]),
+            Some(Values::Env("TENANTS"))
+        )
     );
 }

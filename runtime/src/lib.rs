@@ -57,5 +57,5 @@ pub use stats::{KeySetState, KeySetStats, Rejections, Stats, stats};
 pub mod __private {
     pub use crate::guard::{NoClaims, Protected, StaticPolicy};
     pub use crate::policy::PolicyCell;
-    pub use crate::spec::{Alg, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
+    pub use crate::spec::{Alg, ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
 }

@@ -6,12 +6,18 @@ use serde_json::{Map, Value};
 
 use crate::keys::{self, KeyCache};
 use crate::reject::Rejection;
-use crate::spec::{Alg, AlgSet, AudienceSpec, ClaimSpec, Expect, PolicySpec, Scalar, Setting};
+use crate::spec::{Alg, AlgSet, ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
 
 /// A handler's requirements with every `env("VAR")` read and its key cache attached.
 pub(crate) struct Policy {
-    pub(crate) issuer: String,
-    pub(crate) audiences: Vec<String>,
+    /// The accepted issuers, each with its key cache.
+    pub(crate) issuers: Vec<Issuer>,
+    /// With an issuer template: the accepted tenants (`None`: every tenant).
+    pub(crate) tenants: Option<Vec<String>>,
+    /// `None`: `aud` is not checked (a `client_id`-only policy).
+    pub(crate) audiences: Option<Vec<String>>,
+    /// `None`: `client_id` is not checked.
+    pub(crate) client_ids: Option<Vec<String>>,
     pub(crate) algorithms: AlgSet,
     pub(crate) leeway: u64,
     /// The required `typ`, lowercased, without any `application/` prefix.
@@ -20,7 +26,53 @@ pub(crate) struct Policy {
     /// `scopes` joined by spaces, for the `scope` attribute of a 403 challenge.
     pub(crate) scope_challenge: String,
     pub(crate) claims: &'static [ClaimSpec],
+}
+
+/// One accepted issuer and the key cache its tokens are verified with.
+pub(crate) struct Issuer {
+    /// The exact `iss`, or a template holding [`TENANT_PLACEHOLDER`].
+    pub(crate) name: String,
     pub(crate) keys: Arc<KeyCache>,
+}
+
+/// The issuer template placeholder, filled from the token's `tid` claim.
+pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+impl Issuer {
+    /// Whether a token naming `iss`, and `tid` when it has one, was issued by this issuer:
+    /// `iss` equals the name exactly, or the template filled with `tid` (letters, digits and
+    /// `-` only, as tenant ids are).
+    fn issued(&self, iss: &str, tid: Option<&str>) -> bool {
+        if !self.name.contains(TENANT_PLACEHOLDER) {
+            return self.name == iss;
+        }
+        tid.is_some_and(|tid| {
+            !tid.is_empty()
+                && tid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && self.name.replacen(TENANT_PLACEHOLDER, tid, 1) == iss
+        })
+    }
+}
+
+impl Policy {
+    /// The issuer of a token naming `iss` (and `tid`), within the tenants allowed.
+    ///
+    /// # Errors
+    /// 401 when no configured issuer produces `iss` exactly, or its tenant is not allowed.
+    pub(crate) fn issuer(&self, iss: &str, tid: Option<&str>) -> Result<&Issuer, Rejection> {
+        let issuer = self
+            .issuers
+            .iter()
+            .find(|issuer| issuer.issued(iss, tid))
+            .ok_or_else(|| Rejection::invalid_token("issuer mismatch"))?;
+        if issuer.name.contains(TENANT_PLACEHOLDER)
+            && let Some(tenants) = &self.tenants
+            && !tid.is_some_and(|tid| tenants.iter().any(|t| t == tid))
+        {
+            return Err(Rejection::invalid_token("tenant not allowed"));
+        }
+        Ok(issuer)
+    }
 }
 
 /// A handler's constant [`PolicySpec`] and, once the first request has resolved it, its
@@ -103,20 +155,28 @@ fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
 }
 
 fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
-    let issuer = setting("issuer", spec.issuer)?;
-    let audiences = match spec.audience {
-        AudienceSpec::List(list) => list.iter().map(|aud| (*aud).to_owned()).collect(),
-        AudienceSpec::Env(var) => vec![setting("audience", Setting::Env(var))?],
-    };
+    let issuers = values("issuer", spec.issuer)?;
+    let audiences = spec
+        .audience
+        .map(|audience| values("audience", audience))
+        .transpose()?;
+    let client_ids = spec
+        .client_id
+        .map(|client_id| values("client_id", client_id))
+        .transpose()?;
+    let tenants = spec
+        .tenants
+        .map(|tenants| values("tenants", tenants))
+        .transpose()?;
     let jwks_uri = spec
         .jwks_uri
         .map(|uri| setting("jwks_uri", uri))
         .transpose()?;
-    keys::check_sources(&issuer, jwks_uri.as_deref())?;
     Ok(Policy {
-        keys: keys::cache_for(&issuer, jwks_uri.as_deref()),
-        issuer,
+        issuers: key_caches(&issuers, jwks_uri.as_deref())?,
+        tenants,
         audiences,
+        client_ids,
         algorithms: AlgSet::of(spec.algorithms.unwrap_or(Alg::ALL)),
         leeway: spec.leeway,
         typ: spec.typ.map(normalize_typ),
@@ -124,6 +184,45 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
         scope_challenge: spec.scopes.join(" "),
         claims: spec.claims,
     })
+}
+
+/// The values of `issuer`, `audience`, `client_id` or `tenants`; an `env` list of tenants may
+/// separate them with commas or spaces.
+fn values(key: &'static str, spec: Values) -> Result<Vec<String>, ConfigError> {
+    match spec {
+        Values::List(list) => Ok(list.iter().map(|value| (*value).to_owned()).collect()),
+        Values::Env(var) if key == "tenants" => Ok(setting(key, Setting::Env(var))?
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|tenant| !tenant.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Values::Env(var) => Ok(vec![setting(key, Setting::Env(var))?]),
+    }
+}
+
+/// One key cache per issuer: from `jwks_uri` when given, else discovered from the issuer. An
+/// issuer that is not a URL (Google's `accounts.google.com`) shares the cache of the same
+/// issuer with `https://`, which must be listed too.
+fn key_caches(issuers: &[String], jwks_uri: Option<&str>) -> Result<Vec<Issuer>, ConfigError> {
+    issuers
+        .iter()
+        .map(|name| {
+            let fetched_as = match keys::check_sources(name, jwks_uri) {
+                Ok(()) => name.clone(),
+                Err(error) => {
+                    let with_scheme = format!("https://{name}");
+                    if name.contains("://") || !issuers.contains(&with_scheme) {
+                        return Err(ConfigError::Source(error));
+                    }
+                    with_scheme
+                }
+            };
+            Ok(Issuer {
+                name: name.clone(),
+                keys: keys::cache_for(&fetched_as, jwks_uri),
+            })
+        })
+        .collect()
 }
 
 /// `typ` compares case-insensitively with the `application/` prefix optional (RFC 7515 §4.1.9).

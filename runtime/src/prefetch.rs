@@ -19,7 +19,9 @@ pub enum PrefetchError {
 /// Fetches the keys of `issuer` (from `jwks_uri` when given, else by discovery) into the same
 /// process-wide cache that `#[protected(issuer = …)]` handlers naming it use, so the first
 /// request does not wait for them. Returns at once when usable keys are already held; never
-/// panics.
+/// panics. The issuer string must be the attribute's exactly (a trailing `/` makes another
+/// cache). Call [`configure`](crate::configure) first if you configure settings: the first
+/// fetch installs the settings in force.
 ///
 /// ```no_run
 /// # async fn start() {

@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// How keys are fetched and cached. Every value has a documented default; durations longer
-/// than a year are shortened to a year.
+/// than a year are shortened to a year, a fetch timeout or budget period under 100 ms is
+/// lengthened to 100 ms, and `max_stale` is at least a second.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub(crate) fetch_timeout: Duration,
@@ -61,6 +62,10 @@ impl Default for Settings {
 /// The longest duration any setting takes; longer values are shortened to it.
 const LONGEST: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
+/// The shortest fetch timeout and refresh-budget period: shorter values are lengthened to it
+/// (zero would fail every fetch, or lift the budget).
+const SHORTEST: Duration = Duration::from_millis(100);
+
 impl Settings {
     /// The defaults, as documented on each setter.
     pub fn new() -> Self {
@@ -70,7 +75,7 @@ impl Settings {
     /// Time limit of one refresh: discovery and the JWKS together, connections included.
     /// Default 5 s.
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.fetch_timeout = timeout.min(LONGEST);
+        self.fetch_timeout = timeout.clamp(SHORTEST, LONGEST);
         self
     }
 
@@ -93,7 +98,7 @@ impl Settings {
     /// only fitting key fails) draw on, per key set: one refresh per period, after a burst of
     /// [`refresh_burst`](Self::refresh_burst). Default 30 s.
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
-        self.unknown_kid_cooldown = cooldown.min(LONGEST);
+        self.unknown_kid_cooldown = cooldown.clamp(SHORTEST, LONGEST);
         self
     }
 
@@ -110,7 +115,7 @@ impl Settings {
     /// A key set is considered fresh for at most half of this, whatever its `max-age`, so that
     /// the other half is left for riding out an outage.
     pub fn max_stale(mut self, max_stale: Duration) -> Self {
-        self.max_stale = max_stale.min(LONGEST);
+        self.max_stale = max_stale.clamp(Duration::from_secs(1), LONGEST);
         self
     }
 

@@ -13,12 +13,13 @@ pub enum Setting {
     Env(&'static str),
 }
 
-/// The accepted audiences.
+/// Accepted values of `issuer`, `audience`, `client_id` or `tenants`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AudienceSpec {
-    /// `"a"` or `["a", "b"]`: the token's `aud` must contain one of them.
+pub enum Values {
+    /// `"a"` or `["a", "b"]`: the token's claim must be one of them.
     List(&'static [&'static str]),
-    /// `env("VAR")`: one audience, read once at the first request.
+    /// `env("VAR")`: read once at the first request; for `tenants`, a list separated by commas
+    /// or spaces, for the others one value.
     Env(&'static str),
 }
 
@@ -107,10 +108,18 @@ impl Alg {
 /// Everything one `#[protected(...)]` attribute says, as constant data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicySpec {
-    /// `issuer`: the exact `iss` value; keys are discovered from it.
-    pub issuer: Setting,
-    /// `audience`.
-    pub audience: AudienceSpec,
+    /// `issuer`: the exact `iss` values accepted, each with its key set (discovered from it, or
+    /// from `jwks_uri`). A literal may hold `{tenantid}`: the token's `tid` fills it in, and
+    /// keys come from the provider's common discovery document.
+    pub issuer: Values,
+    /// `tenants`: with an issuer template, the tenants accepted (all when `None`).
+    pub tenants: Option<Values>,
+    /// `audience`: the token's `aud` must contain one of them. At least one of `audience` and
+    /// `client_id` is set.
+    pub audience: Option<Values>,
+    /// `client_id`: the token's `client_id` claim must be one of them (Cognito access tokens
+    /// carry `client_id` and no `aud`).
+    pub client_id: Option<Values>,
     /// `jwks_uri`: skips discovery when set.
     pub jwks_uri: Option<Setting>,
     /// `scopes`: every one must be granted.
@@ -130,10 +139,12 @@ impl PolicySpec {
     pub const DEFAULT_LEEWAY: u64 = 60;
 
     /// A spec with the given issuer and audience and every other key at its default.
-    pub const fn new(issuer: Setting, audience: AudienceSpec) -> Self {
+    pub const fn new(issuer: Values, audience: Values) -> Self {
         PolicySpec {
             issuer,
-            audience,
+            tenants: None,
+            audience: Some(audience),
+            client_id: None,
             jwks_uri: None,
             scopes: &[],
             claims: &[],

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::claims::{ClaimsError, Registered, Scopes};
-use crate::policy::{Policy, normalize_typ};
+use crate::policy::{Issuer, Policy, normalize_typ};
 use crate::reject::Rejection;
 use crate::token::Jws;
 
@@ -22,8 +22,18 @@ pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, V
     let jws = Jws::parse(token)?;
     check_algorithm(policy, &jws)?;
     let claims = jws.payload()?;
-    check_registered(policy, jws.header.typ.as_deref(), &claims, unix_now())?;
-    policy.keys.verify(&jws).await?;
+    let typ = jws.header.typ.as_deref();
+    let now = unix_now();
+    let (issuer, registered) = issuer_of(policy, &claims)?;
+    // The signature first, so that an unsigned token learns nothing of the policy; the other
+    // checks decide whether a token naming an unknown key may spend a refresh.
+    issuer
+        .keys
+        .verify(&jws, || {
+            check_registered_claims(policy, typ, &registered, now).is_ok()
+        })
+        .await?;
+    check_registered_claims(policy, typ, &registered, now)?;
     check_requirements(policy, &claims)?;
     Ok(claims)
 }
@@ -37,16 +47,19 @@ pub(crate) fn check_algorithm(policy: &Policy, jws: &Jws<'_>) -> Result<(), Reje
     }
 }
 
-/// What a token must meet whatever its signature: every registered claim of its RFC 7519
-/// type, `iss`, `aud`, `exp`, `nbf`, and the `typ` header. Failing any is 401.
-pub(crate) fn check_registered(
-    policy: &Policy,
-    typ: Option<&str>,
-    claims: &Map<String, Value>,
-    now: i64,
-) -> Result<(), Rejection> {
+/// The registered claims read with their RFC 7519 types, and the configured issuer that
+/// produces `iss` exactly (with `tid` for an issuer template): its keys verify the signature.
+/// Failing either is 401.
+pub(crate) fn issuer_of<'p, 'c>(
+    policy: &'p Policy,
+    claims: &'c Map<String, Value>,
+) -> Result<(&'p Issuer, Registered<'c>), Rejection> {
     let registered = Registered::read(claims).map_err(claims_rejection)?;
-    check_registered_claims(policy, typ, &registered, now)
+    let iss = registered
+        .iss
+        .ok_or_else(|| Rejection::invalid_token("token has no iss claim"))?;
+    let tid = claims.get("tid").and_then(Value::as_str);
+    Ok((policy.issuer(iss, tid)?, registered))
 }
 
 /// What a valid token may still lack: scopes and `claims(...)`. Failing either is 403.
@@ -57,25 +70,31 @@ pub(crate) fn check_requirements(
     policy.check_requirements(claims, &Scopes::from_claims(claims))
 }
 
-fn check_registered_claims(
+/// `aud`, `client_id`, `exp`, `nbf` and the `typ` header. Failing any is 401.
+pub(crate) fn check_registered_claims(
     policy: &Policy,
     typ: Option<&str>,
     claims: &Registered<'_>,
     now: i64,
 ) -> Result<(), Rejection> {
-    match claims.iss {
-        Some(iss) if iss == policy.issuer => {}
-        Some(_) => return Err(Rejection::invalid_token("issuer mismatch")),
-        None => return Err(Rejection::invalid_token("token has no iss claim")),
+    if let Some(audiences) = &policy.audiences {
+        let audience = claims
+            .aud
+            .ok_or_else(|| Rejection::invalid_token("token has no aud claim"))?;
+        if !audience
+            .iter()
+            .any(|aud| audiences.iter().any(|a| a == aud))
+        {
+            return Err(Rejection::invalid_token("audience mismatch"));
+        }
     }
-    let audience = claims
-        .aud
-        .ok_or_else(|| Rejection::invalid_token("token has no aud claim"))?;
-    if !audience
-        .iter()
-        .any(|aud| policy.audiences.iter().any(|a| a == aud))
-    {
-        return Err(Rejection::invalid_token("audience mismatch"));
+    if let Some(client_ids) = &policy.client_ids {
+        let client_id = claims
+            .client_id
+            .ok_or_else(|| Rejection::invalid_token("token has no client_id claim"))?;
+        if !client_ids.iter().any(|c| c == client_id) {
+            return Err(Rejection::invalid_token("client_id mismatch"));
+        }
     }
     let exp = claims
         .exp

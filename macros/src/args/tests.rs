@@ -46,10 +46,11 @@ fn setting(setting: &Setting) -> String {
     }
 }
 
-fn audience(audience: &Audience) -> String {
+fn audience(audience: &Option<Values>) -> String {
     match audience {
-        Audience::List(list) => format!("{:?}", strings(list)),
-        Audience::Env(var) => format!("env({:?})", var.name.value()),
+        Some(Values::List(list)) => format!("{:?}", strings(list)),
+        Some(Values::Env(var)) => format!("env({:?})", var.name.value()),
+        None => "none".to_owned(),
     }
 }
 
@@ -88,7 +89,10 @@ mod accepts {
     #[test]
     fn literal_issuer_and_audience_with_every_other_key_at_its_default() {
         let args = ok(r#"issuer = "https://id.example.com/", audience = "orders-api""#);
-        assert_eq!(setting(&args.issuer), r#""https://id.example.com/""#);
+        assert_eq!(
+            audience(&Some(args.issuer)),
+            r#"["https://id.example.com/"]"#
+        );
         assert_eq!(audience(&args.audience), r#"["orders-api"]"#);
         assert!(args.jwks_uri.is_none());
         assert!(args.scopes.is_empty());
@@ -102,7 +106,7 @@ mod accepts {
     #[test]
     fn issuer_and_audience_from_the_environment() {
         let args = ok(r#"issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE")"#);
-        assert_eq!(setting(&args.issuer), r#"env("OIDC_ISSUER")"#);
+        assert_eq!(audience(&Some(args.issuer)), r#"env("OIDC_ISSUER")"#);
         assert_eq!(audience(&args.audience), r#"env("OIDC_AUDIENCE")"#);
     }
 
@@ -110,12 +114,44 @@ mod accepts {
     fn a_list_of_audiences() {
         let args = ok(r#"issuer = "https://a/", audience = ["orders-api", "billing-api"]"#);
         assert_eq!(audience(&args.audience), r#"["orders-api", "billing-api"]"#);
+        assert_eq!(audience(&args.client_id), "none");
+    }
+
+    #[test]
+    fn issuer_lists_and_templates_with_tenants() {
+        let google = ok(
+            r#"issuer = ["https://accounts.google.com", "accounts.google.com"], audience = "a""#,
+        );
+        assert_eq!(
+            audience(&Some(google.issuer)),
+            r#"["https://accounts.google.com", "accounts.google.com"]"#
+        );
+        let entra = ok(
+            r#"issuer = "https://login.microsoftonline.com/{tenantid}/v2.0", audience = "a", tenants = ["t1", "t2"]"#,
+        );
+        assert_eq!(audience(&entra.tenants), r#"["t1", "t2"]"#);
+    }
+
+    #[test]
+    fn client_id_in_place_of_or_beside_audience() {
+        let cognito = ok(r#"issuer = "https://a/", client_id = "app""#);
+        assert_eq!(
+            (audience(&cognito.audience), audience(&cognito.client_id)),
+            ("none".to_owned(), r#"["app"]"#.to_owned())
+        );
+        let both = ok(r#"issuer = "https://a/", audience = "api", client_id = ["a", "b"]"#);
+        assert_eq!(
+            (audience(&both.audience), audience(&both.client_id)),
+            (r#"["api"]"#.to_owned(), r#"["a", "b"]"#.to_owned())
+        );
+        let env = ok(r#"issuer = "https://a/", client_id = env("CLIENT")"#);
+        assert_eq!(audience(&env.client_id), r#"env("CLIENT")"#);
     }
 
     #[test]
     fn keys_in_any_order_with_a_trailing_comma() {
         let args = ok(r#"audience = "orders-api", scopes = ["a"], issuer = "https://a/","#);
-        assert_eq!(setting(&args.issuer), r#""https://a/""#);
+        assert_eq!(audience(&Some(args.issuer)), r#"["https://a/"]"#);
         assert_eq!(strings(&args.scopes), ["a"]);
     }
 
@@ -255,8 +291,8 @@ mod keys {
         assert_eq!(
             message,
             "unknown key `audiance`; did you mean `audience`? expected one of: `issuer`, \
-             `audience`, `jwks_uri`, `scopes`, `claims(...)`, `algorithms`, `leeway`, `typ`, \
-             `crate`"
+             `audience`, `client_id`, `tenants`, `jwks_uri`, `scopes`, `claims(...)`, \
+             `algorithms`, `leeway`, `typ`, `crate`"
         );
         assert_eq!(at, "audiance");
     }
@@ -392,7 +428,7 @@ mod values {
         let (message, at) = error(r#"issuer = 5, audience = "x""#);
         assert_eq!(
             message,
-            r#"expected a string or `env("VAR")`, e.g. `issuer = "https://id.example.com/"`"#
+            r#"expected a string, a list of strings or `env("VAR")`, e.g. `issuer = "https://id.example.com/"`"#
         );
         assert_eq!(at, "5");
     }
@@ -469,6 +505,44 @@ mod values {
             r#"expected a string, a list of strings or `env("VAR")`, e.g. `audience = "your-api"`"#
         );
         assert_eq!(at, "5");
+    }
+
+    #[test]
+    fn issuer_placeholders_other_than_tenantid_say_what_to_write() {
+        let (message, at) =
+            error(r#"issuer = "https://login.microsoftonline.com/{tid}/v2.0", audience = "api""#);
+        assert!(
+            message.starts_with("the only placeholder an issuer may hold is `{tenantid}`, once"),
+            "{message}"
+        );
+        assert_eq!(at, r#""https://login.microsoftonline.com/{tid}/v2.0""#);
+        let (message, at) = error(r#"issuer = "https://a/", audience = "api", tenants = ["t"]"#);
+        assert!(
+            message.starts_with("`tenants` limits an issuer template to some tenants"),
+            "{message}"
+        );
+        assert_eq!(at, "tenants");
+    }
+
+    #[test]
+    fn client_id_mistakes_say_what_to_write() {
+        let (message, at) = error(r#"issuer = "https://a/", client_id = 5"#);
+        assert_eq!(
+            message,
+            r#"expected a string, a list of strings or `env("VAR")`, e.g. `client_id = "your-app-client-id"`"#
+        );
+        assert_eq!(at, "5");
+        let (message, _) = error(r#"issuer = "https://a/", client_id = []"#);
+        assert_eq!(
+            message,
+            r#"an empty `client_id` list accepts no token: write the client id your tokens carry, e.g. `client_id = "your-app-client-id"`"#
+        );
+        let (message, at) = error(r#"issuer = "https://a/", clientid = "app""#);
+        assert!(
+            message.starts_with("unknown key `clientid`; did you mean `client_id`?"),
+            "{message}"
+        );
+        assert_eq!(at, "clientid");
     }
 
     #[test]

@@ -9,12 +9,14 @@ impl crate::platform::auth::__private::StaticPolicy for __whoami_policy {
     type Claims = platform::auth::Claims;
     fn cell() -> &'static crate::platform::auth::__private::PolicyCell {
         static CELL: crate::platform::auth::__private::PolicyCell = crate::platform::auth::__private::PolicyCell::new(crate::platform::auth::__private::PolicySpec {
-            issuer: crate::platform::auth::__private::Setting::Literal(
-                "https://id.example.com/",
+            issuer: crate::platform::auth::__private::Values::List(
+                &["https://id.example.com/"],
             ),
-            audience: crate::platform::auth::__private::AudienceSpec::List(
-                &["orders-api"],
+            audience: ::core::option::Option::Some(
+                crate::platform::auth::__private::Values::List(&["orders-api"]),
             ),
+            client_id: ::core::option::Option::None,
+            tenants: ::core::option::Option::None,
             jwks_uri: ::core::option::Option::None,
             scopes: &[],
             claims: &[],

@@ -16,12 +16,14 @@ pub mod admin {
         type Claims = Admin;
         fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
             static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
-                issuer: ::jwks_guard::__private::Setting::Literal(
-                    "https://id.example.com/realms/main",
+                issuer: ::jwks_guard::__private::Values::List(
+                    &["https://id.example.com/realms/main"],
                 ),
-                audience: ::jwks_guard::__private::AudienceSpec::List(
-                    &["admin-api", "ops-api"],
+                audience: ::core::option::Option::Some(
+                    ::jwks_guard::__private::Values::List(&["admin-api", "ops-api"]),
                 ),
+                client_id: ::core::option::Option::None,
+                tenants: ::core::option::Option::None,
                 jwks_uri: ::core::option::Option::Some(
                     ::jwks_guard::__private::Setting::Env("JWKS_URI"),
                 ),

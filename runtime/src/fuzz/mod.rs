@@ -10,11 +10,11 @@ use std::sync::LazyLock;
 use crate::bearer::bearer_token;
 use crate::claims::Claims;
 use crate::keys::{self, KeyLimits, KeySet};
-use crate::policy::Policy;
+use crate::policy::{Issuer, Policy};
 use crate::reject::Rejection;
 use crate::spec::{Alg, AlgSet, ClaimSpec, Expect};
 use crate::token::{Jws, payload_object};
-use crate::verify::{check_algorithm, check_registered, check_requirements};
+use crate::verify::{check_algorithm, check_registered_claims, check_requirements, issuer_of};
 
 #[cfg(test)]
 mod props;
@@ -37,8 +37,14 @@ static KEYS: LazyLock<Option<KeySet>> =
     LazyLock::new(|| KeySet::parse(JWKS.as_bytes(), ISSUER, KeyLimits::default()).ok());
 
 static POLICY: LazyLock<Policy> = LazyLock::new(|| Policy {
-    issuer: ISSUER.to_owned(),
-    audiences: vec![AUDIENCE.to_owned()],
+    issuers: vec![Issuer {
+        name: ISSUER.to_owned(),
+        // Never fetched from: these entry points verify with `KEYS`.
+        keys: keys::cache_for(ISSUER, Some("https://fuzz.test/jwks")),
+    }],
+    tenants: None,
+    audiences: Some(vec![AUDIENCE.to_owned()]),
+    client_ids: None,
     algorithms: AlgSet::of(Alg::ALL),
     leeway: 60,
     typ: None,
@@ -48,8 +54,6 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| Policy {
         name: "realm_access.roles",
         expect: Expect::ContainsAll(&[crate::spec::Scalar::Str("admin")]),
     }],
-    // Never fetched from: these entry points verify with `KEYS`.
-    keys: keys::cache_for(ISSUER, Some("https://fuzz.test/jwks")),
 });
 
 /// One `Authorization` header value through the request path (bearer syntax, JWS parsing,
@@ -65,7 +69,7 @@ fn authorize(value: &[u8]) -> Result<(), Rejection> {
     let jws = Jws::parse(token)?;
     check_algorithm(&POLICY, &jws)?;
     let claims = jws.payload()?;
-    check_registered(&POLICY, jws.header.typ.as_deref(), &claims, NOW)?;
+    let (_, registered) = issuer_of(&POLICY, &claims)?;
     let keys = KEYS
         .as_ref()
         .ok_or_else(|| Rejection::invalid_token("no fuzzing keys"))?;
@@ -76,6 +80,7 @@ fn authorize(value: &[u8]) -> Result<(), Rejection> {
         &jws.signature,
     )
     .map_err(|problem| problem.rejection(jws.header.kid.is_some()))?;
+    check_registered_claims(&POLICY, jws.header.typ.as_deref(), &registered, NOW)?;
     check_requirements(&POLICY, &claims)?;
     claims_agree(claims);
     Ok(())
@@ -86,7 +91,8 @@ fn authorize(value: &[u8]) -> Result<(), Rejection> {
 /// it too (one reading of the claims whatever the handler's type): a disagreement panics.
 pub fn payload(json: &[u8]) -> u16 {
     status(payload_object(json).and_then(|claims| {
-        check_registered(&POLICY, None, &claims, NOW)?;
+        let (_, registered) = issuer_of(&POLICY, &claims)?;
+        check_registered_claims(&POLICY, None, &registered, NOW)?;
         check_requirements(&POLICY, &claims)?;
         claims_agree(claims);
         Ok(())

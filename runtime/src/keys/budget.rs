@@ -81,7 +81,12 @@ mod tests {
     fn extreme_values_saturate_instead_of_wrapping() {
         let budget = RefreshBudget::default();
         assert!(budget.try_take(u64::MAX - 1, u64::MAX, 2));
-        let _ = budget.try_take(u64::MAX, u64::MAX, u32::MAX);
+        // The longest period settings allow (a year), at a far instant: still a burst of two.
+        let year = 365 * 24 * 60 * 60 * 1_000_000_000_u64;
+        let far = RefreshBudget::default();
+        let at = u64::MAX / 2;
+        assert!(far.try_take(at, year, 2) && far.try_take(at, year, 2));
+        assert!(!far.try_take(at, year, 2));
         // A zero period is no limit.
         let zero = RefreshBudget::default();
         assert!((0..5).all(|_| zero.try_take(7, 0, 1)));

@@ -135,11 +135,16 @@ impl KeyCache {
 
     /// Verifies the signature of `jws` with the key it names: the held set, refreshed once
     /// (within the budget) when the token names a `kid` the set lacks, or names none and the
-    /// only fitting key refuses it.
+    /// only fitting key refuses it — provided `worth_a_refresh` says the token could pass the
+    /// handler's other checks, so that a hopeless token never spends the budget.
     ///
     /// # Errors
     /// 401 when no key verifies the signature; 503 when no keys can be had.
-    pub(crate) async fn verify(self: &Arc<Self>, jws: &Jws<'_>) -> Result<(), Rejection> {
+    pub(crate) async fn verify(
+        self: &Arc<Self>,
+        jws: &Jws<'_>,
+        worth_a_refresh: impl FnOnce() -> bool,
+    ) -> Result<(), Rejection> {
         let kid = jws.header.kid.as_deref();
         let check =
             |keys: &KeySet| keys.verify(kid, jws.alg, jws.signing_input.as_bytes(), &jws.signature);
@@ -150,7 +155,10 @@ impl KeyCache {
         };
         let may_be_rotated = problem == KeyProblem::UnknownKid
             || (kid.is_none() && problem == KeyProblem::BadSignature);
-        if may_be_rotated && let Some(newer) = self.refresh_for_unknown_key(&cached).await {
+        if may_be_rotated
+            && worth_a_refresh()
+            && let Some(newer) = self.refresh_for_unknown_key(&cached).await
+        {
             return check(&newer.keys).map_err(|problem| problem.rejection(kid.is_some()));
         }
         Err(problem.rejection(kid.is_some()))
@@ -229,6 +237,13 @@ impl KeyCache {
             // A provider that is failing is not asked again before its backoff has passed.
             None if ticks(now) < self.background_gate.load(Ordering::Acquire) => return None,
             None => {
+                // A refresh may have completed between the two loads above.
+                if let Some(newer) = self
+                    .usable(now)
+                    .filter(|current| !Arc::ptr_eq(&current.keys, &seen.keys))
+                {
+                    return Some(newer);
+                }
                 let settings = settings::current();
                 let granted = self.budget.try_take(
                     ticks(now),
@@ -327,7 +342,6 @@ impl KeyCache {
     /// Stores the outcome of a refresh and clears the in-flight marker.
     fn settle(&self, outcome: Result<(String, Fetched), FetchError>) -> Result<(), FetchError> {
         let mut state = self.lock();
-        self.in_flight.store(None);
         let now = Instant::now();
         let max_stale = settings::current().max_stale;
         // Freshness never takes more than half of `max_stale`, so that at least the other half
@@ -397,6 +411,8 @@ impl KeyCache {
             }
             Err(error) => self.record_failure(&mut state, error),
         }
+        // Last, so that whoever sees no refresh in flight also sees its outcome.
+        self.in_flight.store(None);
         stored
     }
 
@@ -446,7 +462,7 @@ impl KeyCache {
         })
     }
 
-    /// A snapshot of this cache for [`crate::stats`].
+    /// A snapshot of this cache for [`crate::stats`] (takes the state lock briefly).
     pub(crate) fn stats(&self) -> KeySetStats {
         let now = Instant::now();
         let failures = self.lock().failures;

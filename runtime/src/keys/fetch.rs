@@ -72,7 +72,7 @@ pub(crate) enum Fetched {
 /// `issuer` must equal the configured one; if that document is absent (404),
 /// `{issuer}/.well-known/jwks.json`.
 pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String, FetchError> {
-    let base = issuer.trim_end_matches('/');
+    let base = discovery_base(issuer);
     let url = format!("{base}/.well-known/openid-configuration");
     match get(settings, &url, None).await {
         Ok(Response::Body(body, _)) => jwks_uri_of(&url, &body, issuer),
@@ -86,6 +86,25 @@ pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String
         }) => Ok(format!("{base}/.well-known/jwks.json")),
         Err(error) => Err(error),
     }
+}
+
+/// Where the discovery document of `issuer` lives, without a trailing `/`: under the issuer,
+/// or for an issuer template (`{tenantid}`), at the provider's common endpoint, whose
+/// document names the template itself as its issuer (Entra ID: `…/{tenantid}/v2.0` →
+/// `…/common/v2.0`; the v1 `https://sts.windows.net/{tenantid}/` →
+/// `https://login.microsoftonline.com/common`).
+pub(crate) fn discovery_base(issuer: &str) -> String {
+    const PLACEHOLDER: &str = crate::policy::TENANT_PLACEHOLDER;
+    if !issuer.contains(PLACEHOLDER) {
+        return issuer.trim_end_matches('/').to_owned();
+    }
+    if issuer.starts_with("https://sts.windows.net/") {
+        return "https://login.microsoftonline.com/common".to_owned();
+    }
+    issuer
+        .replacen(PLACEHOLDER, "common", 1)
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// The `jwks_uri` of the discovery document `body` fetched from `url`, whose `issuer` must
@@ -107,13 +126,18 @@ pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String
         return Err(FetchError::IssuerMismatch {
             url: url.to_owned(),
             expected: issuer.to_owned(),
-            found,
+            found: super::jwk::loggable(&found),
         });
     }
     let jwks_uri = document
         .jwks_uri
         .ok_or_else(|| malformed("no `jwks_uri`"))?;
-    transport::checked(&jwks_uri).map_err(|error| malformed(&error.to_string()))?;
+    transport::checked(&jwks_uri).map_err(|_| {
+        malformed(&format!(
+            "`jwks_uri` {} is not an https (or loopback) URL",
+            super::jwk::loggable(&jwks_uri)
+        ))
+    })?;
     Ok(jwks_uri)
 }
 
@@ -246,6 +270,16 @@ async fn get(
         }
     }
     let mut response = request.send().await.map_err(transport)?;
+    // Whatever the client's own redirect policy (one given in `Settings::http_client` keeps
+    // its own), the answer must come from where keys may, and not over a downgrade.
+    let landed = response.url();
+    let downgraded = target.starts_with("https:") && landed.scheme() == "http";
+    if downgraded || transport::checked(landed.as_str()).is_err() {
+        return Err(FetchError::Transport {
+            url: url.to_owned(),
+            reason: format!("redirected to {landed}, where keys may not come from"),
+        });
+    }
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED && validators.is_some() {
         return Ok(Response::NotModified(response.headers().clone()));
@@ -359,6 +393,22 @@ mod tests {
         );
         assert_eq!(max_age(&headers(&["max-age=soon"])), None);
         assert_eq!(max_age(&headers(&[])), None);
+    }
+
+    #[test]
+    fn an_issuer_template_is_discovered_at_the_common_endpoint() {
+        assert_eq!(
+            discovery_base("https://login.microsoftonline.com/{tenantid}/v2.0"),
+            "https://login.microsoftonline.com/common/v2.0"
+        );
+        assert_eq!(
+            discovery_base("https://sts.windows.net/{tenantid}/"),
+            "https://login.microsoftonline.com/common"
+        );
+        assert_eq!(
+            discovery_base("https://id.example.com/"),
+            "https://id.example.com"
+        );
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl KeySet {
         for kid in set.shared_kids() {
             tracing::warn!(
                 issuer,
-                kid,
+                kid = loggable(kid),
                 "several keys of the JWK Set share this kid; tokens naming it are tried against each"
             );
         }
@@ -208,11 +208,11 @@ impl KeySet {
         }
     }
 
-    /// The `kid`s of the set, for events.
-    pub(crate) fn kids(&self) -> Vec<&str> {
+    /// The `kid`s of the set, for events (each made [`loggable`]).
+    pub(crate) fn kids(&self) -> Vec<String> {
         self.keys
             .iter()
-            .map(|k| k.kid.as_deref().unwrap_or("-"))
+            .map(|k| loggable(k.kid.as_deref().unwrap_or("-")))
             .collect()
     }
 
@@ -235,8 +235,23 @@ impl KeySet {
     }
 }
 
-fn kid_of(jwk: &Value) -> &str {
-    jwk.get("kid").and_then(Value::as_str).unwrap_or("")
+/// A JWK's `kid` for logs: at most 64 characters, control characters escaped.
+fn kid_of(jwk: &Value) -> String {
+    loggable(jwk.get("kid").and_then(Value::as_str).unwrap_or(""))
+}
+
+/// Provider-controlled text made safe for a log line: at most 64 characters, control
+/// characters escaped.
+pub(crate) fn loggable(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(64)
+        .flat_map(char::escape_default)
+        .collect();
+    if text.chars().nth(64).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Why a JWK is not used, and how loudly to say so.
@@ -454,29 +469,6 @@ fn bit_length(bytes: &[u8]) -> usize {
 /// identity, S = 0 verifies for every message on verifiers without the check; the list is the
 /// one libsodium refuses.
 fn ed25519_is_weak(point: &[u8; 32]) -> bool {
-    // Little-endian `y` values, sign bit cleared: 0 and 1 (orders 4 and 1), p − 1 (order 2),
-    // the two y of the order-8 points, and p, p + 1 (non-canonical 0 and 1).
-    const SMALL_ORDER: [[u8; 32]; 7] = [
-        [0; 32],
-        {
-            let mut one = [0; 32];
-            one[0] = 1;
-            one
-        },
-        [
-            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
-            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
-            0x6d, 0x53, 0xfc, 0x05,
-        ],
-        [
-            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
-            0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
-            0x92, 0xac, 0x03, 0x7a,
-        ],
-        field_element_near_p(0xec),
-        field_element_near_p(0xed),
-        field_element_near_p(0xee),
-    ];
     let mut y = *point;
     y[31] &= 0x7f;
     if SMALL_ORDER.contains(&y) {
@@ -485,6 +477,30 @@ fn ed25519_is_weak(point: &[u8; 32]) -> bool {
     // Non-canonical: y ≥ p = 2^255 − 19, i.e. bytes ed..ff followed by ff…ff 7f.
     y[0] >= 0xed && y[1..31].iter().all(|&b| b == 0xff) && y[31] == 0x7f
 }
+
+// Little-endian `y` values, sign bit cleared: 0 and 1 (orders 4 and 1), p − 1 (order 2),
+// the two y of the order-8 points, and p, p + 1 (non-canonical 0 and 1).
+const SMALL_ORDER: [[u8; 32]; 7] = [
+    [0; 32],
+    {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    },
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+    field_element_near_p(0xec),
+    field_element_near_p(0xed),
+    field_element_near_p(0xee),
+];
 
 /// p − 1 + (low − 0xec): the little-endian field elements p − 1, p and p + 1 for low = 0xec,
 /// 0xed, 0xee.
@@ -529,10 +545,7 @@ mod tests {
     }
 
     fn kids(keys: Value) -> Vec<String> {
-        set(keys).map_or_else(
-            |_| Vec::new(),
-            |ks| ks.kids().into_iter().map(str::to_owned).collect(),
-        )
+        set(keys).map_or_else(|_| Vec::new(), |ks| ks.kids())
     }
 
     fn ed25519() -> (Ed25519KeyPair, Value) {
@@ -802,6 +815,16 @@ mod tests {
         for weak in [
             identity,
             [0u8; 32],
+            [
+                0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+                0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+                0x6d, 0x53, 0xfc, 0x85,
+            ],
+            [
+                0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+                0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+                0x92, 0xac, 0x03, 0xfa,
+            ],
             field_element_near_p(0xec),
             field_element_near_p(0xed),
             field_element_near_p(0xee),
@@ -814,6 +837,17 @@ mod tests {
             assert!(ed25519_is_weak(&weak), "{weak:02x?}");
             let jwk = json!({"kty": "OKP", "kid": "weak", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(weak)});
             assert_eq!(set(json!([jwk])).err(), Some(JwksError::NoUsableKey));
+        }
+        // The order-8 entries really are of small order: with R = identity and S = 0, some
+        // messages verify under them (those whose hash is a multiple of 8 modulo the order).
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&identity);
+        for point in [&SMALL_ORDER[2], &SMALL_ORDER[3]] {
+            let forged_somewhere = (0u8..64).any(|message| {
+                ParsedPublicKey::new(&signature::ED25519, point)
+                    .is_ok_and(|key| key.verify_sig(&[message], &forged).is_ok())
+            });
+            assert!(forged_somewhere, "{point:02x?} is not of small order");
         }
         let (_, public) = ed25519();
         assert_eq!(kids(json!([with_kid(public, "fine")])), ["fine"]);

@@ -22,10 +22,13 @@ pub(crate) use {
 /// only compared with `iss`), else by discovery under the issuer; and from where
 /// [`Settings::fetch_from`](crate::Settings::fetch_from) maps it, if it does.
 pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), UrlError> {
-    let source = jwks_uri.unwrap_or(issuer);
-    transport::checked(source)?;
-    match crate::settings::current().mapped_url(source) {
-        Some(mapped) => transport::checked(&mapped).map(drop),
-        None => Ok(()),
-    }
+    let source = match jwks_uri {
+        Some(jwks_uri) => jwks_uri.to_owned(),
+        None => fetch::discovery_base(issuer),
+    };
+    // Where requests really go: the mapped address, if `fetch_from` maps the source.
+    let target = crate::settings::current()
+        .mapped_url(&source)
+        .unwrap_or(source);
+    transport::checked(&target).map(drop)
 }

@@ -42,8 +42,9 @@
 //! A [`TestIssuer`] is an HTTP server on `127.0.0.1` (a free port) that serves
 //!
 //! - `GET /.well-known/openid-configuration`: `issuer`, `jwks_uri` and the usual few fields;
-//! - `GET /jwks`, `/.well-known/jwks.json` and `/keys`: its JWKS, with `Cache-Control:
-//!   max-age=300` unless configured otherwise;
+//! - `GET /jwks`, `/.well-known/jwks.json` and `/keys` (and the key path of a
+//!   [provider preset](#provider-presets), such as Okta's `/v1/keys`): its JWKS, with
+//!   `Cache-Control: max-age=300` unless configured otherwise;
 //!
 //! both with the validators `ETag` and `Last-Modified`, answering a conditional `GET` that
 //! names the current version (`If-None-Match`, else `If-Modified-Since`) with `304 Not
@@ -73,6 +74,38 @@
 //! impersonate the same issuer string, the most recently started one wins until it is dropped.
 //! Each impersonation logs a `tracing` warning naming both URLs.
 //!
+//! # Provider presets
+//!
+//! [`TestIssuer::like`] starts an issuer that looks like a real provider: it impersonates that
+//! provider's issuer string (an example tenant, pool or realm), serves a discovery document
+//! with that provider's members, and mints that provider's access tokens by default, with
+//! their claim names and JSON types (Cognito's `client_id` and no `aud`, Auth0's `aud` array,
+//! Okta's `scp` array, Keycloak's `realm_access.roles`, Spring's `scope` array, Entra ID's
+//! `tid` and `ver` …). Test the attribute you deploy against the tokens your provider sends:
+//!
+//! ```
+//! use jwks_guard::test_util::{Provider, TestIssuer};
+//!
+//! let cognito = TestIssuer::like(Provider::Cognito)?;
+//! assert_eq!(cognito.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example");
+//! // Cognito's access token: `client_id`, `token_use: "access"`, no `aud`.
+//! let token = cognito.token().sign();
+//! // Every default can be changed: an ID token instead.
+//! let id_token = cognito
+//!     .token()
+//!     .without_claim("client_id")
+//!     .audience("1example23456789")
+//!     .claim("token_use", "id")
+//!     .sign();
+//! # assert_ne!(token, id_token);
+//! # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+//! ```
+//!
+//! Each [`Provider`] variant documents its issuer, its token and the attribute its users
+//! write. The Entra ID presets also answer at Microsoft's common discovery endpoint, whose
+//! document names the `{tenantid}` template as its issuer, for multi-tenant attributes;
+//! [`TokenBuilder::tenant`] mints a token for another tenant.
+//!
 //! **The `test-util` feature is for tests only**: enable it under `[dev-dependencies]`, never
 //! in a build that serves real traffic, where it would let a `TestIssuer` stand in for your
 //! provider.
@@ -84,6 +117,7 @@
 
 mod conditional;
 mod keys;
+mod providers;
 mod rewrite;
 mod server;
 mod token;
@@ -97,6 +131,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use providers::{ENTRA_TENANT_ID, Provider};
 pub(crate) use rewrite::rewrite_url;
 pub use token::TokenBuilder;
 
@@ -104,6 +139,7 @@ pub use token::TokenBuilder;
 pub use crate::spec::Alg;
 
 use keys::{KeyKind, KeyRing};
+use providers::Layout;
 use server::{Answers, Config, Counter, Endpoint, Server, Shared};
 
 /// Why a [`TestIssuer`] could not start, or a key or token could not be made.
@@ -171,6 +207,8 @@ pub enum Answer {
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct TestIssuerBuilder {
+    /// The provider imitated ([`TestIssuerBuilder::like`]).
+    provider: Option<Provider>,
     impersonate: Option<String>,
     /// The issuer string, when named without impersonation.
     name: Option<String>,
@@ -184,6 +222,7 @@ pub struct TestIssuerBuilder {
 impl Default for TestIssuerBuilder {
     fn default() -> Self {
         TestIssuerBuilder {
+            provider: None,
             impersonate: None,
             name: None,
             cache_control: Some("max-age=300".into()),
@@ -196,6 +235,30 @@ impl Default for TestIssuerBuilder {
 }
 
 impl TestIssuerBuilder {
+    /// Looks like `provider`: its discovery document, its access tokens by default, and, unless
+    /// [`impersonate`](Self::impersonate) or [`issuer_name`](Self::issuer_name) names another
+    /// issuer, its issuer string, impersonated (see [`Provider`] and [`TestIssuer::like`]).
+    ///
+    /// With another issuer the shapes stay the provider's: `like(Provider::Cognito)
+    /// .impersonate("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc")` for your own
+    /// pool. An Entra ID preset takes the tenant from an issuer of its template's shape
+    /// (`https://login.microsoftonline.com/{tenant}/v2.0`), and impersonates Microsoft's
+    /// common endpoints and key locations as well whenever it impersonates.
+    ///
+    /// ```
+    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// let keycloak = TestIssuer::builder()
+    ///     .like(Provider::Keycloak)
+    ///     .impersonate("https://sso.example.org/realms/billing")
+    ///     .start()?;
+    /// assert_eq!(keycloak.issuer(), "https://sso.example.org/realms/billing");
+    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// ```
+    pub fn like(mut self, provider: Provider) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
     /// Uses `issuer` as the issuer string and impersonates it (see the
     /// [module documentation](self#impersonation)), instead of naming the issuer after the
     /// local server's URL.
@@ -246,8 +309,9 @@ impl TestIssuerBuilder {
         self
     }
 
-    /// The `jwks_uri` discovery announces, instead of `{issuer}/jwks`: for instance a URL on
-    /// another host, or one that does not answer.
+    /// The `jwks_uri` discovery announces, instead of `{issuer}/jwks` (or the provider's key
+    /// location, with [`like`](Self::like)): for instance a URL on another host, or one that
+    /// does not answer.
     pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
         self.jwks_uri = Some(uri.into());
         self
@@ -269,14 +333,21 @@ impl TestIssuerBuilder {
     pub fn start(self) -> Result<TestIssuer, TestIssuerError> {
         let listener = Server::bind()?;
         let local = format!("http://{}", listener.local_addr()?);
-        let issuer = self
-            .impersonate
+        let impersonated = match (&self.impersonate, &self.name, self.provider) {
+            (Some(issuer), _, _) => Some(issuer.clone()),
+            (None, None, Some(provider)) => Some(provider.issuer().to_owned()),
+            _ => None,
+        };
+        let issuer = impersonated
             .clone()
             .or_else(|| self.name.clone())
             .unwrap_or_else(|| local.clone());
-        let jwks_uri = self
-            .jwks_uri
-            .unwrap_or_else(|| format!("{}jwks", rewrite::with_one_slash(&issuer)));
+        let jwks_uri = self.jwks_uri.as_deref();
+        let layout = match self.provider {
+            Some(provider) => provider.layout(&issuer, jwks_uri),
+            None => Layout::generic(&issuer, jwks_uri),
+        };
+        let aliases = layout.aliases.clone();
         let answers = Answers {
             discovery: if self.discovery {
                 Answer::Normal
@@ -287,7 +358,8 @@ impl TestIssuerBuilder {
         };
         let config = Config {
             issuer: issuer.clone(),
-            jwks_uri,
+            provider: self.provider,
+            layout,
             cache_control: self.cache_control,
             publish_alg: self.publish_alg,
             validators: self.validators,
@@ -295,9 +367,15 @@ impl TestIssuerBuilder {
         };
         let shared = Arc::new(Shared::new(config, KeyRing::new()?));
         let server = Server::start(listener, Arc::clone(&shared))?;
-        let rewrite = self
-            .impersonate
-            .map(|issuer| rewrite::register(&issuer, &local));
+        // The issuer first, then the provider's other addresses (Entra ID's common endpoints
+        // and key locations), each to its local path.
+        let rewrite = match impersonated {
+            Some(issuer) => std::iter::once((issuer, ""))
+                .chain(aliases)
+                .map(|(prefix, path)| rewrite::register(&prefix, &format!("{local}{path}")))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(TestIssuer {
             shared,
             local,
@@ -319,8 +397,8 @@ pub struct TestIssuer {
     shared: Arc<Shared>,
     /// `http://127.0.0.1:PORT`.
     local: String,
-    /// The impersonation to end on drop.
-    rewrite: Option<u64>,
+    /// The impersonations to end on drop.
+    rewrite: Vec<u64>,
     /// Stops the server when dropped, after `Drop::drop` has ended the impersonation.
     server: Server,
 }
@@ -336,7 +414,7 @@ impl fmt::Debug for TestIssuer {
 
 impl Drop for TestIssuer {
     fn drop(&mut self) {
-        if let Some(id) = self.rewrite.take() {
+        for id in self.rewrite.drain(..) {
             rewrite::unregister(id);
         }
     }
@@ -354,8 +432,24 @@ impl TestIssuer {
         TestIssuer::builder().impersonate(issuer).start()
     }
 
-    /// Options: impersonation, `Cache-Control`, validators, discovery, `alg` in the JWKs,
-    /// `jwks_uri`.
+    /// Starts an issuer that looks like `provider`, impersonating its issuer string: see
+    /// [`Provider`] for each one's issuer, discovery document, token and attribute.
+    ///
+    /// ```
+    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// let auth0 = TestIssuer::like(Provider::Auth0)?;
+    /// assert_eq!(auth0.issuer(), "https://example.eu.auth0.com/");
+    /// let token = auth0.token().sign(); // aud: [API, userinfo], scope, permissions …
+    /// let other_api = auth0.token().audience("https://billing.example.com").sign();
+    /// # assert_ne!(token, other_api);
+    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// ```
+    pub fn like(provider: Provider) -> Result<TestIssuer, TestIssuerError> {
+        TestIssuer::builder().like(provider).start()
+    }
+
+    /// Options: provider preset, impersonation, `Cache-Control`, validators, discovery, `alg`
+    /// in the JWKs, `jwks_uri`.
     pub fn builder() -> TestIssuerBuilder {
         TestIssuerBuilder::default()
     }
@@ -363,6 +457,17 @@ impl TestIssuer {
     /// The issuer string: `iss` of its tokens, `issuer` of its discovery document.
     pub fn issuer(&self) -> &str {
         &self.shared.issuer
+    }
+
+    /// The provider it looks like, if started with [`like`](Self::like).
+    pub fn provider(&self) -> Option<Provider> {
+        self.shared.provider
+    }
+
+    /// The Entra ID tenant of an Entra ID preset ([`ENTRA_TENANT_ID`] unless the issuer names
+    /// another): the `tid` of its tokens and the tenant in its issuer. `None` for others.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.shared.tenant.as_deref()
     }
 
     /// The local server's URL, `http://127.0.0.1:PORT` (no trailing slash).

@@ -19,7 +19,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::conditional;
 use super::keys::KeyRing;
-use super::{Answer, TestIssuerError};
+use super::{Answer, Provider, TestIssuerError};
 
 /// The two endpoints whose answers can be switched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,25 @@ impl Answers {
         match endpoint {
             Endpoint::Discovery => &self.discovery,
             Endpoint::Jwks => &self.jwks,
+        }
+    }
+}
+
+/// The documents served, each under the answers and counters of its [`Endpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    /// The discovery document under the issuer.
+    Discovery,
+    /// The common (multi-tenant) discovery document of an Entra ID preset.
+    CommonDiscovery,
+    Jwks,
+}
+
+impl Served {
+    fn endpoint(self) -> Endpoint {
+        match self {
+            Served::Discovery | Served::CommonDiscovery => Endpoint::Discovery,
+            Served::Jwks => Endpoint::Jwks,
         }
     }
 }
@@ -81,8 +100,16 @@ impl Document {
 pub(crate) struct Shared {
     /// The issuer string (`iss`, discovery `issuer`).
     pub(crate) issuer: String,
+    /// The provider whose tokens and documents are imitated, if any.
+    pub(crate) provider: Option<Provider>,
+    /// The Entra ID tenant of the issuer (`tid`), for presets with an issuer template.
+    pub(crate) tenant: Option<String>,
     /// The discovery document, fixed at start.
     discovery: Document,
+    /// The common discovery document (Entra ID presets), fixed at start.
+    common_discovery: Option<Document>,
+    /// JWKS paths beyond the three every issuer serves.
+    jwks_paths: &'static [&'static str],
     pub(crate) keys: Mutex<KeyRing>,
     publish_alg: RwLock<bool>,
     jwks: RwLock<Document>,
@@ -100,7 +127,9 @@ pub(crate) struct Shared {
 /// What [`Shared::new`] needs beyond the keys.
 pub(crate) struct Config {
     pub(crate) issuer: String,
-    pub(crate) jwks_uri: String,
+    pub(crate) provider: Option<Provider>,
+    /// What the issuer serves: discovery documents, JWKS paths, tenant.
+    pub(crate) layout: super::providers::Layout,
     pub(crate) cache_control: Option<String>,
     pub(crate) publish_alg: bool,
     pub(crate) validators: bool,
@@ -109,21 +138,17 @@ pub(crate) struct Config {
 
 impl Shared {
     pub(crate) fn new(config: Config, keys: KeyRing) -> Shared {
-        let base = super::rewrite::with_one_slash(&config.issuer);
-        let discovery_body = serde_json::json!({
-            "issuer": config.issuer,
-            "jwks_uri": config.jwks_uri,
-            "authorization_endpoint": format!("{base}authorize"),
-            "token_endpoint": format!("{base}token"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256", "ES384", "EdDSA"],
-        })
-        .to_string();
+        let layout = config.layout;
         let jwks = RwLock::new(Document::new(keys.jwks(config.publish_alg)));
         Shared {
             issuer: config.issuer,
-            discovery: Document::new(discovery_body),
+            provider: config.provider,
+            tenant: layout.tenant,
+            discovery: Document::new(layout.discovery.to_string()),
+            common_discovery: layout
+                .common_discovery
+                .map(|document| Document::new(document.to_string())),
+            jwks_paths: layout.jwks_paths,
             keys: Mutex::new(keys),
             publish_alg: RwLock::new(config.publish_alg),
             jwks,
@@ -247,7 +272,8 @@ impl Shared {
         }
     }
 
-    async fn answer(&self, endpoint: Endpoint, request: &HeaderMap) -> Response {
+    async fn answer(&self, served: Served, request: &HeaderMap) -> Response {
+        let endpoint = served.endpoint();
         let counter = match endpoint {
             Endpoint::Discovery => &self.discovery_requests,
             Endpoint::Jwks => &self.jwks_requests,
@@ -255,7 +281,7 @@ impl Shared {
         counter.fetch_add(1, Ordering::SeqCst);
         let body = match self.settle(endpoint).await {
             Answer::Normal | Answer::Delay(_) | Answer::Hang => {
-                return self.normal(endpoint, request);
+                return self.normal(served, request);
             }
             Answer::Garbage => "<html><body>this is not JSON {".to_owned(),
             Answer::Body(body) => body,
@@ -267,10 +293,14 @@ impl Shared {
     }
 
     /// The document, or `304 Not Modified` if the request's preconditions say it has it.
-    fn normal(&self, endpoint: Endpoint, request: &HeaderMap) -> Response {
-        let document = match endpoint {
-            Endpoint::Discovery => self.discovery.clone(),
-            Endpoint::Jwks => self.jwks(),
+    fn normal(&self, served: Served, request: &HeaderMap) -> Response {
+        let document = match served {
+            Served::Discovery => self.discovery.clone(),
+            Served::CommonDiscovery => match &self.common_discovery {
+                Some(document) => document.clone(),
+                None => return StatusCode::NOT_FOUND.into_response(),
+            },
+            Served::Jwks => self.jwks(),
         };
         if !self.validators.load(Ordering::SeqCst) {
             return self.json(document.body.to_string());
@@ -379,11 +409,15 @@ fn redirect(location: &str) -> Response {
 }
 
 async fn discovery(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    shared.answer(Endpoint::Discovery, &headers).await
+    shared.answer(Served::Discovery, &headers).await
+}
+
+async fn common_discovery(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    shared.answer(Served::CommonDiscovery, &headers).await
 }
 
 async fn jwks(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    shared.answer(Endpoint::Jwks, &headers).await
+    shared.answer(Served::Jwks, &headers).await
 }
 
 /// Counts every request, whatever its path, method or answer, and those that are conditional.
@@ -398,12 +432,25 @@ async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     next.run(request).await
 }
 
+/// The JWKS paths every issuer serves.
+const JWKS_PATHS: [&str; 3] = ["/jwks", "/.well-known/jwks.json", "/keys"];
+
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/.well-known/openid-configuration", get(discovery))
-        .route("/jwks", get(jwks))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/keys", get(jwks))
+    let mut router = Router::new().route("/.well-known/openid-configuration", get(discovery));
+    if shared.common_discovery.is_some() {
+        router = router.route(
+            "/common/.well-known/openid-configuration",
+            get(common_discovery),
+        );
+    }
+    let extra = shared
+        .jwks_paths
+        .iter()
+        .filter(|path| !JWKS_PATHS.contains(path));
+    for path in JWKS_PATHS.iter().chain(extra) {
+        router = router.route(path, get(jwks));
+    }
+    router
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
         .with_state(shared)
 }

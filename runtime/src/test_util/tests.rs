@@ -878,3 +878,574 @@ async fn counters_count_conditional_requests_and_304s() {
         (0, 0)
     );
 }
+
+// ----- provider presets -----
+
+/// Presets impersonate fixed issuer strings (and Entra ID's common endpoints): their tests run
+/// one at a time, so that every fetch reaches the issuer the test started.
+static PRESETS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A preset's issuer, its discovery document and the header and claims of its default token.
+struct Preset {
+    issuer: TestIssuer,
+    discovery: Value,
+    header: Value,
+    claims: Value,
+}
+
+/// Starts `provider`'s preset and checks what every preset does: it impersonates the provider's
+/// issuer, whose discovery document names that issuer and `jwks_uri`; that URL reaches this
+/// issuer's JWKS; the default token carries the issuer and its signature verifies with the JWK
+/// fetched there.
+async fn preset(provider: Provider, jwks_uri: &str) -> Preset {
+    let issuer = TestIssuer::like(provider).unwrap();
+    assert_eq!(issuer.issuer(), provider.issuer());
+    assert_eq!(issuer.provider(), Some(provider));
+    let discovery_url = format!(
+        "{}/.well-known/openid-configuration",
+        provider.issuer().trim_end_matches('/')
+    );
+    let local = rewrite_url(&discovery_url).unwrap();
+    assert_eq!(local, issuer.discovery_url(), "{provider:?}");
+    let discovery = get_json(&local).await;
+    assert_eq!(discovery["issuer"], provider.issuer(), "{provider:?}");
+    assert_eq!(discovery["jwks_uri"], jwks_uri, "{provider:?}");
+    assert!(discovery["response_types_supported"].is_array());
+    assert!(discovery["subject_types_supported"].is_array());
+    assert!(discovery["id_token_signing_alg_values_supported"].is_array());
+    let jwks_url = rewrite_url(jwks_uri).unwrap();
+    assert!(jwks_url.starts_with(issuer.url()), "{jwks_url}");
+    let jwks = get_json(&jwks_url).await;
+    let token = issuer.token().sign();
+    let header = segment(&token, 0);
+    let jwk = find(&jwks, header["kid"].as_str().unwrap()).unwrap();
+    assert!(
+        signature_verifies(jwk, Alg::RS256, &token),
+        "{provider:?}: the signature"
+    );
+    let claims = segment(&token, 1);
+    assert_eq!(claims["iss"], provider.issuer());
+    assert!(claims["iat"].is_i64() && claims["exp"].is_i64());
+    assert!(claims["sub"].is_string());
+    Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    }
+}
+
+/// Whether `value` is a string of the form of a UUID.
+fn is_uuid(value: &Value) -> bool {
+    value.as_str().is_some_and(|text| {
+        let groups: Vec<usize> = text.split('-').map(str::len).collect();
+        groups == [8, 4, 4, 4, 12] && text.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+    })
+}
+
+#[tokio::test]
+async fn cognito_preset_mints_access_tokens_with_client_id_token_use_and_no_aud() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(
+        Provider::Cognito,
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json",
+    )
+    .await;
+    assert_eq!(
+        discovery["userinfo_endpoint"],
+        "https://example.auth.eu-west-1.amazoncognito.com/oauth2/userInfo"
+    );
+    assert_eq!(
+        discovery["scopes_supported"],
+        json!(["openid", "email", "phone", "profile"])
+    );
+    assert!(header.get("typ").is_none(), "{header}");
+    assert!(claims.get("aud").is_none());
+    assert_eq!(claims["client_id"], "1example23456789");
+    assert_eq!(claims["token_use"], "access");
+    let scope = claims["scope"].as_str().unwrap();
+    assert!(
+        scope
+            .split(' ')
+            .any(|scope| scope == "aws.cognito.signin.user.admin")
+    );
+    assert_eq!(claims["username"], "alice");
+    assert_eq!(claims["version"], 2);
+    assert!(claims["auth_time"].is_i64());
+    assert!(is_uuid(&claims["jti"]) && is_uuid(&claims["event_id"]));
+    assert!(is_uuid(&claims["sub"]));
+    assert_eq!(claims["cognito:groups"], json!(["admin"]));
+
+    // An ID token is a few overrides away.
+    let id_token = segment(
+        &issuer
+            .token()
+            .without_claim("client_id")
+            .audience("1example23456789")
+            .claim("token_use", "id")
+            .sign(),
+        1,
+    );
+    assert_eq!(id_token["aud"], "1example23456789");
+    assert_eq!(id_token["token_use"], "id");
+    assert!(id_token.get("client_id").is_none());
+}
+
+#[tokio::test]
+async fn entra_v2_preset_mints_v2_tokens_of_its_tenant() {
+    let _one = PRESETS.lock().await;
+    let tenant_keys =
+        format!("https://login.microsoftonline.com/{ENTRA_TENANT_ID}/discovery/v2.0/keys");
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(Provider::EntraV2, &tenant_keys).await;
+    assert_eq!(
+        issuer.issuer(),
+        format!("https://login.microsoftonline.com/{ENTRA_TENANT_ID}/v2.0")
+    );
+    assert_eq!(issuer.tenant_id(), Some(ENTRA_TENANT_ID));
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("https://login.microsoftonline.com/{ENTRA_TENANT_ID}/oauth2/v2.0/token")
+    );
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(claims["aud"], "00001111-aaaa-2222-bbbb-3333cccc4444");
+    assert_eq!(claims["tid"], ENTRA_TENANT_ID);
+    assert_eq!(claims["ver"], "2.0");
+    assert_eq!(claims["scp"], "Orders.Read");
+    assert_eq!(claims["azp"], "11112222-bbbb-3333-cccc-4444dddd5555");
+    assert_eq!(claims["azpacr"], "0");
+    assert!(is_uuid(&claims["oid"]));
+    assert_eq!(claims["preferred_username"], "alice@example.com");
+    assert!(claims["nbf"].is_i64());
+    assert!(claims.get("appid").is_none());
+}
+
+#[tokio::test]
+async fn entra_v2_preset_serves_the_template_at_the_common_endpoint_with_the_same_keys() {
+    let _one = PRESETS.lock().await;
+    let issuer = TestIssuer::like(Provider::EntraV2).unwrap();
+    let common = rewrite_url(
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+    )
+    .unwrap();
+    assert_eq!(
+        common,
+        format!("{}/common/.well-known/openid-configuration", issuer.url())
+    );
+    let discovery = get_json(&common).await;
+    assert_eq!(
+        discovery["issuer"],
+        "https://login.microsoftonline.com/{tenantid}/v2.0"
+    );
+    assert_eq!(
+        discovery["jwks_uri"],
+        "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    );
+    assert_eq!(
+        discovery["authorization_endpoint"],
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    );
+    let keys = rewrite_url(discovery["jwks_uri"].as_str().unwrap()).unwrap();
+    assert_eq!(get(&keys).await.body, issuer.jwks());
+    assert_eq!(issuer.discovery_requests(), 1);
+    drop(issuer);
+    assert_eq!(
+        rewrite_url("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn entra_v1_preset_mints_v1_tokens_with_the_sts_issuer() {
+    let _one = PRESETS.lock().await;
+    let tenant_keys = format!("https://login.microsoftonline.com/{ENTRA_TENANT_ID}/discovery/keys");
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(Provider::EntraV1, &tenant_keys).await;
+    assert_eq!(
+        issuer.issuer(),
+        format!("https://sts.windows.net/{ENTRA_TENANT_ID}/")
+    );
+    assert_eq!(issuer.tenant_id(), Some(ENTRA_TENANT_ID));
+    assert_eq!(
+        discovery["userinfo_endpoint"],
+        format!("https://login.microsoftonline.com/{ENTRA_TENANT_ID}/openid/userinfo")
+    );
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(claims["aud"], "api://00001111-aaaa-2222-bbbb-3333cccc4444");
+    assert_eq!(claims["tid"], ENTRA_TENANT_ID);
+    assert_eq!(claims["ver"], "1.0");
+    assert_eq!(claims["appid"], "11112222-bbbb-3333-cccc-4444dddd5555");
+    assert_eq!(claims["scp"], "Orders.Read");
+    assert!(is_uuid(&claims["oid"]));
+    assert_eq!(claims["upn"], "alice@example.com");
+    assert_eq!(claims["amr"], json!(["pwd"]));
+    assert!(claims.get("azp").is_none());
+}
+
+#[tokio::test]
+async fn entra_v1_and_v2_presets_live_together_each_answering_its_own_common_endpoint() {
+    let _one = PRESETS.lock().await;
+    let v1 = TestIssuer::like(Provider::EntraV1).unwrap();
+    let v2 = TestIssuer::like(Provider::EntraV2).unwrap();
+    let v1_common =
+        rewrite_url("https://login.microsoftonline.com/common/.well-known/openid-configuration")
+            .unwrap();
+    assert!(v1_common.starts_with(v1.url()), "{v1_common}");
+    let discovery = get_json(&v1_common).await;
+    assert_eq!(discovery["issuer"], "https://sts.windows.net/{tenantid}/");
+    assert_eq!(
+        discovery["jwks_uri"],
+        "https://login.microsoftonline.com/common/discovery/keys"
+    );
+    let v1_keys = rewrite_url("https://login.microsoftonline.com/common/discovery/keys").unwrap();
+    assert_eq!(get(&v1_keys).await.body, v1.jwks());
+
+    let v2_common = rewrite_url(
+        "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+    )
+    .unwrap();
+    assert!(v2_common.starts_with(v2.url()), "{v2_common}");
+    let v2_keys =
+        rewrite_url("https://login.microsoftonline.com/common/discovery/v2.0/keys").unwrap();
+    assert_eq!(get(&v2_keys).await.body, v2.jwks());
+    assert_ne!(v1.jwks(), v2.jwks());
+}
+
+#[test]
+fn tenant_mints_a_token_of_another_tenant_with_iss_and_tid_that_agree() {
+    let other = "bbbbcccc-1111-dddd-2222-eeee3333ffff";
+    // `issuer_name`: the preset's shapes without impersonating anything.
+    let v2 = TestIssuer::builder()
+        .like(Provider::EntraV2)
+        .issuer_name(Provider::EntraV2.issuer())
+        .start()
+        .unwrap();
+    let claims = segment(&v2.token().tenant(other).sign(), 1);
+    assert_eq!(
+        claims["iss"],
+        format!("https://login.microsoftonline.com/{other}/v2.0")
+    );
+    assert_eq!(claims["tid"], other);
+    let v1 = TestIssuer::builder()
+        .like(Provider::EntraV1)
+        .issuer_name(Provider::EntraV1.issuer())
+        .start()
+        .unwrap();
+    let claims = segment(&v1.token().tenant(other).sign(), 1);
+    assert_eq!(claims["iss"], format!("https://sts.windows.net/{other}/"));
+    assert_eq!(claims["tid"], other);
+
+    let plain = TestIssuer::start().unwrap();
+    let claims = segment(&plain.token().tenant(other).sign(), 1);
+    assert_eq!(claims["iss"], plain.issuer(), "no template: iss stays");
+    assert_eq!(claims["tid"], other);
+    assert_eq!(plain.tenant_id(), None);
+}
+
+#[tokio::test]
+async fn an_entra_preset_takes_its_tenant_from_an_issuer_of_its_shape() {
+    let _one = PRESETS.lock().await;
+    let tenant = "ccccdddd-2222-eeee-3333-ffff4444aaaa";
+    let issuer = TestIssuer::builder()
+        .like(Provider::EntraV2)
+        .impersonate(format!("https://login.microsoftonline.com/{tenant}/v2.0"))
+        .start()
+        .unwrap();
+    assert_eq!(issuer.tenant_id(), Some(tenant));
+    assert_eq!(segment(&issuer.token().sign(), 1)["tid"], tenant);
+    let discovery = get_json(&issuer.discovery_url()).await;
+    let jwks_uri = format!("https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys");
+    assert_eq!(discovery["jwks_uri"], jwks_uri);
+    assert_eq!(
+        get(&rewrite_url(&jwks_uri).unwrap()).await.body,
+        issuer.jwks()
+    );
+}
+
+#[tokio::test]
+async fn auth0_preset_mints_tokens_with_an_aud_array_naming_the_userinfo_endpoint() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(
+        Provider::Auth0,
+        "https://example.eu.auth0.com/.well-known/jwks.json",
+    )
+    .await;
+    assert_eq!(
+        discovery["userinfo_endpoint"],
+        "https://example.eu.auth0.com/userinfo"
+    );
+    assert_eq!(
+        discovery["token_endpoint"],
+        "https://example.eu.auth0.com/oauth/token"
+    );
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(
+        claims["aud"],
+        json!([
+            "https://api.example.com",
+            "https://example.eu.auth0.com/userinfo"
+        ])
+    );
+    assert!(claims["azp"].is_string());
+    assert_eq!(claims["scope"], "openid profile email read:orders");
+    assert_eq!(claims["permissions"], json!(["read:orders"]));
+    assert!(claims["sub"].as_str().unwrap().starts_with("auth0|"));
+
+    // Defaults give way to the builder's methods.
+    let other_api = segment(
+        &issuer
+            .token()
+            .audience("https://billing.example.com")
+            .without_claim("permissions")
+            .sign(),
+        1,
+    );
+    assert_eq!(other_api["aud"], "https://billing.example.com");
+    assert!(other_api.get("permissions").is_none());
+}
+
+#[tokio::test]
+async fn okta_preset_mints_tokens_with_an_scp_array_and_a_numeric_ver() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        discovery,
+        header,
+        claims,
+        ..
+    } = preset(
+        Provider::Okta,
+        "https://example.okta.com/oauth2/default/v1/keys",
+    )
+    .await;
+    assert_eq!(
+        discovery["introspection_endpoint"],
+        "https://example.okta.com/oauth2/default/v1/introspect"
+    );
+    assert!(header.get("typ").is_none(), "{header}");
+    assert_eq!(claims["aud"], "api://default");
+    assert!(claims["cid"].is_string() && claims["uid"].is_string());
+    assert_eq!(claims["scp"], json!(["openid", "profile", "orders:read"]));
+    assert!(claims.get("scope").is_none());
+    assert_eq!(claims["ver"], 1);
+    assert!(claims["jti"].as_str().unwrap().starts_with("AT."));
+    assert_eq!(claims["sub"], "alice@example.com");
+}
+
+#[tokio::test]
+async fn keycloak_preset_mints_tokens_for_the_account_audience_with_realm_roles() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(
+        Provider::Keycloak,
+        "https://login.example.com/realms/shop/protocol/openid-connect/certs",
+    )
+    .await;
+    assert_eq!(
+        discovery["token_endpoint"],
+        "https://login.example.com/realms/shop/protocol/openid-connect/token"
+    );
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(claims["aud"], "account");
+    assert_eq!(claims["azp"], "shop-frontend");
+    assert_eq!(claims["typ"], "Bearer");
+    assert!(
+        claims["realm_access"]["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("offline_access"))
+    );
+    assert!(claims["resource_access"]["account"]["roles"].is_array());
+    assert_eq!(claims["scope"], "openid email profile");
+    assert_eq!(claims["preferred_username"], "alice");
+    assert!(is_uuid(&claims["sid"]) && is_uuid(&claims["sub"]));
+    assert_eq!(claims["email_verified"], true);
+
+    // With an audience mapper for the API.
+    let mapped = segment(
+        &issuer
+            .token()
+            .audiences(["orders-api", "account"])
+            .claim(
+                "realm_access",
+                json!({"roles": ["orders-reader", "offline_access"]}),
+            )
+            .sign(),
+        1,
+    );
+    assert_eq!(mapped["aud"], json!(["orders-api", "account"]));
+    assert_eq!(mapped["realm_access"]["roles"][0], "orders-reader");
+}
+
+#[tokio::test]
+async fn spring_preset_mints_tokens_whose_scope_is_an_array() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        discovery,
+        header,
+        claims,
+        ..
+    } = preset(Provider::Spring, "https://auth.example.com/oauth2/jwks").await;
+    assert_eq!(
+        discovery["token_endpoint"],
+        "https://auth.example.com/oauth2/token"
+    );
+    assert_eq!(discovery["issuer"], "https://auth.example.com");
+    assert!(header.get("typ").is_none(), "{header}");
+    assert_eq!(claims["aud"], "orders-client");
+    assert_eq!(claims["scope"], json!(["openid", "orders.read"]));
+    assert!(claims["nbf"].is_i64());
+    assert!(is_uuid(&claims["jti"]));
+}
+
+#[tokio::test]
+async fn google_preset_mints_id_tokens_for_a_google_client_id_with_a_verified_email() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        issuer,
+        discovery,
+        header,
+        claims,
+    } = preset(
+        Provider::Google,
+        "https://accounts.google.com/oauth2/v3/certs",
+    )
+    .await;
+    assert_eq!(
+        discovery["token_endpoint"],
+        "https://oauth2.googleapis.com/token"
+    );
+    assert_eq!(header["typ"], "JWT");
+    let aud = claims["aud"].as_str().unwrap();
+    assert!(aud.ends_with(".apps.googleusercontent.com"), "{aud}");
+    assert_eq!(claims["azp"], aud);
+    assert_eq!(claims["email"], "alice@example.com");
+    assert_eq!(claims["email_verified"], true);
+    assert!(
+        claims["sub"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    );
+    let schemeless = segment(&issuer.token().issuer("accounts.google.com").sign(), 1);
+    assert_eq!(schemeless["iss"], "accounts.google.com");
+}
+
+#[tokio::test]
+async fn zuplo_preset_mints_identity_tokens_naming_account_and_project() {
+    let _one = PRESETS.lock().await;
+    let Preset { header, claims, .. } = preset(
+        Provider::Zuplo,
+        "https://dev.zuplo.com/v1/client-auth/auth_o8PUdhKxSTOiB794GWPwLQCD/.well-known/jwks.json",
+    )
+    .await;
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(claims["aud"], "https://my-api.example.com");
+    assert!(claims["sub"].as_str().unwrap().starts_with("atcl_"));
+    assert_eq!(claims["account"], "my-account");
+    assert_eq!(claims["project"], "my-project");
+    assert!(claims["deployment"].is_string());
+    assert_eq!(claims["environment_type"], "production");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        10 * 3600
+    );
+}
+
+#[tokio::test]
+async fn authaction_preset_mints_tokens_for_an_api_identifier_with_a_scope_string() {
+    let _one = PRESETS.lock().await;
+    let Preset {
+        discovery,
+        header,
+        claims,
+        ..
+    } = preset(
+        Provider::AuthAction,
+        "https://example.eu.authaction.com/.well-known/jwks.json",
+    )
+    .await;
+    assert_eq!(
+        discovery["token_endpoint"],
+        "https://example.eu.authaction.com/oauth2/token"
+    );
+    assert_eq!(
+        discovery["userinfo_endpoint"],
+        "https://example.eu.authaction.com/oauth2/user"
+    );
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(claims["aud"], "https://api.example.com");
+    assert_eq!(claims["scope"], "read:orders");
+    assert!(claims["sub"].as_str().unwrap().ends_with("@clients"));
+}
+
+#[tokio::test]
+async fn a_preset_with_another_issuer_keeps_the_providers_shapes() {
+    let issuer = TestIssuer::builder()
+        .like(Provider::Okta)
+        .impersonate("https://preset-other.okta.example/oauth2/aus1")
+        .start()
+        .unwrap();
+    let discovery = get_json(&issuer.discovery_url()).await;
+    assert_eq!(
+        discovery["issuer"],
+        "https://preset-other.okta.example/oauth2/aus1"
+    );
+    assert_eq!(
+        discovery["jwks_uri"],
+        "https://preset-other.okta.example/oauth2/aus1/v1/keys"
+    );
+    let keys = rewrite_url("https://preset-other.okta.example/oauth2/aus1/v1/keys").unwrap();
+    assert_eq!(get(&keys).await.body, issuer.jwks());
+    let claims = segment(&issuer.token().sign(), 1);
+    assert_eq!(
+        claims["iss"],
+        "https://preset-other.okta.example/oauth2/aus1"
+    );
+    assert!(claims["scp"].is_array());
+    assert_eq!(issuer.tenant_id(), None);
+}
+
+#[test]
+fn every_preset_has_its_own_issuer_string() {
+    let mut issuers: Vec<&str> = Provider::ALL.iter().map(|p| p.issuer()).collect();
+    issuers.sort_unstable();
+    issuers.dedup();
+    assert_eq!(issuers.len(), Provider::ALL.len());
+    assert_eq!(
+        providers::tenant_in(
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            Provider::EntraV2.issuer()
+        ),
+        Some(ENTRA_TENANT_ID)
+    );
+    assert_eq!(
+        providers::tenant_in(
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            "https://login.microsoftonline.com/a/b/v2.0"
+        ),
+        None
+    );
+}

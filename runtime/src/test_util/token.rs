@@ -43,8 +43,11 @@ enum Kid {
 ///
 /// Defaults: `iss` = the issuer string, `sub` = `"user-1"`, `iat` = now, `exp` = now + 1 hour,
 /// no `aud`; header `alg: "RS256"`, `typ: "JWT"` and the `kid` of the issuer's current RSA key.
-/// Every method replaces what an earlier call set. The key is picked when signing, so a builder
-/// made before [`TestIssuer::rotate`](super::TestIssuer::rotate) signs with the new keys.
+/// An issuer started [`like`](super::TestIssuer::like) a provider starts from that provider's
+/// access token instead (its claims, its `typ` header or none): see
+/// [`Provider`](super::Provider). Every method replaces what an earlier call set (or the
+/// default). The key is picked when signing, so a builder made before
+/// [`TestIssuer::rotate`](super::TestIssuer::rotate) signs with the new keys.
 ///
 /// ```
 /// # use jwks_guard::test_util::{Alg, TestIssuer};
@@ -94,11 +97,16 @@ impl TokenBuilder {
         claims.insert("sub".into(), Value::String("user-1".into()));
         claims.insert("iat".into(), Value::from(now));
         claims.insert("exp".into(), Value::from(now.saturating_add(3600)));
+        let mut typ = Some("JWT".to_owned());
+        if let Some(provider) = shared.provider {
+            claims.extend(provider.claims(&shared.issuer, shared.tenant.as_deref(), now));
+            typ = provider.typ().map(str::to_owned);
+        }
         TokenBuilder {
             shared,
             alg: Alg::RS256,
             kid: Kid::Signing,
-            typ: Some("JWT".into()),
+            typ,
             header: Vec::new(),
             claims,
             foreign: false,
@@ -141,6 +149,39 @@ impl TokenBuilder {
     /// `iss`, instead of the issuer string.
     pub fn issuer(self, issuer: impl Into<String>) -> Self {
         self.claim("iss", issuer.into())
+    }
+
+    /// A token of another Entra ID tenant: `tid` = `tenant`, and for an Entra ID preset `iss`
+    /// = its issuer template with this tenant (`https://login.microsoftonline.com/{tenant}/v2.0`,
+    /// `https://sts.windows.net/{tenant}/`), as that tenant's tokens carry them. For other
+    /// issuers, only `tid`.
+    ///
+    /// The keys stay this issuer's, as Entra ID signs every tenant's tokens with the same keys
+    /// (those of the common discovery document): a multi-tenant attribute
+    /// (`issuer = "https://login.microsoftonline.com/{tenantid}/v2.0"`) accepts the token
+    /// unless its `tenants` list leaves the tenant out.
+    ///
+    /// ```
+    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// let entra = TestIssuer::like(Provider::EntraV2)?;
+    /// let token = entra.token().tenant("bbbbcccc-1111-dddd-2222-eeee3333ffff").sign();
+    /// # let payload = token.split('.').nth(1).unwrap();
+    /// # use base64::Engine;
+    /// # let claims: serde_json::Value = serde_json::from_slice(
+    /// #     &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    /// # let other = "bbbbcccc-1111-dddd-2222-eeee3333ffff";
+    /// # assert_eq!(claims["iss"], format!("https://login.microsoftonline.com/{other}/v2.0"));
+    /// # assert_eq!(claims["tid"], other);
+    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// ```
+    pub fn tenant(self, tenant: impl Into<String>) -> Self {
+        let tenant = tenant.into();
+        let template = self.shared.provider.and_then(|p| p.issuer_template());
+        let builder = match template {
+            Some(template) => self.issuer(super::providers::fill(template, &tenant)),
+            None => self,
+        };
+        builder.claim("tid", tenant)
     }
 
     /// `scope` as given: one string, scopes separated by spaces (`"orders:read orders:write"`).
