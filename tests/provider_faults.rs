@@ -732,14 +732,20 @@ async fn rotation_under_load_rejects_no_valid_token_and_costs_at_most_two_refres
         "valid tokens refused out of {}",
         sent.len()
     );
-    let refreshes = issuer.jwks_requests() - 1;
+    // This binary's `max_stale` (6 s) caps freshness at 3 s, so routine conditional refreshes
+    // (answered 304) also happen during the 5 s; the rotation itself may cost at most two
+    // fetches of a changed set.
+    let refreshes = issuer.jwks_requests() - 1 - issuer.not_modified_responses();
     eprintln!(
         "rotation under load: {} requests ({new_key} with the new key, {old_after_removal} with \
          the removed key after its removal, of which {} refused); {refreshes} JWKS refreshes",
         sent.len(),
         count(&|s| s.kid == old_kid && s.at >= removed_at && s.status != 200),
     );
-    assert!(refreshes <= 2, "{refreshes} JWKS fetches beyond the first");
+    assert!(
+        refreshes <= 2,
+        "{refreshes} JWKS fetches of a changed set beyond the first"
+    );
     assert_eq!(issuer.discovery_requests(), 1);
 }
 
