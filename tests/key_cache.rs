@@ -7,13 +7,13 @@
 mod common;
 
 use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Settings, configure, protected};
 use tokio::task::JoinSet;
 
-use common::{Reply, get_with_token, serve_handler, status_of};
+use common::{Reply, eventually, get_with_token, serve_handler, status_of};
 
 fn setup() {
     static ONCE: Once = Once::new();
@@ -27,18 +27,6 @@ fn setup() {
         )
         .expect("first configuration of this test binary");
     });
-}
-
-/// Polls `condition` every 50 ms for at most `limit`.
-async fn eventually(limit: Duration, mut condition: impl AsyncFnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if condition().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }
 
 async fn concurrently(url: &str, tokens: Vec<String>) -> Vec<Reply> {

@@ -310,7 +310,7 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         (Some("RSA"), _) => {
             let n = b64("n", "RSA `n` is missing or not base64url")?;
             let e = b64("e", "RSA `e` is missing or not base64url")?;
-            (&RSA_ALGS, PublicKey::rsa(n, e, limits)?)
+            (RSA_ALGS, PublicKey::rsa(n, e, limits)?)
         }
         (Some("EC"), Some("P-256")) => (&[Alg::ES256], PublicKey::ec(&b64, 32)?),
         (Some("EC"), Some("P-384")) => (&[Alg::ES384], PublicKey::ec(&b64, 48)?),
@@ -341,14 +341,8 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
     })
 }
 
-const RSA_ALGS: [Alg; 6] = [
-    Alg::RS256,
-    Alg::RS384,
-    Alg::RS512,
-    Alg::PS256,
-    Alg::PS384,
-    Alg::PS512,
-];
+/// The algorithms of an RSA key: RS256 … PS512, which [`Alg::ALL`] lists first.
+const RSA_ALGS: &[Alg] = Alg::ALL.split_at(6).0;
 
 /// A JWK's public key, checked, in the form aws-lc-rs parses.
 enum PublicKey {
@@ -851,6 +845,15 @@ mod tests {
         }
         let (_, public) = ed25519();
         assert_eq!(kids(json!([with_kid(public, "fine")])), ["fine"]);
+    }
+
+    #[test]
+    fn rsa_keys_verify_exactly_the_rs_and_ps_algorithms() {
+        let names: Vec<&str> = RSA_ALGS.iter().map(|alg| alg.name()).collect();
+        assert_eq!(
+            names,
+            ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+        );
     }
 
     #[test]
