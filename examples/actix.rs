@@ -53,17 +53,9 @@ fn routes(config: &mut web::ServiceConfig) {
 
 fn main() -> ExitCode {
     // Sets OIDC_ISSUER / OIDC_AUDIENCE, so it runs before any thread starts.
-    let config = support::load_config();
-    let self_test = support::self_test_requested();
-    if self_test && !config.is_demo() {
-        eprintln!(
-            "the self-test needs the demo provider: OIDC_ISSUER is {}, not {}",
-            config.issuer,
-            support::DEMO_ISSUER
-        );
+    let Some((config, self_test)) = support::start() else {
         return ExitCode::FAILURE;
-    }
-    support::init_logs();
+    };
     match actix_web::rt::System::new().block_on(run(&config, self_test)) {
         Ok(code) => code,
         Err(error) => {

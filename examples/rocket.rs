@@ -49,17 +49,10 @@ async fn list_orders(#[claims] claims: Claims) -> RawJson<String> {
 }
 
 fn main() -> ExitCode {
-    // Sets environment variables: before any thread starts.
-    let config = support::load_config();
-    support::init_logs();
-    let self_test = support::self_test_requested();
-    if self_test && !config.is_demo() {
-        eprintln!(
-            "the self-test needs the demo provider, but OIDC_ISSUER is {}: unset it (and remove it from .env)",
-            config.issuer
-        );
+    // Sets OIDC_ISSUER / OIDC_AUDIENCE, so it runs before any thread starts.
+    let Some((config, self_test)) = support::start() else {
         return ExitCode::FAILURE;
-    }
+    };
     let outcome =
         support::demo_issuer(&config).and_then(|issuer| rocket::execute(run(issuer, self_test)));
     match outcome {

@@ -123,6 +123,24 @@ pub async fn self_test(issuer: &TestIssuer, base: &str) -> ExitCode {
     }
 }
 
+/// The start of every framework example's `main`, before any thread starts: the
+/// configuration (see [`load_config`]), logs, and whether `--self-test` was given. `None`, after
+/// saying why, when a self-test is asked for without the demo provider.
+pub fn start() -> Option<(Config, bool)> {
+    let config = load_config();
+    init_logs();
+    let self_test = self_test_requested();
+    if self_test && !config.is_demo() {
+        eprintln!(
+            "the self-test needs the demo provider: OIDC_ISSUER is {}, not {} (unset it, and \
+             remove it from .env)",
+            config.issuer, DEMO_ISSUER
+        );
+        return None;
+    }
+    Some((config, self_test))
+}
+
 /// Whether `--self-test` was given.
 pub fn self_test_requested() -> bool {
     std::env::args().any(|arg| arg == "--self-test")

@@ -163,6 +163,21 @@ impl Rejection {
             .map(|secs| secs.max(1))
     }
 
+    /// The response headers, as (lowercase name, value): `content-type: application/json`,
+    /// then `www-authenticate` and `retry-after` when this rejection has them. Every framework
+    /// adapter sets exactly these.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, String)> {
+        [
+            Some(("content-type", "application/json".to_owned())),
+            self.www_authenticate()
+                .map(|challenge| ("www-authenticate", challenge)),
+            self.retry_after_secs()
+                .map(|seconds| ("retry-after", seconds.to_string())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// The JSON body: `{"error": "…", "error_description": "…"}`.
     pub fn body(&self) -> String {
         serde_json::json!({
@@ -241,6 +256,25 @@ mod tests {
         );
         let r = Rejection::keys_unavailable(Duration::ZERO);
         assert_eq!(r.retry_after_secs(), Some(1));
+    }
+
+    #[test]
+    fn headers_are_the_content_type_then_whatever_the_rejection_has() {
+        let names = |r: &Rejection| r.headers().map(|(name, _)| name).collect::<Vec<_>>();
+        assert_eq!(
+            names(&Rejection::keys_unavailable(Duration::from_secs(2))),
+            ["content-type", "retry-after"]
+        );
+        assert_eq!(
+            Rejection::missing_credentials("x")
+                .headers()
+                .collect::<Vec<_>>(),
+            [
+                ("content-type", "application/json".to_owned()),
+                ("www-authenticate", "Bearer".to_owned())
+            ]
+        );
+        assert_eq!(names(&Rejection::misconfigured()), ["content-type"]);
     }
 
     #[test]

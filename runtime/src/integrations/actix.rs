@@ -32,9 +32,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE,
-};
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::{StreamExt as _, future, stream};
 
@@ -72,15 +70,10 @@ impl ResponseError for Rejection {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")));
-        if let Some(challenge) = self
-            .www_authenticate()
-            .and_then(|c| HeaderValue::try_from(c).ok())
-        {
-            response.insert_header((WWW_AUTHENTICATE, challenge));
-        }
-        if let Some(seconds) = self.retry_after_secs() {
-            response.insert_header((RETRY_AFTER, HeaderValue::from(seconds)));
+        for (name, value) in self.headers() {
+            if let Ok(value) = HeaderValue::try_from(value) {
+                response.insert_header((name, value));
+            }
         }
         response.body(self.body())
     }

@@ -5,7 +5,7 @@
 
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
-use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::AUTHORIZATION;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
@@ -35,15 +35,10 @@ impl IntoResponse for Rejection {
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, self.body()).into_response();
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(challenge) = self
-            .www_authenticate()
-            .and_then(|c| HeaderValue::try_from(c).ok())
-        {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        if let Some(seconds) = self.retry_after_secs() {
-            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        for (name, value) in self.headers() {
+            if let Ok(value) = HeaderValue::try_from(value) {
+                headers.insert(name, value);
+            }
         }
         response
     }

@@ -27,7 +27,7 @@
 //! status, `WWW-Authenticate`, `Retry-After` and JSON body.
 
 use poem::error::ResponseError;
-use poem::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use poem::http::header::AUTHORIZATION;
 use poem::http::{HeaderValue, StatusCode};
 use poem::{FromRequest, Request, RequestBody, Response};
 
@@ -55,15 +55,10 @@ impl ResponseError for Rejection {
             .status(ResponseError::status(self))
             .body(self.body());
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(challenge) = self
-            .www_authenticate()
-            .and_then(|c| HeaderValue::try_from(c).ok())
-        {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        if let Some(seconds) = self.retry_after_secs() {
-            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        for (name, value) in self.headers() {
+            if let Ok(value) = HeaderValue::try_from(value) {
+                headers.insert(name, value);
+            }
         }
         response
     }

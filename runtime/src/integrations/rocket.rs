@@ -35,7 +35,7 @@
 use std::io::Cursor;
 
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
@@ -81,21 +81,12 @@ impl Fairing for Guard {
             return;
         };
         response.set_status(Status::new(rejection.status()));
-        response.set_header(ContentType::JSON);
-        let headers = [
-            ("WWW-Authenticate", rejection.www_authenticate()),
-            (
-                "Retry-After",
-                rejection.retry_after_secs().map(|s| s.to_string()),
-            ),
-        ];
-        for (name, value) in headers {
-            match value {
-                Some(value) => {
-                    response.set_header(Header::new(name, value));
-                }
-                None => response.remove_header(name),
-            }
+        // What the catcher wrote goes; the rejection's own headers replace it.
+        for name in ["www-authenticate", "retry-after"] {
+            response.remove_header(name);
+        }
+        for (name, value) in rejection.headers() {
+            response.set_header(Header::new(name, value));
         }
         let body = rejection.body();
         response.set_sized_body(body.len(), Cursor::new(body));
