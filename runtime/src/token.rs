@@ -75,13 +75,15 @@ impl<'a> Jws<'a> {
         if signature.len() > MAX_SIGNATURE_LEN * 4 / 3 + 4 {
             return Err(Rejection::invalid_token("malformed token signature"));
         }
+        // The signature is the suffix after the last '.', so the signing input ends before it.
+        let signing_input = &token[..token.len() - signature.len() - 1];
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| Rejection::invalid_token("malformed token signature"))?;
         Ok(Jws {
             header,
             alg,
-            signing_input: &token[..header_len_plus_payload(token, signature_len(token))],
+            signing_input,
             payload,
             signature,
         })
@@ -151,16 +153,6 @@ fn read_header(members: &Map<String, Value>) -> Result<(Alg, Header), Rejection>
         typ: string("typ")?.map(str::to_owned),
     };
     Ok((alg, header))
-}
-
-/// The length of the signature part: what follows the last '.'.
-fn signature_len(token: &str) -> usize {
-    token.rfind('.').map_or(0, |dot| token.len() - dot - 1)
-}
-
-fn header_len_plus_payload(token: &str, signature_len: usize) -> usize {
-    // The signature is the suffix after the last '.', so the signing input ends before that dot.
-    token.len() - signature_len - 1
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! Token + policy → verified claims, or the [`Rejection`] to answer with.
 //!
-//! [`verify`] is the request path: parse; the payload decoded once; the checks a token must
-//! pass whatever its signature (so a token that could never be accepted costs no signature
-//! check and never spends the key cache's refresh budget); the signature, which the key cache
-//! owns (the only `.await`); then the scopes and claims a valid token may lack (403). The
-//! synchronous steps are exposed on their own so that fuzzers and property tests drive exactly
-//! the code requests run.
+//! [`verify`] is the request path: parse; the payload decoded once (not trusted yet); the
+//! registered claims read with their types and the issuer that picks the key set; the
+//! signature, which that issuer's key cache owns (the only `.await`), and whose unknown-key
+//! refresh only a token that could otherwise pass may spend; then the remaining 401 checks
+//! (`aud`, `client_id`, `exp`, `nbf`, `typ`) and the scopes and claims a valid token may lack
+//! (403). The synchronous steps are exposed on their own so that fuzzers and property tests
+//! drive exactly the code requests run.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,8 +17,8 @@ use crate::policy::{Issuer, Policy, normalize_typ};
 use crate::reject::Rejection;
 use crate::token::Jws;
 
-/// Verifies `token` against `policy`: `iss`, `aud`, `exp`, `nbf`, `typ`, then the signature
-/// with a key of the issuer's set, then scopes and required claims.
+/// Verifies `token` against `policy`: the issuer, the signature with a key of its set, then
+/// `aud`, `client_id`, `exp`, `nbf`, `typ`, then scopes and required claims.
 pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, Value>, Rejection> {
     let jws = Jws::parse(token)?;
     check_algorithm(policy, &jws)?;

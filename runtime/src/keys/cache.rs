@@ -168,7 +168,7 @@ impl KeyCache {
     ///
     /// # Errors
     /// 503 when no keys are usable and none can be fetched now.
-    pub(crate) async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
+    async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
         let now = Instant::now();
         if let Some(cached) = self.usable(now) {
             if now >= cached.fresh_until {
@@ -221,15 +221,18 @@ impl KeyCache {
             .filter(|cached| now < cached.usable_until)
     }
 
+    /// The usable keys, if they are another set than `seen` (a refresh stored one since).
+    fn newer_than(&self, seen: &Cached, now: Instant) -> Option<Arc<Cached>> {
+        self.usable(now)
+            .filter(|current| !Arc::ptr_eq(&current.keys, &seen.keys))
+    }
+
     /// Refreshes because a token named a key the held set (`seen`) lacks, if the budget
     /// allows; joins a refresh already under way. Returns the keys after it, or `None` when no
     /// refresh was allowed or it failed. A newer set stored since `seen` is returned at once.
     async fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Cached>) -> Option<Arc<Cached>> {
         let now = Instant::now();
-        if let Some(newer) = self
-            .usable(now)
-            .filter(|current| !Arc::ptr_eq(&current.keys, &seen.keys))
-        {
+        if let Some(newer) = self.newer_than(seen, now) {
             return Some(newer);
         }
         let refresh = match self.in_flight.load_full() {
@@ -238,10 +241,7 @@ impl KeyCache {
             None if ticks(now) < self.background_gate.load(Ordering::Acquire) => return None,
             None => {
                 // A refresh may have completed between the two loads above.
-                if let Some(newer) = self
-                    .usable(now)
-                    .filter(|current| !Arc::ptr_eq(&current.keys, &seen.keys))
-                {
+                if let Some(newer) = self.newer_than(seen, now) {
                     return Some(newer);
                 }
                 let settings = settings::current();
