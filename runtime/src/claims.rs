@@ -17,6 +17,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+use std::sync::Arc;
+
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -49,7 +51,8 @@ pub struct Claims {
     /// The granted scopes, read from `scope` and `scp`, each a space-separated string or an
     /// array of strings; a claim of any other shape grants nothing.
     pub scopes: Scopes,
-    all: Map<String, Value>,
+    /// The decoded payload, shared with the verified-token cache.
+    all: Arc<Map<String, Value>>,
 }
 
 impl Claims {
@@ -60,7 +63,15 @@ impl Claims {
     /// `sub`, `jti`, `client_id` strings; `aud` a string or an array of strings; `exp`, `nbf`,
     /// `iat` numbers within the range of `i64` seconds; `null` is a wrong type, not an absence).
     pub fn from_map(all: Map<String, Value>) -> Result<Self, ClaimsError> {
-        let registered = Registered::read(&all)?;
+        let all = Arc::new(all);
+        Self::from_verified(&all, &Registered::read(&all)?)
+    }
+
+    /// Builds the claims from a payload and its registered claims as already read.
+    pub(crate) fn from_verified(
+        all: &Arc<Map<String, Value>>,
+        registered: &Registered<'_>,
+    ) -> Result<Self, ClaimsError> {
         Ok(Claims {
             iss: registered
                 .iss
@@ -76,8 +87,8 @@ impl Claims {
             iat: registered.iat.map(NumericDate::seconds),
             jti: registered.jti.map(str::to_owned),
             client_id: registered.client_id.map(str::to_owned),
-            scopes: Scopes::from_claims(&all),
-            all,
+            scopes: Scopes::from_claims(all),
+            all: Arc::clone(all),
         })
     }
 
@@ -101,7 +112,7 @@ impl Claims {
 
     /// Every claim of the token, as sent.
     pub fn into_map(self) -> Map<String, Value> {
-        self.all
+        Arc::unwrap_or_clone(self.all)
     }
 }
 

@@ -1,14 +1,15 @@
 //! The framework-neutral guard: `Authorization` headers + a handler's policy → claims.
 
+use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 
 use crate::bearer::bearer_token;
+use crate::claims::{Claims, ClaimsError};
 use crate::policy::PolicyCell;
 use crate::reject::Rejection;
-use crate::verify::verify;
+use crate::verify::{Verified, verify};
 
 /// A handler's policy as a type. Not public API: the `#[protected]` expansion implements it
 /// for one hidden type per handler.
@@ -28,16 +29,34 @@ pub trait StaticPolicy: 'static {
     note = "use `jwks_guard::Claims`, or add `#[derive(serde::Deserialize)]` to `{Self}`"
 )]
 pub trait ClaimsTarget: Sized + Send + 'static {
-    /// Builds the value from the token's verified claims.
+    /// Builds the value from the token's verified claims. Not public API.
     ///
     /// # Errors
     /// The claims do not fit the type.
-    fn from_claims(claims: Map<String, Value>) -> Result<Self, serde_json::Error>;
+    #[doc(hidden)]
+    fn from_verified(claims: VerifiedClaims<'_>) -> Result<Self, serde_json::Error>;
 }
 
+/// A verified token's claims, as read once by the checks. Not public API.
+#[doc(hidden)]
+pub struct VerifiedClaims<'a>(Verified<'a>);
+
 impl<T: DeserializeOwned + Send + 'static> ClaimsTarget for T {
-    fn from_claims(claims: Map<String, Value>) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(Value::Object(claims))
+    /// [`Claims`] is built from the claims as the checks read them, sharing the decoded
+    /// payload; any other type is deserialised from the payload in one pass.
+    fn from_verified(
+        VerifiedClaims(verified): VerifiedClaims<'_>,
+    ) -> Result<Self, serde_json::Error> {
+        if TypeId::of::<T>() == TypeId::of::<Claims>() {
+            let mut claims = Some(Claims::from_verified(verified.claims, verified.registered));
+            if let Some(Some(Ok(claims))) = (&mut claims as &mut dyn Any)
+                .downcast_mut::<Option<Result<T, ClaimsError>>>()
+                .map(Option::take)
+            {
+                return Ok(claims);
+            }
+        }
+        T::deserialize(&**verified.claims)
     }
 }
 
@@ -47,7 +66,7 @@ impl<T: DeserializeOwned + Send + 'static> ClaimsTarget for T {
 pub struct NoClaims;
 
 impl ClaimsTarget for NoClaims {
-    fn from_claims(_: Map<String, Value>) -> Result<Self, serde_json::Error> {
+    fn from_verified(_: VerifiedClaims<'_>) -> Result<Self, serde_json::Error> {
         Ok(NoClaims)
     }
 }
@@ -92,11 +111,13 @@ async fn authorize<'a, C: ClaimsTarget>(
     let outcome = async {
         let policy = cell.policy()?;
         let token = bearer_token(authorization_values)?;
-        let claims = verify(policy, token).await?;
-        C::from_claims(claims).map_err(|error| {
-            tracing::debug!(%error, "claims do not fit the handler's claims type");
-            Rejection::invalid_token("token claims do not match the expected claims type")
+        verify(policy, token, |verified| {
+            C::from_verified(VerifiedClaims(verified)).map_err(|error| {
+                tracing::debug!(%error, "claims do not fit the handler's claims type");
+                Rejection::invalid_token("token claims do not match the expected claims type")
+            })
         })
+        .await
     }
     .await;
     if let Err(rejection) = &outcome {

@@ -22,6 +22,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bearer;
+mod checks;
 mod claims;
 mod guard;
 mod json;
@@ -33,6 +34,7 @@ mod settings;
 mod spec;
 mod stats;
 mod token;
+mod token_cache;
 mod verify;
 
 #[cfg(any(test, fuzzing))]
@@ -50,12 +52,12 @@ pub use jwks_guard_macros::protected;
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind};
 pub use settings::{ConfigureError, Settings, configure};
-pub use stats::{KeySetState, KeySetStats, Rejections, Stats, stats};
+pub use stats::{KeySetState, KeySetStats, Rejections, Stats, TokenCacheStats, stats};
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::guard::{NoClaims, Protected, StaticPolicy};
+    pub use crate::guard::{NoClaims, Protected, StaticPolicy, VerifiedClaims};
     pub use crate::policy::PolicyCell;
     pub use crate::spec::{Alg, ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
 }

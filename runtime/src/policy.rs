@@ -2,11 +2,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use serde_json::{Map, Value};
-
 use crate::keys::{self, KeyCache};
 use crate::reject::Rejection;
-use crate::spec::{Alg, AlgSet, ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
+use crate::spec::{Alg, AlgSet, ClaimSpec, PolicySpec, Setting, Values};
 
 /// A handler's requirements with every `env("VAR")` read and its key cache attached.
 pub(crate) struct Policy {
@@ -234,141 +232,9 @@ pub(crate) fn normalize_typ(typ: &str) -> String {
     }
 }
 
-impl Policy {
-    /// Scopes and `claims(...)`: a valid token that does not meet them is a 403.
-    pub(crate) fn check_requirements(
-        &self,
-        claims: &Map<String, Value>,
-        granted: &crate::Scopes,
-    ) -> Result<(), Rejection> {
-        if let Some(missing) = self.scopes.iter().find(|scope| !granted.contains(scope)) {
-            return Err(Rejection::insufficient_scope(
-                format!("missing scope {missing}"),
-                &self.scope_challenge,
-            ));
-        }
-        for requirement in self.claims {
-            let value = lookup(claims, requirement.name);
-            let met = match (requirement.expect, value) {
-                (_, None) => {
-                    return Err(Rejection::insufficient_scope(
-                        format!("missing claim {}", requirement.name),
-                        &self.scope_challenge,
-                    ));
-                }
-                (Expect::Present, Some(_)) => true,
-                (Expect::Equals(expected), Some(value)) => scalar_eq(expected, value),
-                (Expect::ContainsAll(expected), Some(Value::Array(items))) => expected
-                    .iter()
-                    .all(|e| items.iter().any(|item| scalar_eq(*e, item))),
-                (Expect::ContainsAll(_), Some(_)) => false,
-            };
-            if !met {
-                return Err(Rejection::insufficient_scope(
-                    format!(
-                        "claim {} does not have the required value",
-                        requirement.name
-                    ),
-                    &self.scope_challenge,
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A claim by name: top-level first (so URL-like names work), else, for a dotted name, a walk
-/// through nested objects. `null` counts as absent.
-pub(crate) fn lookup<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    let found = match claims.get(name) {
-        Some(value) => Some(value),
-        None if name.contains('.') => {
-            let mut parts = name.split('.');
-            let first = claims.get(parts.next()?)?;
-            parts.try_fold(first, |value, part| value.as_object()?.get(part))
-        }
-        None => None,
-    };
-    found.filter(|value| !value.is_null())
-}
-
-/// Exact integer equality; a float counts only when it is exactly that integer (`3.0`).
-fn int_eq(expected: i64, number: &serde_json::Number) -> bool {
-    if let Some(i) = number.as_i64() {
-        return i == expected;
-    }
-    if number.is_u64() {
-        return false; // above i64::MAX, so never equal
-    }
-    // A float equals `expected` only when it is integral and `expected` converts to exactly that
-    // float and back, which excludes the neighbours of integers above 2^53.
-    number.as_f64().is_some_and(|f| {
-        let back = expected as f64;
-        f.fract() == 0.0 && back == f && back as i64 == expected
-    })
-}
-
-fn scalar_eq(expected: Scalar, value: &Value) -> bool {
-    match (expected, value) {
-        (Scalar::Str(s), Value::String(v)) => s == v,
-        (Scalar::Bool(b), Value::Bool(v)) => b == *v,
-        (Scalar::Int(i), Value::Number(n)) => int_eq(i, n),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn map(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        }
-    }
-
-    #[test]
-    fn lookup_prefers_top_level_names_then_walks_dots() {
-        let claims = map(json!({
-            "https://example.com/roles": ["admin"],
-            "realm_access": {"roles": ["viewer"]},
-            "a.b": 1, "a": {"b": 2},
-            "gone": null,
-        }));
-        assert_eq!(
-            lookup(&claims, "https://example.com/roles"),
-            Some(&json!(["admin"]))
-        );
-        assert_eq!(
-            lookup(&claims, "realm_access.roles"),
-            Some(&json!(["viewer"]))
-        );
-        assert_eq!(lookup(&claims, "a.b"), Some(&json!(1)));
-        assert_eq!(lookup(&claims, "realm_access.missing"), None);
-        assert_eq!(lookup(&claims, "gone"), None);
-    }
-
-    #[test]
-    fn scalars_compare_by_json_type() {
-        assert!(scalar_eq(Scalar::Str("x"), &json!("x")));
-        assert!(!scalar_eq(Scalar::Str("1"), &json!(1)));
-        assert!(scalar_eq(Scalar::Int(3), &json!(3)));
-        assert!(scalar_eq(Scalar::Int(3), &json!(3.0)));
-        assert!(!scalar_eq(Scalar::Int(3), &json!(3.5)));
-        assert!(!scalar_eq(
-            Scalar::Int(9_007_199_254_740_993),
-            &json!(9_007_199_254_740_992_i64)
-        ));
-        assert!(!scalar_eq(
-            Scalar::Int(9_007_199_254_740_993),
-            &json!(9_007_199_254_740_992.0)
-        ));
-        assert!(!scalar_eq(Scalar::Int(i64::MAX), &json!(u64::MAX)));
-        assert!(scalar_eq(Scalar::Bool(true), &json!(true)));
-        assert!(!scalar_eq(Scalar::Bool(true), &json!("true")));
-    }
 
     #[test]
     fn typ_is_normalized() {

@@ -31,6 +31,7 @@ pub struct Settings {
     pub(crate) max_backoff: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) max_rsa_modulus_bits: usize,
+    pub(crate) token_cache_capacity: u64,
     pub(crate) client: Option<reqwest::Client>,
     /// `(issuer with one trailing '/', base URL with one trailing '/')`.
     pub(crate) fetch_bases: Vec<(String, String)>,
@@ -53,6 +54,7 @@ impl Default for Settings {
             max_backoff: Duration::from_secs(30),
             max_response_bytes: 512 * 1024,
             max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
+            token_cache_capacity: 10_000,
             client: None,
             fetch_bases: Vec::new(),
         }
@@ -169,6 +171,20 @@ impl Settings {
         self
     }
 
+    /// How many verified tokens are remembered, process-wide, so that a client sending the
+    /// same token again skips the signature check. Default 10,000; 0 turns the cache off.
+    ///
+    /// An entry is keyed by a SHA-256 digest of the exact token, holds its verified claims,
+    /// and is used only while the key that verified it is still in its issuer's set; every
+    /// hit runs the handler's checks again (`iss`, `aud`, `client_id`, `exp` and `nbf` with
+    /// the leeway, `typ`, the algorithm allow-list, scopes, claims). Admission is TinyLFU
+    /// (`moka`): a flood of distinct tokens used once cannot push out the tokens clients
+    /// reuse, and memory stays bounded by the capacity.
+    pub fn token_cache_capacity(mut self, entries: u64) -> Self {
+        self.token_cache_capacity = entries;
+        self
+    }
+
     /// The HTTP client used for discovery and JWKS requests (for proxies, extra root
     /// certificates, ...). Default: a `reqwest` client with rustls and the platform's roots.
     /// [`Settings::fetch_timeout`] bounds each refresh whatever the client. Discovery and key
@@ -261,6 +277,7 @@ mod tests {
             (Duration::from_secs(1), Duration::from_secs(30))
         );
         assert_eq!(s.max_response_bytes, 512 * 1024);
+        assert_eq!(s.token_cache_capacity, 10_000);
         assert_eq!(s.max_rsa_modulus_bits, 8192);
         assert_eq!(
             Settings::new()

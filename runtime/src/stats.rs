@@ -23,6 +23,23 @@ pub struct Stats {
     pub key_sets: Vec<KeySetStats>,
     /// Rejections answered since the process started, by kind.
     pub rejections: Rejections,
+    /// The verified-token cache; `None` when it is turned off
+    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity) 0).
+    pub token_cache: Option<TokenCacheStats>,
+}
+
+/// The counters of the verified-token cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCacheStats {
+    /// The most tokens it holds.
+    pub capacity: u64,
+    /// The tokens it holds now.
+    pub entries: u64,
+    /// Requests whose token was found (each still ran the handler's checks).
+    pub hits: u64,
+    /// Requests whose token was not found and was verified afresh.
+    pub misses: u64,
 }
 
 /// The counters and state of one key cache.
@@ -104,8 +121,9 @@ pub(crate) fn count_rejection(kind: RejectionKind) {
     }
 }
 
-/// A snapshot of every key cache and of the rejections so far. Cheap: one short lock on the
-/// registry and a few atomic loads per cache; never blocks requests.
+/// A snapshot of every key cache, of the verified-token cache and of the rejections so far.
+/// Cheap: one short lock on the registry, a few atomic loads per cache, and the token cache's
+/// pending housekeeping; never blocks requests.
 pub fn stats() -> Stats {
     Stats {
         key_sets: keys::all_caches()
@@ -115,5 +133,6 @@ pub fn stats() -> Stats {
         rejections: Rejections(std::array::from_fn(|i| {
             REJECTIONS[i].load(Ordering::Relaxed)
         })),
+        token_cache: crate::token_cache::cache().map(crate::token_cache::TokenCache::stats),
     }
 }

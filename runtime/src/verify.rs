@@ -1,121 +1,123 @@
 //! Token + policy → verified claims, or the [`Rejection`] to answer with.
 //!
-//! [`verify`] is the request path: parse; the payload decoded once (not trusted yet); the
-//! registered claims read with their types and the issuer that picks the key set; the
-//! signature, which that issuer's key cache owns (the only `.await`), and whose unknown-key
-//! refresh only a token that could otherwise pass may spend; then the remaining 401 checks
-//! (`aud`, `client_id`, `exp`, `nbf`, `typ`) and the scopes and claims a valid token may lack
-//! (403). The synchronous steps are exposed on their own so that fuzzers and property tests
-//! drive exactly the code requests run.
+//! [`verify`] is the request path. A token the verified-token cache holds skips straight to
+//! the checks (see [`crate::token_cache`]). Any other is parsed; its payload decoded once (not
+//! trusted yet); the registered claims read with their types and the issuer that picks the key
+//! set; then the signature, which that issuer's key cache owns (the only `.await`), and whose
+//! unknown-key refresh only a token that could otherwise pass may spend; then the checks of
+//! [`crate::checks`]: `aud`, `client_id`, `exp`, `nbf`, `typ` (401), scopes and claims (403).
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::claims::{ClaimsError, Registered, Scopes};
-use crate::policy::{Issuer, Policy, normalize_typ};
+use crate::checks::{check_algorithm, check_registered_claims, check_requirements, issuer_of};
+use crate::claims::Registered;
+use crate::policy::Policy;
 use crate::reject::Rejection;
 use crate::token::Jws;
+use crate::token_cache::{self, TokenCache, VerifiedToken};
 
-/// Verifies `token` against `policy`: the issuer, the signature with a key of its set, then
-/// `aud`, `client_id`, `exp`, `nbf`, `typ`, then scopes and required claims.
-pub(crate) async fn verify(policy: &Policy, token: &str) -> Result<Map<String, Value>, Rejection> {
-    let jws = Jws::parse(token)?;
-    check_algorithm(policy, &jws)?;
-    let claims = jws.payload()?;
-    let typ = jws.header.typ.as_deref();
+/// The claims of a token that passed every check, as read once: what a handler's claims type
+/// is built from.
+pub(crate) struct Verified<'a> {
+    pub(crate) claims: &'a Arc<Map<String, Value>>,
+    pub(crate) registered: &'a Registered<'a>,
+}
+
+/// Verifies `token` against `policy` and builds the handler's claims from it with `build`.
+pub(crate) async fn verify<T>(
+    policy: &Policy,
+    token: &str,
+    build: impl FnOnce(Verified<'_>) -> Result<T, Rejection>,
+) -> Result<T, Rejection> {
     let now = unix_now();
+    let cache = token_cache::cache();
+    let digest = cache.map(|_| TokenCache::digest(token));
+    if let (Some(cache), Some(digest)) = (cache, &digest)
+        && let Some(hit) = cache.get(digest)
+    {
+        match recheck(policy, &hit, now) {
+            Recheck::Passed(registered) => {
+                return build(Verified {
+                    claims: &hit.claims,
+                    registered: &registered,
+                });
+            }
+            Recheck::Failed(rejection) => return Err(rejection),
+            Recheck::KeyGone => cache.invalidate(digest),
+            Recheck::OtherKeys => {}
+        }
+    }
+
+    let jws = Jws::parse(token)?;
+    check_algorithm(policy, jws.alg)?;
+    let claims = Arc::new(jws.payload()?);
+    let typ = jws.header.typ.as_deref();
     let (issuer, registered) = issuer_of(policy, &claims)?;
     // The signature first, so that an unsigned token learns nothing of the policy; the other
     // checks decide whether a token naming an unknown key may spend a refresh.
-    issuer
+    let key = issuer
         .keys
         .verify(&jws, || {
             check_registered_claims(policy, typ, &registered, now).is_ok()
         })
         .await?;
+    if let (Some(cache), Some(digest)) = (cache, digest)
+        && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
+    {
+        let verified = VerifiedToken {
+            claims: Arc::clone(&claims),
+            alg: jws.alg,
+            typ: typ.map(Box::from),
+            keys: Arc::clone(&issuer.keys),
+            key,
+        };
+        cache.insert(digest, Arc::new(verified));
+    }
     check_registered_claims(policy, typ, &registered, now)?;
     check_requirements(policy, &claims)?;
-    Ok(claims)
+    build(Verified {
+        claims: &claims,
+        registered: &registered,
+    })
 }
 
-/// The policy's algorithm allow-list.
-pub(crate) fn check_algorithm(policy: &Policy, jws: &Jws<'_>) -> Result<(), Rejection> {
-    if policy.algorithms.contains(jws.alg) {
-        Ok(())
-    } else {
-        Err(Rejection::invalid_token("algorithm not allowed"))
-    }
+/// What a cached token's checks under this handler's policy say.
+enum Recheck<'a> {
+    /// Every check passed.
+    Passed(Registered<'a>),
+    /// A check failed: the answer, as the token's first verification would have given it.
+    Failed(Rejection),
+    /// The key that verified it has left its set: verify it afresh (and forget the entry).
+    KeyGone,
+    /// The policy takes this issuer's keys from another key cache (another `jwks_uri`):
+    /// verify it afresh against those.
+    OtherKeys,
 }
 
-/// The registered claims read with their RFC 7519 types, and the configured issuer that
-/// produces `iss` exactly (with `tid` for an issuer template): its keys verify the signature.
-/// Failing either is 401.
-pub(crate) fn issuer_of<'p, 'c>(
-    policy: &'p Policy,
-    claims: &'c Map<String, Value>,
-) -> Result<(&'p Issuer, Registered<'c>), Rejection> {
-    let registered = Registered::read(claims).map_err(claims_rejection)?;
-    let iss = registered
-        .iss
-        .ok_or_else(|| Rejection::invalid_token("token has no iss claim"))?;
-    let tid = claims.get("tid").and_then(Value::as_str);
-    Ok((policy.issuer(iss, tid)?, registered))
-}
-
-/// What a valid token may still lack: scopes and `claims(...)`. Failing either is 403.
-pub(crate) fn check_requirements(
-    policy: &Policy,
-    claims: &Map<String, Value>,
-) -> Result<(), Rejection> {
-    policy.check_requirements(claims, &Scopes::from_claims(claims))
-}
-
-/// `aud`, `client_id`, `exp`, `nbf` and the `typ` header. Failing any is 401.
-pub(crate) fn check_registered_claims(
-    policy: &Policy,
-    typ: Option<&str>,
-    claims: &Registered<'_>,
-    now: i64,
-) -> Result<(), Rejection> {
-    if let Some(audiences) = &policy.audiences {
-        let audience = claims
-            .aud
-            .ok_or_else(|| Rejection::invalid_token("token has no aud claim"))?;
-        if !audience
-            .iter()
-            .any(|aud| audiences.iter().any(|a| a == aud))
-        {
-            return Err(Rejection::invalid_token("audience mismatch"));
-        }
+/// The checks of a first verification, in the same order, minus parsing and the signature.
+fn recheck<'a>(policy: &Policy, hit: &'a VerifiedToken, now: i64) -> Recheck<'a> {
+    let checks = || {
+        check_algorithm(policy, hit.alg)?;
+        let (issuer, registered) = issuer_of(policy, &hit.claims)?;
+        Ok((Arc::ptr_eq(&issuer.keys, &hit.keys), registered))
+    };
+    let registered = match checks() {
+        Ok((true, registered)) => registered,
+        Ok((false, _)) => return Recheck::OtherKeys,
+        Err(rejection) => return Recheck::Failed(rejection),
+    };
+    if !hit.keys.still_holds(hit.key) {
+        return Recheck::KeyGone;
     }
-    if let Some(client_ids) = &policy.client_ids {
-        let client_id = claims
-            .client_id
-            .ok_or_else(|| Rejection::invalid_token("token has no client_id claim"))?;
-        if !client_ids.iter().any(|c| c == client_id) {
-            return Err(Rejection::invalid_token("client_id mismatch"));
-        }
+    let outcome = check_registered_claims(policy, hit.typ.as_deref(), &registered, now)
+        .and_then(|()| check_requirements(policy, &hit.claims));
+    match outcome {
+        Ok(()) => Recheck::Passed(registered),
+        Err(rejection) => Recheck::Failed(rejection),
     }
-    let exp = claims
-        .exp
-        .ok_or_else(|| Rejection::invalid_token("token has no exp claim"))?;
-    if exp.reached_by(now, policy.leeway) {
-        return Err(Rejection::invalid_token("token expired"));
-    }
-    if claims.nbf.is_some_and(|nbf| nbf.beyond(now, policy.leeway)) {
-        return Err(Rejection::invalid_token("token not yet valid"));
-    }
-    if let Some(required) = &policy.typ
-        && typ.is_none_or(|typ| normalize_typ(typ) != *required)
-    {
-        return Err(Rejection::invalid_token("token type mismatch"));
-    }
-    Ok(())
-}
-
-fn claims_rejection(error: ClaimsError) -> Rejection {
-    Rejection::invalid_token(error.to_string())
 }
 
 /// The current Unix time in seconds.

@@ -41,7 +41,7 @@ use tracing::Instrument as _;
 
 use super::budget::RefreshBudget;
 use super::fetch::{self, FetchError, Fetched, Validators, jittered};
-use super::jwk::{KeyProblem, KeySet};
+use super::jwk::{KeyId, KeyProblem, KeySet};
 use super::worker;
 use crate::reject::Rejection;
 use crate::settings;
@@ -138,19 +138,21 @@ impl KeyCache {
     /// only fitting key refuses it — provided `worth_a_refresh` says the token could pass the
     /// handler's other checks, so that a hopeless token never spends the budget.
     ///
+    /// Returns the key that verified it.
+    ///
     /// # Errors
     /// 401 when no key verifies the signature; 503 when no keys can be had.
     pub(crate) async fn verify(
         self: &Arc<Self>,
         jws: &Jws<'_>,
         worth_a_refresh: impl FnOnce() -> bool,
-    ) -> Result<(), Rejection> {
+    ) -> Result<KeyId, Rejection> {
         let kid = jws.header.kid.as_deref();
         let check =
             |keys: &KeySet| keys.verify(kid, jws.alg, jws.signing_input.as_bytes(), &jws.signature);
         let cached = self.keys().await?;
         let problem = match check(&cached.keys) {
-            Ok(()) => return Ok(()),
+            Ok(key) => return Ok(key),
             Err(problem) => problem,
         };
         let may_be_rotated = problem == KeyProblem::UnknownKid
@@ -162,6 +164,20 @@ impl KeyCache {
             return check(&newer.keys).map_err(|problem| problem.rejection(kid.is_some()));
         }
         Err(problem.rejection(kid.is_some()))
+    }
+
+    /// Whether the key `id` is still in the usable set: what a token verified earlier by it
+    /// relies on. Like any use of stale keys, starts a background refresh when they are stale.
+    pub(crate) fn still_holds(self: &Arc<Self>, id: KeyId) -> bool {
+        let now = Instant::now();
+        let Some(cached) = self.usable(now) else {
+            return false;
+        };
+        if now >= cached.fresh_until {
+            self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
+            self.refresh_in_background(now);
+        }
+        cached.keys.holds(id)
     }
 
     /// The current keys, fetching them first if none are usable.

@@ -12,6 +12,7 @@
 //! mean the provider is misconfigured: keys carrying private members (`d`, `p`, `q`, `dp`,
 //! `dq`, `qi`, `oth`: a leaked private key lets anyone sign) and symmetric (`oct`) keys.
 
+use aws_lc_rs::digest;
 use aws_lc_rs::signature::{
     self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents, VerificationAlgorithm,
 };
@@ -51,9 +52,23 @@ impl Default for KeyLimits {
     }
 }
 
+/// Which key verified a token: a SHA-256 digest of its type and public key material, so the
+/// same key refetched (even re-parsed after a `200` without validators) keeps its identity and
+/// a key that leaves the set is recognised as gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct KeyId([u8; 32]);
+
+#[cfg(test)]
+impl KeyId {
+    pub(crate) fn for_tests(byte: u8) -> Self {
+        KeyId([byte; 32])
+    }
+}
+
 /// One verification key: its public key parsed for each algorithm it may verify.
 pub(crate) struct PreparedKey {
     pub(crate) kid: Option<String>,
+    pub(crate) id: KeyId,
     /// The algorithms this key may verify: its `alg`, or every one its type allows.
     pub(crate) algs: AlgSet,
     parsed: Vec<(Alg, ParsedPublicKey)>,
@@ -162,7 +177,8 @@ impl KeySet {
         Ok(set)
     }
 
-    /// Verifies `signature` of `message` with the key the token names.
+    /// Verifies `signature` of `message` with the key the token names, and says which key it
+    /// was.
     ///
     /// With a `kid`: the keys of that id that may verify `alg` (usually one; a handful at most
     /// are tried). Without one: the only key of the set that may verify `alg`; several
@@ -173,7 +189,7 @@ impl KeySet {
         alg: Alg,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<(), KeyProblem> {
+    ) -> Result<KeyId, KeyProblem> {
         match kid {
             Some(kid) => {
                 let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid));
@@ -190,22 +206,26 @@ impl KeySet {
                         KeyProblem::UnknownKid
                     });
                 }
-                if fitting.any(|key| key.verifies(alg, message, signature)) {
-                    Ok(())
-                } else {
-                    Err(KeyProblem::BadSignature)
-                }
+                fitting
+                    .find(|key| key.verifies(alg, message, signature))
+                    .map(|key| key.id)
+                    .ok_or(KeyProblem::BadSignature)
             }
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.algs.contains(alg));
                 match (fitting.next(), fitting.next()) {
-                    (Some(key), None) if key.verifies(alg, message, signature) => Ok(()),
+                    (Some(key), None) if key.verifies(alg, message, signature) => Ok(key.id),
                     (Some(_), None) => Err(KeyProblem::BadSignature),
                     (Some(_), Some(_)) => Err(KeyProblem::Ambiguous),
                     (None, _) => Err(KeyProblem::WrongAlgorithm),
                 }
             }
         }
+    }
+
+    /// Whether the key `id` is in the set.
+    pub(crate) fn holds(&self, id: KeyId) -> bool {
+        self.keys.iter().any(|key| key.id == id)
     }
 
     /// The `kid`s of the set, for events (each made [`loggable`]).
@@ -336,6 +356,7 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(PreparedKey {
         kid,
+        id: public.id(),
         algs: AlgSet::of(&algs),
         parsed,
     })
@@ -404,6 +425,24 @@ impl PublicKey {
             ));
         }
         Ok(PublicKey::Ed25519(x))
+    }
+
+    /// The key's identity: a digest of its type and public material, each part
+    /// length-prefixed so that no two keys share an encoding.
+    fn id(&self) -> KeyId {
+        let mut context = digest::Context::new(&digest::SHA256);
+        let parts: [&[u8]; 3] = match self {
+            PublicKey::Rsa { n, e } => [b"RSA", n, e],
+            PublicKey::Ec(point) => [b"EC", point, &[]],
+            PublicKey::Ed25519(x) => [b"Ed25519", x, &[]],
+        };
+        for part in parts {
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part);
+        }
+        let mut id = [0; 32];
+        id.copy_from_slice(context.finish().as_ref());
+        KeyId(id)
     }
 
     /// The key parsed for `alg`; a point off its curve or a modulus aws-lc-rs refuses skips
@@ -599,7 +638,8 @@ mod tests {
         let signature = pair.sign(message);
         let ks = set(json!([with_kid(public.clone(), "k")])).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            ks.verify(Some("k"), Alg::EdDSA, message, signature.as_ref()),
+            ks.verify(Some("k"), Alg::EdDSA, message, signature.as_ref())
+                .map(|_| ()),
             Ok(())
         );
         for member in PRIVATE_MEMBERS {
@@ -689,7 +729,8 @@ mod tests {
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            one.verify(None, Alg::EdDSA, b"m", signature.as_ref()),
+            one.verify(None, Alg::EdDSA, b"m", signature.as_ref())
+                .map(|_| ()),
             Ok(())
         );
         assert_eq!(
@@ -719,7 +760,8 @@ mod tests {
         for pair in [&first, &second] {
             let signature = pair.sign(b"m");
             assert_eq!(
-                ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref()),
+                ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref())
+                    .map(|_| ()),
                 Ok(())
             );
         }
@@ -747,7 +789,8 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let signature = pair.sign(b"m");
         assert_eq!(
-            ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref()),
+            ks.verify(Some("same"), Alg::EdDSA, b"m", signature.as_ref())
+                .map(|_| ()),
             Ok(())
         );
         assert_eq!(
@@ -776,7 +819,8 @@ mod tests {
         let ks = set(json!([jwk])).unwrap_or_else(|e| panic!("{e}"));
         let signature = pair.sign(&rng, b"m").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            ks.verify(Some("ec"), Alg::ES256, b"m", signature.as_ref()),
+            ks.verify(Some("ec"), Alg::ES256, b"m", signature.as_ref())
+                .map(|_| ()),
             Ok(())
         );
         for forged in [

@@ -9,7 +9,7 @@ mod transport;
 mod worker;
 
 pub(crate) use cache::KeyCache;
-pub(crate) use jwk::{MAX_RSA_BITS, MIN_RSA_BITS};
+pub(crate) use jwk::{KeyId, MAX_RSA_BITS, MIN_RSA_BITS};
 pub(crate) use registry::{all_caches, cache_for};
 pub(crate) use transport::UrlError;
 #[cfg(any(test, fuzzing))]

@@ -1,0 +1,221 @@
+//! The verified-token cache end to end: a reused token skips the signature yet still meets each
+//! handler's policy, stops being accepted at `exp`, is dropped when its key leaves the set, and
+//! distinct tokens never grow the cache past its capacity.
+//!
+//! This binary sets the capacity to 500 and freshness down to 1 s; its tests take turns (the
+//! cache and its counters are process-wide), so the hit counts they read are their own.
+
+mod common;
+
+use std::sync::Once;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jwks_guard::test_util::TestIssuer;
+use jwks_guard::{Claims, Settings, TokenCacheStats, configure, protected, stats};
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+
+use common::{Reply, get_with_token, get_with_token_on, serve, status_of};
+
+const CAPACITY: u64 = 500;
+
+static TURNS: Mutex<()> = Mutex::const_new(());
+
+fn setup() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        common::trace();
+        configure(
+            Settings::new()
+                .token_cache_capacity(CAPACITY)
+                .max_age_bounds(Duration::from_secs(1), Duration::from_secs(24 * 60 * 60)),
+        )
+        .expect("first configuration of this test binary");
+    });
+}
+
+fn cache_stats() -> TokenCacheStats {
+    stats().token_cache.expect("the cache is on in this binary")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[tokio::test]
+async fn a_reused_token_skips_the_signature_but_still_meets_each_handlers_policy() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-hit.test/").expect("issuer");
+    #[protected(issuer = "https://cache-hit.test/", audience = "api", scopes = ["read"])]
+    async fn read(#[claims] claims: Claims) -> String {
+        claims.sub.unwrap_or_default()
+    }
+    #[protected(issuer = "https://cache-hit.test/", audience = "api", scopes = ["write"])]
+    async fn write() {}
+    #[protected(issuer = "https://cache-hit.test/", audience = "other")]
+    async fn other_audience() {}
+    #[protected(issuer = "https://cache-hit.test/", audience = "api", typ = "at+jwt")]
+    async fn typed() {}
+    let base = serve(
+        axum::Router::new()
+            .route("/read", axum::routing::get(read))
+            .route("/write", axum::routing::get(write))
+            .route("/other", axum::routing::get(other_audience))
+            .route("/typed", axum::routing::get(typed)),
+    )
+    .await;
+    let token = issuer
+        .token()
+        .audience("api")
+        .subject("user-7")
+        .scope("read")
+        .no_typ()
+        .sign();
+
+    let before = cache_stats();
+    let first = get_with_token(&format!("{base}/read"), &token).await;
+    assert_eq!((first.status, first.text.as_str()), (200, "user-7"));
+    let after_first = cache_stats();
+    assert_eq!(after_first.hits, before.hits, "{after_first:?}");
+    assert!(after_first.entries > before.entries, "{after_first:?}");
+
+    let again = get_with_token(&format!("{base}/read"), &token).await;
+    assert_eq!((again.status, again.text.as_str()), (200, "user-7"));
+    assert_eq!(cache_stats().hits, before.hits + 1);
+
+    // Hits of the same entry, each judged by its own handler's policy.
+    let write = get_with_token(&format!("{base}/write"), &token).await;
+    assert_eq!(write.status, 403, "{write:?}");
+    assert_eq!(write.error(), "insufficient_scope");
+    let other = get_with_token(&format!("{base}/other"), &token).await;
+    assert_eq!(
+        (other.status, other.description().as_str()),
+        (401, "audience mismatch")
+    );
+    let typed = get_with_token(&format!("{base}/typed"), &token).await;
+    assert_eq!(
+        (typed.status, typed.description().as_str()),
+        (401, "token type mismatch")
+    );
+    assert_eq!(cache_stats().hits, before.hits + 4);
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    // One byte changed anywhere is another token: verified afresh, and refused.
+    let mut tampered = token.clone();
+    let last = tampered
+        .pop()
+        .map_or('A', |c| if c == 'A' { 'B' } else { 'A' });
+    tampered.push(last);
+    let refused = get_with_token(&format!("{base}/read"), &tampered).await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+    assert_eq!(cache_stats().hits, before.hits + 4);
+}
+
+#[tokio::test]
+async fn a_cached_token_stops_being_accepted_at_its_exp() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-exp.test/").expect("issuer");
+    #[protected(issuer = "https://cache-exp.test/", audience = "api", leeway = 0)]
+    async fn handler() {}
+    let url = format!(
+        "{}/",
+        serve(axum::Router::new().route("/", axum::routing::get(handler))).await
+    );
+    let exp = unix_now() + 2;
+    let token = issuer.token().audience("api").expires_at(exp).sign();
+    let hits = cache_stats().hits;
+    assert_eq!(status_of(&url, &token).await, 200);
+    assert_eq!(status_of(&url, &token).await, 200);
+    assert_eq!(cache_stats().hits, hits + 1, "the second request is a hit");
+
+    while unix_now() < exp {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let expired = get_with_token(&url, &token).await;
+    assert_eq!(
+        (expired.status, expired.description().as_str()),
+        (401, "token expired")
+    );
+    assert_eq!(
+        cache_stats().hits,
+        hits + 2,
+        "refused on a hit, not re-verified"
+    );
+}
+
+#[tokio::test]
+async fn a_cached_token_is_dropped_when_its_key_leaves_the_set() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-rotation.test/").expect("issuer");
+    #[protected(issuer = "https://cache-rotation.test/", audience = "api")]
+    async fn handler() {}
+    let url = format!(
+        "{}/",
+        serve(axum::Router::new().route("/", axum::routing::get(handler))).await
+    );
+    let old = issuer.token().audience("api").sign();
+    assert_eq!(status_of(&url, &old).await, 200);
+    assert_eq!(status_of(&url, &old).await, 200, "served from the cache");
+
+    // Every key is replaced; a token of the new key makes the cache fetch the new set.
+    issuer.rotate().expect("rotate");
+    let new = issuer.token().audience("api").sign();
+    assert_eq!(status_of(&url, &new).await, 200);
+    assert_eq!(issuer.jwks_requests(), 2);
+
+    let dropped: Reply = get_with_token(&url, &old).await;
+    assert_eq!(
+        (dropped.status, dropped.description().as_str()),
+        (401, "unknown signing key"),
+        "{dropped:?}"
+    );
+    // Forgotten, not just refused: the next request misses and is verified afresh.
+    let misses = cache_stats().misses;
+    assert_eq!(status_of(&url, &old).await, 401);
+    assert_eq!(cache_stats().misses, misses + 1);
+}
+
+#[tokio::test]
+async fn distinct_tokens_never_grow_the_cache_past_its_capacity() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-capacity.test/").expect("issuer");
+    #[protected(issuer = "https://cache-capacity.test/", audience = "api")]
+    async fn handler() {}
+    let url = format!(
+        "{}/",
+        serve(axum::Router::new().route("/", axum::routing::get(handler))).await
+    );
+    let client = reqwest::Client::new();
+    let distinct = 4 * CAPACITY as usize;
+    let mut requests = JoinSet::new();
+    for worker in 0..8 {
+        let (client, url) = (client.clone(), url.clone());
+        let tokens: Vec<String> = (0..distinct / 8)
+            .map(|i| {
+                issuer
+                    .token()
+                    .audience("api")
+                    .claim("n", worker * distinct + i)
+                    .sign()
+            })
+            .collect();
+        requests.spawn(async move {
+            let mut ok = 0;
+            for token in tokens {
+                ok += usize::from(get_with_token_on(&client, &url, &token).await.status == 200);
+            }
+            ok
+        });
+    }
+    let accepted: usize = requests.join_all().await.into_iter().sum();
+    assert_eq!(accepted, distinct);
+    let stats = cache_stats();
+    assert!(stats.entries <= CAPACITY, "{stats:?}");
+    assert_eq!(stats.capacity, CAPACITY);
+}
