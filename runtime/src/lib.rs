@@ -19,6 +19,7 @@
 //! hands the handler its claims, and answers everything else with the right RFC 6750 response
 //! (see [`Rejection`]). Settings are process-wide: see [`Settings`] and [`configure`].
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bearer;

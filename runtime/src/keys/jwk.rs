@@ -448,38 +448,40 @@ impl PublicKey {
     /// The key parsed for `alg`; a point off its curve or a modulus aws-lc-rs refuses skips
     /// the key.
     fn parse(&self, alg: Alg) -> Result<ParsedPublicKey, Skip> {
-        let parsed = match self {
-            PublicKey::Rsa { n, e } => {
-                RsaPublicKeyComponents { n, e }.to_parsed_public_key(rsa_parameters(alg))
+        let parsed = match (self, verifier(alg)) {
+            (PublicKey::Rsa { n, e }, Verifier::Rsa(parameters)) => {
+                RsaPublicKeyComponents { n, e }.to_parsed_public_key(parameters)
             }
-            PublicKey::Ec(point) => ParsedPublicKey::new(verification_algorithm(alg), point),
-            PublicKey::Ed25519(x) => ParsedPublicKey::new(verification_algorithm(alg), x),
+            (PublicKey::Ec(point), Verifier::Curve(algorithm)) => {
+                ParsedPublicKey::new(algorithm, point)
+            }
+            (PublicKey::Ed25519(x), Verifier::Curve(algorithm)) => {
+                ParsedPublicKey::new(algorithm, x)
+            }
+            _ => return Err(Skip::Debug("`alg` does not fit the key type")),
         };
         parsed.map_err(|_| Skip::Debug("the public key is not valid for its type"))
     }
 }
 
-/// The aws-lc-rs RSA parameters for an RSA algorithm (the 2048–8192-bit variants); other
-/// algorithms never reach here.
-fn rsa_parameters(alg: Alg) -> &'static RsaParameters {
-    match alg {
-        Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-        Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
-        Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
-        _ => &signature::RSA_PKCS1_2048_8192_SHA256,
-    }
+/// How aws-lc-rs verifies an algorithm: RSA (the 2048–8192-bit variants), or a curve. ECDSA
+/// signatures are the fixed-length `R || S` of RFC 7518 §3.4, never DER.
+enum Verifier {
+    Rsa(&'static RsaParameters),
+    Curve(&'static dyn VerificationAlgorithm),
 }
 
-/// The aws-lc-rs verification algorithm for `alg`. ECDSA signatures are the fixed-length
-/// `R || S` of RFC 7518 §3.4, never DER.
-pub(crate) fn verification_algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
+fn verifier(alg: Alg) -> Verifier {
     match alg {
-        Alg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
-        Alg::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
-        Alg::EdDSA => &signature::ED25519,
-        rsa => rsa_parameters(rsa),
+        Alg::RS256 => Verifier::Rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
+        Alg::RS384 => Verifier::Rsa(&signature::RSA_PKCS1_2048_8192_SHA384),
+        Alg::RS512 => Verifier::Rsa(&signature::RSA_PKCS1_2048_8192_SHA512),
+        Alg::PS256 => Verifier::Rsa(&signature::RSA_PSS_2048_8192_SHA256),
+        Alg::PS384 => Verifier::Rsa(&signature::RSA_PSS_2048_8192_SHA384),
+        Alg::PS512 => Verifier::Rsa(&signature::RSA_PSS_2048_8192_SHA512),
+        Alg::ES256 => Verifier::Curve(&signature::ECDSA_P256_SHA256_FIXED),
+        Alg::ES384 => Verifier::Curve(&signature::ECDSA_P384_SHA384_FIXED),
+        Alg::EdDSA => Verifier::Curve(&signature::ED25519),
     }
 }
 
