@@ -6,8 +6,8 @@ mod common;
 
 use std::sync::LazyLock;
 
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{PrefetchError, Settings, configure, prefetch, protected};
+use jwks_guard_test::TestIssuer;
 
 use common::{get_with_token, serve_handler};
 
