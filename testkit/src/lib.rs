@@ -281,8 +281,8 @@ impl TestIssuerBuilder {
     /// Uses `issuer` as the issuer string without impersonating it: tokens and discovery name
     /// it, but nothing is redirected to the local server, so the application must be told
     /// where to fetch from, as with a provider reached at another address than the one its
-    /// tokens name ([`Settings::fetch_from`](jwks_guard::Settings::fetch_from) with
-    /// [`TestIssuer::url`]).
+    /// tokens name ([`Settings::fetch_from`](jwks_guard::Settings::fetch_from), or the
+    /// run-time route [`jwks_guard::fetch_from`], with [`TestIssuer::url`]).
     pub fn issuer_name(mut self, issuer: impl Into<String>) -> Self {
         self.name = Some(issuer.into());
         self
