@@ -14,7 +14,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use jwks_guard::test_util::{Alg, TestIssuer};
+use jwks_guard_test::{Alg, TestIssuer};
 use jwks_guard::{Settings, configure, protected};
 use tower::ServiceExt as _;
 

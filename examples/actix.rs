@@ -7,7 +7,7 @@
 //!
 //! The handlers read their issuer and audience from `OIDC_ISSUER` and `OIDC_AUDIENCE` (the
 //! environment, then a `.env` file). With neither set, they name the demo issuer
-//! `https://id.example.com/` and a `TestIssuer` (feature `test-util`) stands in for it on
+//! `https://id.example.com/` and a `TestIssuer` (`jwks-guard-test`) stands in for it on
 //! 127.0.0.1, serving its discovery document and keys and minting the tokens to try.
 //!
 //! `#[protected]` goes above `#[get(...)]`: it puts the guard first among the function's
@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, get, web};
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::TestIssuer;
 use serde_json::{Value, json};
 
 mod support;

@@ -7,7 +7,7 @@
 //!
 //! The handlers read their issuer and audience from `OIDC_ISSUER` and `OIDC_AUDIENCE` (the
 //! environment, then a `.env` file). With neither set, they name the demo issuer
-//! `https://id.example.com/` and a `TestIssuer` (feature `test-util`) stands in for it on
+//! `https://id.example.com/` and a `TestIssuer` (`jwks-guard-test`) stands in for it on
 //! 127.0.0.1, serving its discovery document and keys and minting the tokens to try.
 //!
 //! `#[protected]` goes above `#[handler]`: it rewrites the function's parameters, and
@@ -15,8 +15,8 @@
 
 use std::process::ExitCode;
 
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::TestIssuer;
 use poem::listener::{Acceptor as _, Listener as _, TcpAcceptor, TcpListener};
 use poem::web::Json;
 use poem::{Route, Server, get, handler};

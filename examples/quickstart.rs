@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The handlers below are what you would write for a real provider: they name the issuer
-//! `https://id.example.com/`. A `TestIssuer` (feature `test-util`) stands in for that issuer on
+//! `https://id.example.com/`. A `TestIssuer` (`jwks-guard-test`) stands in for that issuer on
 //! 127.0.0.1, serving its discovery document and keys, and mints the tokens to try.
 
 use std::net::SocketAddr;
@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::TestIssuer;
 use serde_json::{Value, json};
 
 mod support;

@@ -11,8 +11,8 @@
 
 use std::process::ExitCode;
 
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::TestIssuer;
 use rocket::fairing::AdHoc;
 use rocket::response::content::RawJson;
 use rocket::tokio::sync::oneshot;

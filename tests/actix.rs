@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{get, post, web};
 use jwks_guard::protected;
-use jwks_guard::test_util::{Answer, TestIssuer};
+use jwks_guard_test::{Answer, TestIssuer};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -150,7 +150,7 @@ async fn get_with_token(path: &str, token: &str) -> Reply {
     bounded(common::get_with_token(&url(path), token)).await
 }
 
-fn token() -> jwks_guard::test_util::TokenBuilder {
+fn token() -> jwks_guard_test::TokenBuilder {
     ISSUER.token().audience(AUDIENCE)
 }
 

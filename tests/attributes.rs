@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use jwks_guard::test_util::{Alg, TestIssuer, TokenBuilder};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Alg, TestIssuer, TokenBuilder};
 use serde::Deserialize;
 
 use common::{get_with_token, serve, serve_handler, status_of};

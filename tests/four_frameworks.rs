@@ -9,8 +9,8 @@ mod servers;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Answer, TestIssuer};
 
 use common::Reply;
 

@@ -10,7 +10,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, Answer, TestIssuer, TokenBuilder};
+use jwks_guard_test::{Alg, Answer, TestIssuer, TokenBuilder};
 use serde_json::{Value, json};
 
 use common::{Reply, get as get_with_headers, get_with_token, serve, serve_handler, status_of};

@@ -9,8 +9,8 @@ mod common;
 use std::sync::Once;
 use std::time::Duration;
 
-use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Settings, configure, protected};
+use jwks_guard_test::{Answer, TestIssuer};
 use tokio::task::JoinSet;
 
 use common::{Reply, eventually, get_with_token, serve_handler, status_of};
@@ -276,7 +276,7 @@ async fn requests_racing_a_key_rotation_are_all_accepted() {
             issuer
                 .token()
                 .audience("api")
-                .alg(jwks_guard::test_util::Alg::ES256)
+                .alg(jwks_guard_test::Alg::ES256)
                 .sign()
         })
         .collect();
@@ -286,7 +286,7 @@ async fn requests_racing_a_key_rotation_are_all_accepted() {
             issuer
                 .token()
                 .audience("api")
-                .alg(jwks_guard::test_util::Alg::ES256)
+                .alg(jwks_guard_test::Alg::ES256)
                 .sign()
         })
         .collect();

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, Answer, TestIssuer};
+use jwks_guard_test::{Alg, Answer, TestIssuer};
 use serde_json::{Value, json};
 use tracing_subscriber::field::Visit;
 use tracing_subscriber::layer::{Context, SubscriberExt as _};

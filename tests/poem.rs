@@ -11,8 +11,8 @@ use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Answer, TestIssuer};
 use poem::web::Json;
 use poem::{Route, get, handler};
 use serde::Deserialize;
@@ -97,7 +97,7 @@ async fn app() -> String {
     .await
 }
 
-fn token() -> jwks_guard::test_util::TokenBuilder {
+fn token() -> jwks_guard_test::TokenBuilder {
     ISSUER.token().audience(AUDIENCE)
 }
 

@@ -5,8 +5,8 @@
 
 mod common;
 
-use jwks_guard::test_util::{ENTRA_TENANT_ID, Provider, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{ENTRA_TENANT_ID, Provider, TestIssuer};
 use serde_json::json;
 
 use common::{Reply, get_with_token, serve_handler};

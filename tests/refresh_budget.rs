@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use jwks_guard::test_util::TestIssuer;
 use jwks_guard::{Settings, configure, protected};
+use jwks_guard_test::TestIssuer;
 
 use common::{serve_handler, status_of};
 
@@ -118,7 +118,7 @@ async fn a_single_key_provider_that_rotates_without_kids_is_picked_up() {
         issuer
             .token()
             .audience("api")
-            .alg(jwks_guard::test_util::Alg::EdDSA)
+            .alg(jwks_guard_test::Alg::EdDSA)
             .no_kid()
             .sign()
     };

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwks_guard::test_util::{Alg, Answer, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Alg, Answer, TestIssuer};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -112,7 +112,7 @@ async fn app() -> String {
     .await
 }
 
-fn token() -> jwks_guard::test_util::TokenBuilder {
+fn token() -> jwks_guard_test::TokenBuilder {
     ISSUER.token().audience(AUDIENCE)
 }
 

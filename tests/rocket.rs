@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jwks_guard::test_util::{Answer, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Answer, TestIssuer};
 use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
 use rocket::http::Status;
 use rocket::{Build, Request, Rocket, get, post, routes};
@@ -148,7 +148,7 @@ async fn bounded<T>(request: impl Future<Output = T>) -> T {
         .expect("an answer within 10 s")
 }
 
-fn token() -> jwks_guard::test_util::TokenBuilder {
+fn token() -> jwks_guard_test::TokenBuilder {
     ISSUER.token().audience(AUDIENCE)
 }
 

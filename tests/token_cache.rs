@@ -10,7 +10,7 @@ mod common;
 use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jwks_guard::test_util::TestIssuer;
+use jwks_guard_test::TestIssuer;
 use jwks_guard::{Claims, Settings, TokenCacheStats, configure, protected, stats};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;

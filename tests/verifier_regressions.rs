@@ -5,8 +5,8 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwks_guard::test_util::{Alg, Answer, TestIssuer};
 use jwks_guard::{Claims, protected};
+use jwks_guard_test::{Alg, Answer, TestIssuer};
 use serde_json::{Value, json};
 
 use common::{Reply, get_with_token, serve_handler};

@@ -33,7 +33,7 @@ use criterion::Criterion;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, TestIssuer};
+use jwks_guard_test::{Alg, TestIssuer};
 use serde_json::Value;
 use tower::ServiceExt as _;
 

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use jwks_guard::test_util::TestIssuer;
+use jwks_guard_test::TestIssuer;
 
 /// The issuer the examples use when nothing is configured, served by a local [`TestIssuer`].
 pub const DEMO_ISSUER: &str = "https://id.example.com/";

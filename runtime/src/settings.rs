@@ -12,6 +12,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::keys::one_slash;
+
 /// How keys are fetched and cached. Every value has a documented default; durations longer
 /// than a year are shortened to a year, a fetch timeout or budget period under 100 ms is
 /// lengthened to 100 ms, and `max_stale` is at least a second.
@@ -220,18 +222,13 @@ impl Settings {
     /// Where `url` is fetched from under [`fetch_from`](Self::fetch_from), if it is under a
     /// mapped issuer.
     pub(crate) fn mapped_url(&self, url: &str) -> Option<String> {
-        self.fetch_bases.iter().find_map(|(issuer, base)| {
-            let rest = url
-                .strip_prefix(issuer.as_str())
-                .or_else(|| (url == issuer.trim_end_matches('/')).then_some(""))?;
-            Some(format!("{base}{rest}"))
-        })
+        crate::keys::mapped_url(
+            url,
+            self.fetch_bases
+                .iter()
+                .map(|(issuer, base)| (issuer.as_str(), base.as_str())),
+        )
     }
-}
-
-/// `url` with trailing slashes trimmed and exactly one `/` appended.
-fn one_slash(url: &str) -> String {
-    format!("{}/", url.trim_end_matches('/'))
 }
 
 /// [`configure`] was called after the settings were already in use or installed.

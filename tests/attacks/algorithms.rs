@@ -1,6 +1,6 @@
 //! The token's `alg` never chooses the verification: no `none`, no HMAC keyed with a public key.
 
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 
 use super::keys::{
     ec_point, hmac_token, p256_spki, p256_spki_by_aws_lc, pem, rsa_pkcs1, rsa_spki,

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE};
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 
 use super::{
     ISS, ISSUER, app, bounded, call, call_with, claims_text, header_text, parts, token, unb64,

@@ -1,7 +1,7 @@
 //! The JOSE header of a plain signed JWT: anything that would change how it is read (encryption,
 //! nesting, critical extensions, an unencoded payload) is refused, however well it is signed.
 
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 use serde_json::{Value, json};
 
 use super::{b64, call, signed};

@@ -2,7 +2,7 @@
 //! the wrong type or range, strings that almost match. Every token here is validly signed by the
 //! issuer over exactly the text shown.
 
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 
 use super::{ISS, ISSUER, app, call, claims_text, header_text, now, signed};
 

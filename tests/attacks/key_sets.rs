@@ -2,7 +2,7 @@
 //! to another algorithm or curve, private and symmetric keys are never used. Each set also
 //! holds one valid key of another type, so the answer is 401 (no such key), not 503 (no keys).
 
-use jwks_guard::test_util::{Alg, Answer, TestIssuer};
+use jwks_guard_test::{Alg, Answer, TestIssuer};
 use serde_json::{Value, json};
 
 use super::keys::{OwnKey, hmac_token};

@@ -1,7 +1,7 @@
 //! A token never says where its key comes from: `jku`, `x5u`, `jwk` and `x5c` are ignored, and
 //! the attacker's server never hears from us.
 
-use jwks_guard::test_util::{Alg, TestIssuer, TokenBuilder};
+use jwks_guard_test::{Alg, TestIssuer, TokenBuilder};
 use serde_json::{Value, json};
 
 use super::keys::{ATTACKER_CERTIFICATE, attacker_certificate_key, es256};

@@ -1,6 +1,6 @@
 //! `kid` is an opaque string looked up among the fetched keys, nothing more.
 
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 use serde_json::{Value, json};
 
 use super::keys::hmac_token;

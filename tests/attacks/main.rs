@@ -19,7 +19,7 @@ macro_rules! dedicated {
         async fn dedicated_handler() -> &'static str {
             "ok"
         }
-        let issuer = jwks_guard::test_util::TestIssuer::start_as($issuer).expect("test issuer");
+        let issuer = jwks_guard_test::TestIssuer::start_as($issuer).expect("test issuer");
         let url = crate::common::serve_handler(dedicated_handler).await;
         (issuer, url)
     }};
@@ -43,7 +43,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, TestIssuer, TokenBuilder};
+use jwks_guard_test::{Alg, TestIssuer, TokenBuilder};
 use serde_json::Value;
 
 use common::Reply;

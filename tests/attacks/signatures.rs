@@ -1,7 +1,7 @@
 //! Signatures are checked as JWA defines them: raw fixed-length ECDSA `r || s` with both in
 //! `[1, n-1]`, canonical Ed25519 `S`.
 
-use jwks_guard::test_util::Alg;
+use jwks_guard_test::Alg;
 
 use super::keys::{der_sequence, der_uint};
 use super::{app, b64, call, parts, token, unb64};

@@ -328,14 +328,12 @@ fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
         .map_err(|reason| FetchError::Client(reason.clone()))
 }
 
-/// The URL actually requested: the same, unless [`Settings::fetch_from`] maps its issuer
-/// elsewhere or a test issuer impersonates it.
-fn effective_url(settings: &Settings, url: &str) -> String {
-    #[cfg(feature = "test-util")]
-    if let Some(local) = crate::test_util::rewrite_url(url) {
-        return local;
-    }
-    settings.mapped_url(url).unwrap_or_else(|| url.to_owned())
+/// The URL actually requested: under a live [`fetch_from`](crate::fetch_from) route, else
+/// under a [`Settings::fetch_from`] mapping, else the same.
+pub(crate) fn effective_url(settings: &Settings, url: &str) -> String {
+    super::FetchRoute::lookup(url)
+        .or_else(|| settings.mapped_url(url))
+        .unwrap_or_else(|| url.to_owned())
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

@@ -5,12 +5,15 @@ mod cache;
 mod fetch;
 mod jwk;
 mod registry;
+mod route;
 mod transport;
 mod worker;
 
 pub(crate) use cache::KeyCache;
 pub(crate) use jwk::{KeyId, MAX_RSA_BITS, MIN_RSA_BITS};
 pub(crate) use registry::{all_caches, cache_for};
+pub use route::{FetchRoute, fetch_from};
+pub(crate) use route::{mapped_url, one_slash};
 pub(crate) use transport::UrlError;
 #[cfg(any(test, fuzzing))]
 pub(crate) use {
@@ -19,16 +22,15 @@ pub(crate) use {
 };
 
 /// Checks that keys may be fetched for `issuer`: from `jwks_uri` when given (the issuer is then
-/// only compared with `iss`), else by discovery under the issuer; and from where
-/// [`Settings::fetch_from`](crate::Settings::fetch_from) maps it, if it does.
+/// only compared with `iss`), else by discovery under the issuer; and from where a
+/// [`fetch_from`] route or [`Settings::fetch_from`](crate::Settings::fetch_from) maps it, if
+/// one does.
 pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), UrlError> {
     let source = match jwks_uri {
         Some(jwks_uri) => jwks_uri.to_owned(),
         None => fetch::discovery_base(issuer),
     };
-    // Where requests really go: the mapped address, if `fetch_from` maps the source.
-    let target = crate::settings::current()
-        .mapped_url(&source)
-        .unwrap_or(source);
+    // Where requests really go: the mapped address, if a route or `fetch_from` maps the source.
+    let target = fetch::effective_url(crate::settings::current(), &source);
     transport::checked(&target).map(drop)
 }

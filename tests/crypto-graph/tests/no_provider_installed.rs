@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, TestIssuer};
+use jwks_guard_test::{Alg, TestIssuer};
 
 use common::{serve_handler, status_of};
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils, rust_crypto};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, TestIssuer};
+use jwks_guard_test::{Alg, TestIssuer};
 use serde_json::{Value, json};
 
 use common::{serve_handler, status_of};

@@ -1,8 +1,14 @@
-//! A real OpenID Connect provider for your tests: [`TestIssuer`] (feature `test-util`).
+//! A real OpenID Connect provider for the tests of a [`jwks-guard`](jwks_guard) application:
+//! [`TestIssuer`], and the tokens it signs ([`TokenBuilder`]). Add it as a dev-dependency:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! jwks-guard-test = "0.1"
+//! ```
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use jwks_guard::test_util::TestIssuer;
+//! use jwks_guard_test::TestIssuer;
 //! use jwks_guard::{Claims, protected};
 //!
 //! // The application's handler, exactly as it is written for production.
@@ -65,14 +71,19 @@
 //! [`TestIssuer::start`] names the issuer after its own URL (`http://127.0.0.1:PORT`), which
 //! changes from run to run. [`TestIssuer::start_as`] takes the issuer string your
 //! configuration and your `#[protected]` attributes already use (`"https://id.example.com/"`):
-//! tokens carry it in `iss`, discovery announces it, and, while the `TestIssuer` lives, this
-//! crate sends every fetch of a URL under that issuer (the issuer with exactly one trailing
-//! `/`, then anything) to the local server instead, keeping the path. The `jwks_uri` it
+//! tokens carry it in `iss`, discovery announces it, and, while the `TestIssuer` lives, the
+//! guard fetches every URL under that issuer (the issuer with exactly one trailing `/`, then
+//! anything) from the local server instead, keeping the path. The `jwks_uri` it
 //! announces is under the issuer too (`https://id.example.com/jwks`), so it goes there as well.
 //!
-//! The redirection is process-wide, like the key cache it feeds. If two live issuers
-//! impersonate the same issuer string, the most recently started one wins until it is dropped.
-//! Each impersonation logs a `tracing` warning naming both URLs.
+//! Impersonation is the runtime's public [`jwks_guard::fetch_from`] route, which exists for
+//! providers reached at an address known only once the process runs (service discovery, a
+//! sidecar's port): the `TestIssuer` holds one route per impersonated prefix and drops them
+//! when it is dropped. The runtime has no test-only code path, feature or switch; what a
+//! `TestIssuer` does, the application could do with the same public call. Routes are
+//! process-wide, like the key cache they feed: if two live issuers impersonate the same issuer
+//! string, the most recently started one wins until it is dropped. Installing a route logs an
+//! `info` event naming both addresses.
 //!
 //! # Provider presets
 //!
@@ -84,7 +95,7 @@
 //! `tid` and `ver` …). Test the attribute you deploy against the tokens your provider sends:
 //!
 //! ```
-//! use jwks_guard::test_util::{Provider, TestIssuer};
+//! use jwks_guard_test::{Provider, TestIssuer};
 //!
 //! let cognito = TestIssuer::like(Provider::Cognito)?;
 //! assert_eq!(cognito.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example");
@@ -98,7 +109,7 @@
 //!     .claim("token_use", "id")
 //!     .sign();
 //! # assert_ne!(token, id_token);
-//! # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+//! # Ok::<(), jwks_guard_test::TestIssuerError>(())
 //! ```
 //!
 //! Each [`Provider`] variant documents its issuer, its token and the attribute its users
@@ -106,19 +117,17 @@
 //! document names the `{tenantid}` template as its issuer, for multi-tenant attributes;
 //! [`TokenBuilder::tenant`] mints a token for another tenant.
 //!
-//! **The `test-util` feature is for tests only**: enable it under `[dev-dependencies]`, never
-//! in a build that serves real traffic, where it would let a `TestIssuer` stand in for your
-//! provider.
-//!
-//! ```toml
-//! [dev-dependencies]
-//! jwks-guard = { version = "0.1", features = ["test-util"] }
-//! ```
+//! **This crate is for tests**: take it under `[dev-dependencies]`, never as a dependency of
+//! a build that serves real traffic, where a `TestIssuer` could stand in for your provider.
+//! It enables none of the runtime's features, so your application's choice of framework
+//! features stays yours.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod conditional;
 mod keys;
 mod providers;
-mod rewrite;
 mod server;
 mod token;
 
@@ -131,12 +140,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jwks_guard::FetchRoute;
+
 pub use providers::{ENTRA_TENANT_ID, Provider};
-pub(crate) use rewrite::rewrite_url;
 pub use token::TokenBuilder;
 
-/// The signature algorithms, as [`TokenBuilder::alg`] and [`TestIssuer::kid`] take them.
-pub use crate::spec::Alg;
+/// The signature algorithms, as [`TokenBuilder::alg`] and [`TestIssuer::kid`] take them: the
+/// runtime's own [`jwks_guard::Alg`].
+pub use jwks_guard::Alg;
 
 use keys::{KeyKind, KeyRing};
 use providers::Layout;
@@ -195,14 +206,14 @@ pub enum Answer {
 /// Options for a [`TestIssuer`]; made by [`TestIssuer::builder`].
 ///
 /// ```
-/// # use jwks_guard::test_util::TestIssuer;
+/// # use jwks_guard_test::TestIssuer;
 /// let issuer = TestIssuer::builder()
 ///     .impersonate("https://login.example.com/tenant/v2.0")
 ///     .max_age(60)
 ///     .discovery(false) // discovery answers 404
 ///     .publish_alg(false) // JWKs without `alg`
 ///     .start()?;
-/// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+/// # Ok::<(), jwks_guard_test::TestIssuerError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `start` is called"]
@@ -246,13 +257,13 @@ impl TestIssuerBuilder {
     /// common endpoints and key locations as well whenever it impersonates.
     ///
     /// ```
-    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// # use jwks_guard_test::{Provider, TestIssuer};
     /// let keycloak = TestIssuer::builder()
     ///     .like(Provider::Keycloak)
     ///     .impersonate("https://sso.example.org/realms/billing")
     ///     .start()?;
     /// assert_eq!(keycloak.issuer(), "https://sso.example.org/realms/billing");
-    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// # Ok::<(), jwks_guard_test::TestIssuerError>(())
     /// ```
     pub fn like(mut self, provider: Provider) -> Self {
         self.provider = Some(provider);
@@ -260,7 +271,7 @@ impl TestIssuerBuilder {
     }
 
     /// Uses `issuer` as the issuer string and impersonates it (see the
-    /// [module documentation](self#impersonation)), instead of naming the issuer after the
+    /// [module documentation](crate#impersonation)), instead of naming the issuer after the
     /// local server's URL.
     pub fn impersonate(mut self, issuer: impl Into<String>) -> Self {
         self.impersonate = Some(issuer.into());
@@ -270,8 +281,8 @@ impl TestIssuerBuilder {
     /// Uses `issuer` as the issuer string without impersonating it: tokens and discovery name
     /// it, but nothing is redirected to the local server, so the application must be told
     /// where to fetch from, as with a provider reached at another address than the one its
-    /// tokens name ([`Settings::fetch_from`](crate::Settings::fetch_from) with
-    /// [`TestIssuer::url`]).
+    /// tokens name ([`Settings::fetch_from`](jwks_guard::Settings::fetch_from), or the
+    /// run-time route [`jwks_guard::fetch_from`], with [`TestIssuer::url`]).
     pub fn issuer_name(mut self, issuer: impl Into<String>) -> Self {
         self.name = Some(issuer.into());
         self
@@ -369,24 +380,24 @@ impl TestIssuerBuilder {
         let server = Server::start(listener, Arc::clone(&shared))?;
         // The issuer first, then the provider's other addresses (Entra ID's common endpoints
         // and key locations), each to its local path.
-        let rewrite = match impersonated {
+        let routes = match impersonated {
             Some(issuer) => std::iter::once((issuer, ""))
                 .chain(aliases)
-                .map(|(prefix, path)| rewrite::register(&prefix, &format!("{local}{path}")))
+                .map(|(prefix, path)| jwks_guard::fetch_from(&prefix, format!("{local}{path}")))
                 .collect(),
             None => Vec::new(),
         };
         Ok(TestIssuer {
             shared,
             local,
-            rewrite,
+            _routes: routes,
             server,
         })
     }
 }
 
 /// An OpenID Connect provider on `127.0.0.1` for tests: discovery, a JWKS, tokens, rotation,
-/// faults and request counts. See the [module documentation](self).
+/// faults and request counts. See the [crate documentation](crate).
 ///
 /// `Send + Sync`: share one in a `static` (`LazyLock`) or start one per test. Starting takes
 /// about a millisecond once the process has an RSA key to spare: RSA keys come from a
@@ -397,9 +408,10 @@ pub struct TestIssuer {
     shared: Arc<Shared>,
     /// `http://127.0.0.1:PORT`.
     local: String,
-    /// The impersonations to end on drop.
-    rewrite: Vec<u64>,
-    /// Stops the server when dropped, after `Drop::drop` has ended the impersonation.
+    /// The impersonations, ended on drop ([`jwks_guard::fetch_from`] routes). Declared before
+    /// `server`, so that they end before the server stops.
+    _routes: Vec<FetchRoute>,
+    /// Stops the server when dropped.
     server: Server,
 }
 
@@ -412,14 +424,6 @@ impl fmt::Debug for TestIssuer {
     }
 }
 
-impl Drop for TestIssuer {
-    fn drop(&mut self) {
-        for id in self.rewrite.drain(..) {
-            rewrite::unregister(id);
-        }
-    }
-}
-
 impl TestIssuer {
     /// Starts an issuer named after its own URL (`http://127.0.0.1:PORT`).
     pub fn start() -> Result<TestIssuer, TestIssuerError> {
@@ -427,7 +431,7 @@ impl TestIssuer {
     }
 
     /// Starts an issuer that impersonates `issuer` (`"https://id.example.com/"`): see the
-    /// [module documentation](self#impersonation).
+    /// [module documentation](crate#impersonation).
     pub fn start_as(issuer: impl Into<String>) -> Result<TestIssuer, TestIssuerError> {
         TestIssuer::builder().impersonate(issuer).start()
     }
@@ -436,13 +440,13 @@ impl TestIssuer {
     /// [`Provider`] for each one's issuer, discovery document, token and attribute.
     ///
     /// ```
-    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// # use jwks_guard_test::{Provider, TestIssuer};
     /// let auth0 = TestIssuer::like(Provider::Auth0)?;
     /// assert_eq!(auth0.issuer(), "https://example.eu.auth0.com/");
     /// let token = auth0.token().sign(); // aud: [API, userinfo], scope, permissions …
     /// let other_api = auth0.token().audience("https://billing.example.com").sign();
     /// # assert_ne!(token, other_api);
-    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// # Ok::<(), jwks_guard_test::TestIssuerError>(())
     /// ```
     pub fn like(provider: Provider) -> Result<TestIssuer, TestIssuerError> {
         TestIssuer::builder().like(provider).start()
@@ -531,12 +535,12 @@ impl TestIssuer {
     /// (duplicate members, padding, another base64 alphabet).
     ///
     /// ```
-    /// # use jwks_guard::test_util::{Alg, TestIssuer};
+    /// # use jwks_guard_test::{Alg, TestIssuer};
     /// # let issuer = TestIssuer::start()?;
     /// let input = "eyJhbGciOiJFUzI1NiJ9.e30"; // {"alg":"ES256"}.{}
     /// let token = format!("{input}.{}", issuer.sign_input(Alg::ES256, input)?);
     /// # assert_eq!(token.split('.').count(), 3);
-    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// # Ok::<(), jwks_guard_test::TestIssuerError>(())
     /// ```
     pub fn sign_input(&self, alg: Alg, signing_input: &str) -> Result<String, TestIssuerError> {
         token::sign_with_current_key(&self.shared, alg, signing_input)

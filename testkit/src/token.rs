@@ -50,7 +50,7 @@ enum Kid {
 /// [`TestIssuer::rotate`](super::TestIssuer::rotate) signs with the new keys.
 ///
 /// ```
-/// # use jwks_guard::test_util::{Alg, TestIssuer};
+/// # use jwks_guard_test::{Alg, TestIssuer};
 /// # let issuer = TestIssuer::start()?;
 /// let token = issuer
 ///     .token()
@@ -60,7 +60,7 @@ enum Kid {
 ///     .alg(Alg::ES256)
 ///     .sign();
 /// assert_eq!(token.split('.').count(), 3);
-/// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+/// # Ok::<(), jwks_guard_test::TestIssuerError>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "a token builder does nothing until `sign` is called"]
@@ -162,7 +162,7 @@ impl TokenBuilder {
     /// unless its `tenants` list leaves the tenant out.
     ///
     /// ```
-    /// # use jwks_guard::test_util::{Provider, TestIssuer};
+    /// # use jwks_guard_test::{Provider, TestIssuer};
     /// let entra = TestIssuer::like(Provider::EntraV2)?;
     /// let token = entra.token().tenant("bbbbcccc-1111-dddd-2222-eeee3333ffff").sign();
     /// # let payload = token.split('.').nth(1).unwrap();
@@ -172,7 +172,7 @@ impl TokenBuilder {
     /// # let other = "bbbbcccc-1111-dddd-2222-eeee3333ffff";
     /// # assert_eq!(claims["iss"], format!("https://login.microsoftonline.com/{other}/v2.0"));
     /// # assert_eq!(claims["tid"], other);
-    /// # Ok::<(), jwks_guard::test_util::TestIssuerError>(())
+    /// # Ok::<(), jwks_guard_test::TestIssuerError>(())
     /// ```
     pub fn tenant(self, tenant: impl Into<String>) -> Self {
         let tenant = tenant.into();

@@ -14,6 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use jwks_guard::FetchRoute;
+
 use super::*;
 
 struct Got {
@@ -451,7 +453,8 @@ async fn an_impersonating_issuer_redirects_fetches_while_it_lives() {
     let issuer = TestIssuer::start_as("https://impersonated.example.com/").unwrap();
     assert_eq!(issuer.issuer(), "https://impersonated.example.com/");
     let discovery_url =
-        rewrite_url("https://impersonated.example.com/.well-known/openid-configuration").unwrap();
+        FetchRoute::lookup("https://impersonated.example.com/.well-known/openid-configuration")
+            .unwrap();
     assert_eq!(discovery_url, issuer.discovery_url());
     let discovery = get_json(&discovery_url).await;
     assert_eq!(discovery["issuer"], "https://impersonated.example.com/");
@@ -459,16 +462,20 @@ async fn an_impersonating_issuer_redirects_fetches_while_it_lives() {
         discovery["jwks_uri"],
         "https://impersonated.example.com/jwks"
     );
-    let jwks_url = rewrite_url(discovery["jwks_uri"].as_str().unwrap()).unwrap();
+    let jwks_url = FetchRoute::lookup(discovery["jwks_uri"].as_str().unwrap()).unwrap();
     assert_eq!(
         get_json(&jwks_url).await["keys"].as_array().unwrap().len(),
         4
     );
-    let fallback = rewrite_url("https://impersonated.example.com/.well-known/jwks.json").unwrap();
+    let fallback =
+        FetchRoute::lookup("https://impersonated.example.com/.well-known/jwks.json").unwrap();
     assert_eq!(get(&fallback).await.status, 200);
     assert_eq!(segment(&issuer.token().sign(), 1)["iss"], issuer.issuer());
     drop(issuer);
-    assert_eq!(rewrite_url("https://impersonated.example.com/jwks"), None);
+    assert_eq!(
+        FetchRoute::lookup("https://impersonated.example.com/jwks"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -905,7 +912,7 @@ async fn preset(provider: Provider, jwks_uri: &str) -> Preset {
         "{}/.well-known/openid-configuration",
         provider.issuer().trim_end_matches('/')
     );
-    let local = rewrite_url(&discovery_url).unwrap();
+    let local = FetchRoute::lookup(&discovery_url).unwrap();
     assert_eq!(local, issuer.discovery_url(), "{provider:?}");
     let discovery = get_json(&local).await;
     assert_eq!(discovery["issuer"], provider.issuer(), "{provider:?}");
@@ -913,7 +920,7 @@ async fn preset(provider: Provider, jwks_uri: &str) -> Preset {
     assert!(discovery["response_types_supported"].is_array());
     assert!(discovery["subject_types_supported"].is_array());
     assert!(discovery["id_token_signing_alg_values_supported"].is_array());
-    let jwks_url = rewrite_url(jwks_uri).unwrap();
+    let jwks_url = FetchRoute::lookup(jwks_uri).unwrap();
     assert!(jwks_url.starts_with(issuer.url()), "{jwks_url}");
     let jwks = get_json(&jwks_url).await;
     let token = issuer.token().sign();
@@ -1033,7 +1040,7 @@ async fn entra_v2_preset_mints_v2_tokens_of_its_tenant() {
 async fn entra_v2_preset_serves_the_template_at_the_common_endpoint_with_the_same_keys() {
     let _one = PRESETS.lock().await;
     let issuer = TestIssuer::like(Provider::EntraV2).unwrap();
-    let common = rewrite_url(
+    let common = FetchRoute::lookup(
         "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
     )
     .unwrap();
@@ -1054,12 +1061,12 @@ async fn entra_v2_preset_serves_the_template_at_the_common_endpoint_with_the_sam
         discovery["authorization_endpoint"],
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     );
-    let keys = rewrite_url(discovery["jwks_uri"].as_str().unwrap()).unwrap();
+    let keys = FetchRoute::lookup(discovery["jwks_uri"].as_str().unwrap()).unwrap();
     assert_eq!(get(&keys).await.body, issuer.jwks());
     assert_eq!(issuer.discovery_requests(), 1);
     drop(issuer);
     assert_eq!(
-        rewrite_url("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
+        FetchRoute::lookup("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
         None
     );
 }
@@ -1100,9 +1107,10 @@ async fn entra_v1_and_v2_presets_live_together_each_answering_its_own_common_end
     let _one = PRESETS.lock().await;
     let v1 = TestIssuer::like(Provider::EntraV1).unwrap();
     let v2 = TestIssuer::like(Provider::EntraV2).unwrap();
-    let v1_common =
-        rewrite_url("https://login.microsoftonline.com/common/.well-known/openid-configuration")
-            .unwrap();
+    let v1_common = FetchRoute::lookup(
+        "https://login.microsoftonline.com/common/.well-known/openid-configuration",
+    )
+    .unwrap();
     assert!(v1_common.starts_with(v1.url()), "{v1_common}");
     let discovery = get_json(&v1_common).await;
     assert_eq!(discovery["issuer"], "https://sts.windows.net/{tenantid}/");
@@ -1110,16 +1118,17 @@ async fn entra_v1_and_v2_presets_live_together_each_answering_its_own_common_end
         discovery["jwks_uri"],
         "https://login.microsoftonline.com/common/discovery/keys"
     );
-    let v1_keys = rewrite_url("https://login.microsoftonline.com/common/discovery/keys").unwrap();
+    let v1_keys =
+        FetchRoute::lookup("https://login.microsoftonline.com/common/discovery/keys").unwrap();
     assert_eq!(get(&v1_keys).await.body, v1.jwks());
 
-    let v2_common = rewrite_url(
+    let v2_common = FetchRoute::lookup(
         "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
     )
     .unwrap();
     assert!(v2_common.starts_with(v2.url()), "{v2_common}");
     let v2_keys =
-        rewrite_url("https://login.microsoftonline.com/common/discovery/v2.0/keys").unwrap();
+        FetchRoute::lookup("https://login.microsoftonline.com/common/discovery/v2.0/keys").unwrap();
     assert_eq!(get(&v2_keys).await.body, v2.jwks());
     assert_ne!(v1.jwks(), v2.jwks());
 }
@@ -1170,7 +1179,7 @@ async fn an_entra_preset_takes_its_tenant_from_an_issuer_of_its_shape() {
     let jwks_uri = format!("https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys");
     assert_eq!(discovery["jwks_uri"], jwks_uri);
     assert_eq!(
-        get(&rewrite_url(&jwks_uri).unwrap()).await.body,
+        get(&FetchRoute::lookup(&jwks_uri).unwrap()).await.body,
         issuer.jwks()
     );
 }
@@ -1417,7 +1426,7 @@ async fn a_preset_with_another_issuer_keeps_the_providers_shapes() {
         discovery["jwks_uri"],
         "https://preset-other.okta.example/oauth2/aus1/v1/keys"
     );
-    let keys = rewrite_url("https://preset-other.okta.example/oauth2/aus1/v1/keys").unwrap();
+    let keys = FetchRoute::lookup("https://preset-other.okta.example/oauth2/aus1/v1/keys").unwrap();
     assert_eq!(get(&keys).await.body, issuer.jwks());
     let claims = segment(&issuer.token().sign(), 1);
     assert_eq!(

@@ -4,8 +4,6 @@
 
 use serde_json::{Map, Value, json};
 
-use super::rewrite::with_one_slash;
-
 /// The tenant GUID of the Entra ID presets, as a literal for `concat!`.
 macro_rules! entra_tenant {
     () => {
@@ -55,7 +53,7 @@ const MICROSOFT_LOGIN: &str = "https://login.microsoftonline.com";
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use jwks_guard::test_util::{ENTRA_TENANT_ID, Provider, TestIssuer};
+/// use jwks_guard_test::{ENTRA_TENANT_ID, Provider, TestIssuer};
 /// use jwks_guard::{Claims, protected};
 ///
 /// #[protected(
@@ -265,7 +263,7 @@ pub enum Provider {
     /// With an audience mapper adding `orders-api`, Keycloak sends
     /// `.audiences(["orders-api", "account"])`; the default `aud: "account"` alone must be
     /// refused by such a handler. Behind Docker the issuer stays the public one and keys are
-    /// fetched elsewhere ([`Settings::fetch_from`](crate::Settings::fetch_from)).
+    /// fetched elsewhere ([`Settings::fetch_from`](jwks_guard::Settings::fetch_from)).
     Keycloak,
     /// Spring Authorization Server at `https://auth.example.com`.
     ///
@@ -994,4 +992,9 @@ fn random(length: usize) -> Vec<u8> {
     // Only identifiers depend on it; on failure they are zeros, still well-formed.
     let _ = aws_lc_rs::rand::fill(&mut bytes);
     bytes
+}
+
+/// `url` with trailing slashes trimmed and exactly one `/` appended.
+fn with_one_slash(url: &str) -> String {
+    format!("{}/", url.trim_end_matches('/'))
 }
