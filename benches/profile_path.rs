@@ -14,8 +14,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use jwks_guard_test::{Alg, TestIssuer};
 use jwks_guard::{Settings, configure, protected};
+use jwks_guard_test::{Alg, TestIssuer};
 use tower::ServiceExt as _;
 
 const REQUESTS: usize = 2_000;

@@ -252,23 +252,29 @@ impl Shared {
     }
 
     /// Waits out `Hang` and `Delay`, then says how to answer.
-    async fn settle(&self, endpoint: Endpoint) -> Answer {
+    async fn settle(&self, endpoint: Endpoint) -> Settled {
         let mut answers = self.answers.subscribe();
         loop {
             let answer = answers.borrow_and_update().of(endpoint).clone();
-            match answer {
+            return match answer {
                 Answer::Hang => {
                     // The sender lives as long as `self`: `changed` only fails if it is gone.
                     if answers.changed().await.is_err() {
-                        return Answer::Status(503);
+                        return Settled::Status(503);
                     }
+                    continue;
                 }
                 Answer::Delay(delay) => {
                     tokio::time::sleep(delay).await;
-                    return Answer::Normal;
+                    Settled::Normal
                 }
-                answer => return answer,
-            }
+                Answer::Normal => Settled::Normal,
+                Answer::Status(code) => Settled::Status(code),
+                Answer::Garbage => Settled::Garbage,
+                Answer::Body(body) => Settled::Body(body),
+                Answer::Redirect(location) => Settled::Redirect(location),
+                Answer::Html(code) => Settled::Html(code),
+            };
         }
     }
 
@@ -280,14 +286,12 @@ impl Shared {
         };
         counter.fetch_add(1, Ordering::SeqCst);
         let body = match self.settle(endpoint).await {
-            Answer::Normal | Answer::Delay(_) | Answer::Hang => {
-                return self.normal(served, request);
-            }
-            Answer::Garbage => "<html><body>this is not JSON {".to_owned(),
-            Answer::Body(body) => body,
-            Answer::Status(code) => return final_status(code).into_response(),
-            Answer::Html(code) => return html(final_status(code)),
-            Answer::Redirect(location) => return redirect(&location),
+            Settled::Normal => return self.normal(served, request),
+            Settled::Garbage => "<html><body>this is not JSON {".to_owned(),
+            Settled::Body(body) => body,
+            Settled::Status(code) => return final_status(code).into_response(),
+            Settled::Html(code) => return html(final_status(code)),
+            Settled::Redirect(location) => return redirect(&location),
         };
         self.json(body)
     }
@@ -516,4 +520,14 @@ impl Drop for Server {
             let _ = thread.join();
         }
     }
+}
+
+/// An [`Answer`] once `Hang` and `Delay` are waited out: what is actually sent.
+enum Settled {
+    Normal,
+    Status(u16),
+    Garbage,
+    Body(String),
+    Redirect(String),
+    Html(u16),
 }
