@@ -1,6 +1,7 @@
 //! The README's response table on actix-web 4, over real HTTP: one actix-web server with four
 //! workers (each a thread with its own single-threaded Tokio runtime) on 127.0.0.1, and
 //! `TestIssuer`s impersonating the `https://actix-*.test/` issuers named below.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 #[path = "common/servers.rs"]

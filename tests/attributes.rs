@@ -1,4 +1,5 @@
 //! Every `#[protected]` key and form, end to end over real HTTP.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! One attribute, one behaviour: the same handler on axum, actix-web, Rocket and Poem, the same
 //! tokens sent to each, and the same answer from each (status, `WWW-Authenticate`,
 //! `Retry-After`, content type and body).
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 #[path = "common/servers.rs"]

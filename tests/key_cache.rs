@@ -3,6 +3,7 @@
 //!
 //! This binary shortens a few timings (fetch timeout 1 s, backoff from 200 ms, freshness down
 //! to 1 s) so the behaviours can be shown quickly; the unknown-`kid` cooldown keeps its default.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 

@@ -4,6 +4,7 @@
 //!
 //! Its own test binary: it installs a process-wide `tracing` subscriber, since key sets are
 //! fetched on the library's own runtime thread.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 

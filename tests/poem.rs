@@ -2,6 +2,7 @@
 //! handlers registered with `Route::new().at(path, get(handler))`, a real `poem::Server` on a
 //! free port of 127.0.0.1 on the test's multi-thread runtime, and `TestIssuer`s impersonating
 //! the `https://poem-….test/` issuers named below. Every request is bounded by a timeout.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 #[path = "common/servers.rs"]

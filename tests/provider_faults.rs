@@ -6,6 +6,7 @@
 //! Every test names its own issuer (key caches are process-wide, one per issuer) and checks
 //! both what the client got and what the provider saw. This binary shortens the timings so the
 //! states can be observed in seconds, and turns jitter off so the schedules are exact.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every row of the README's response table, over real HTTP: a `TestIssuer` impersonating the
 //! issuers named below and an axum app with `#[protected]` handlers.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 

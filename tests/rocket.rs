@@ -1,6 +1,7 @@
 //! The README's responses on Rocket 0.5, over real HTTP: `#[protected]` above `#[get]`/`#[post]`,
 //! the `Guard` fairing attached, a real Rocket server on 127.0.0.1 (its own multi-threaded
 //! runtime, four workers) and `TestIssuer`s impersonating the `rocket-*.test` issuers below.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 #[path = "common/servers.rs"]

@@ -8,22 +8,22 @@ use std::process::ExitCode;
 use jwks_guard_test::TestIssuer;
 
 /// The issuer the examples use when nothing is configured, served by a local [`TestIssuer`].
-pub const DEMO_ISSUER: &str = "https://id.example.com/";
+pub(crate) const DEMO_ISSUER: &str = "https://id.example.com/";
 
 /// The audience the examples use when nothing is configured.
-pub const DEMO_AUDIENCE: &str = "orders-api";
+pub(crate) const DEMO_AUDIENCE: &str = "orders-api";
 
 /// Where the example's handlers get their issuer and audience (`env("OIDC_ISSUER")`,
 /// `env("OIDC_AUDIENCE")`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub issuer: String,
-    pub audience: String,
+pub(crate) struct Config {
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
 }
 
 impl Config {
     /// Whether the embedded demo provider stands in for the issuer.
-    pub fn is_demo(&self) -> bool {
+    pub(crate) fn is_demo(&self) -> bool {
         self.issuer == DEMO_ISSUER
     }
 }
@@ -31,7 +31,7 @@ impl Config {
 /// Reads `OIDC_ISSUER` and `OIDC_AUDIENCE` from the environment, then from `.env` when present,
 /// and fills in the demo values for what is still unset. Call it first thing in `main`,
 /// before any thread starts: it sets process environment variables (through `dotenvy`).
-pub fn load_config() -> Config {
+pub(crate) fn load_config() -> Config {
     match dotenvy::dotenv() {
         Ok(path) => println!("read {}", path.display()),
         Err(error) if error.not_found() => {}
@@ -50,7 +50,9 @@ pub fn load_config() -> Config {
 }
 
 /// Starts the demo provider when the configuration is the demo one.
-pub fn demo_issuer(config: &Config) -> Result<Option<TestIssuer>, Box<dyn std::error::Error>> {
+pub(crate) fn demo_issuer(
+    config: &Config,
+) -> Result<Option<TestIssuer>, Box<dyn std::error::Error>> {
     if !config.is_demo() {
         println!("provider: {} (audience {})", config.issuer, config.audience);
         return Ok(None);
@@ -61,7 +63,7 @@ pub fn demo_issuer(config: &Config) -> Result<Option<TestIssuer>, Box<dyn std::e
 }
 
 /// Prints curl commands to try against `base` with tokens of the demo provider.
-pub fn print_try(issuer: &TestIssuer, base: &str) {
+pub(crate) fn print_try(issuer: &TestIssuer, base: &str) {
     let token = issuer
         .token()
         .audience(DEMO_AUDIENCE)
@@ -80,7 +82,7 @@ pub fn print_try(issuer: &TestIssuer, base: &str) {
 
 /// Sends the requests that show what the guard does to the API at `base` (routes `/health`,
 /// `/me`, `/orders` needing `orders:read`); success only if each status is the expected one.
-pub async fn self_test(issuer: &TestIssuer, base: &str) -> ExitCode {
+pub(crate) async fn self_test(issuer: &TestIssuer, base: &str) -> ExitCode {
     let token = || issuer.token().audience(DEMO_AUDIENCE);
     let valid = token().subject("alice").scopes(["orders:read"]).sign();
     let no_scope = token().subject("bob").sign();
@@ -126,7 +128,7 @@ pub async fn self_test(issuer: &TestIssuer, base: &str) -> ExitCode {
 /// The start of every framework example's `main`, before any thread starts: the
 /// configuration (see [`load_config`]), logs, and whether `--self-test` was given. `None`, after
 /// saying why, when a self-test is asked for without the demo provider.
-pub fn start() -> Option<(Config, bool)> {
+pub(crate) fn start() -> Option<(Config, bool)> {
     let config = load_config();
     init_logs();
     let self_test = self_test_requested();
@@ -142,12 +144,12 @@ pub fn start() -> Option<(Config, bool)> {
 }
 
 /// Whether `--self-test` was given.
-pub fn self_test_requested() -> bool {
+pub(crate) fn self_test_requested() -> bool {
     std::env::args().any(|arg| arg == "--self-test")
 }
 
 /// Installs a log subscriber (`RUST_LOG` selects events; `jwks_guard=info` by default).
-pub fn init_logs() {
+pub(crate) fn init_logs() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

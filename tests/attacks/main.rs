@@ -7,6 +7,7 @@
 //! an issuer of its own and checks that nothing was fetched: the key cache is process-wide per
 //! issuer, so a shared issuer's counters would count other tests' fetches. Each area also sends
 //! one valid token, so a test whose handler never answers 200 cannot pass by accident.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 #[path = "../common/mod.rs"]
 mod common;
