@@ -50,7 +50,7 @@ pub use guard::ClaimsTarget;
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};
 pub use prefetch::{PrefetchError, prefetch};
-pub use reject::{Rejection, RejectionKind};
+pub use reject::{Rejection, RejectionKind, RejectionResponse};
 pub use settings::{ConfigureError, Settings, configure};
 pub use spec::Alg;
 pub use stats::{KeySetState, KeySetStats, Rejections, Stats, TokenCacheStats, stats};

@@ -35,6 +35,7 @@ pub struct Settings {
     pub(crate) max_rsa_modulus_bits: usize,
     pub(crate) token_cache_capacity: u64,
     pub(crate) client: Option<reqwest::Client>,
+    pub(crate) rejection_response: Option<crate::reject::ResponseFn>,
     /// `(issuer with one trailing '/', base URL with one trailing '/')`.
     pub(crate) fetch_bases: Vec<(String, String)>,
 }
@@ -58,6 +59,7 @@ impl Default for Settings {
             max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
             token_cache_capacity: 10_000,
             client: None,
+            rejection_response: None,
             fetch_bases: Vec::new(),
         }
     }
@@ -231,6 +233,50 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Answers every rejection with what `response` makes of it, on every framework adapter
+    /// alike, instead of the default RFC 6750 answer ([`Rejection::default_response`]). The
+    /// function sees the [`Rejection`] (status, error code, description, required scopes),
+    /// never the token. Start from the default response, as below, and `WWW-Authenticate`
+    /// and `Retry-After` stay unless you remove them on purpose
+    /// ([`RejectionResponse::without_header`]). It may be called more than once for one
+    /// rejection (a framework asking for the status before the response): keep it a plain
+    /// function of the rejection. If it panics, the default response is sent.
+    ///
+    /// An RFC 9457 problem document (`application/problem+json`):
+    ///
+    /// ```
+    /// use jwks_guard::{Rejection, RejectionResponse, Settings};
+    ///
+    /// fn problem_json(rejection: &Rejection) -> RejectionResponse {
+    ///     let problem = serde_json::json!({
+    ///         "type": format!("https://api.example.com/problems/{}", rejection.error_code()),
+    ///         "title": rejection.error_code(),
+    ///         "status": rejection.status(),
+    ///         "detail": rejection.description(),
+    ///         "required_scopes": rejection.required_scopes().collect::<Vec<_>>(),
+    ///     });
+    ///     rejection
+    ///         .default_response()
+    ///         .with_body("application/problem+json", problem.to_string())
+    /// }
+    ///
+    /// jwks_guard::configure(Settings::new().rejection_response(problem_json))?;
+    /// # Ok::<(), jwks_guard::ConfigureError>(())
+    /// ```
+    ///
+    /// [`Rejection`]: crate::Rejection
+    /// [`Rejection::default_response`]: crate::Rejection::default_response
+    /// [`RejectionResponse::without_header`]: crate::RejectionResponse::without_header
+    pub fn rejection_response(
+        mut self,
+        response: impl Fn(&crate::Rejection) -> crate::RejectionResponse + Send + Sync + 'static,
+    ) -> Self {
+        self.rejection_response = Some(crate::reject::ResponseFn(std::sync::Arc::new(response)));
+        self
+    }
+}
+
 /// [`configure`] was called after the settings were already in use or installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("jwks_guard::configure must be called once, before the first protected request")]
@@ -245,6 +291,16 @@ static SETTINGS: OnceLock<Settings> = OnceLock::new();
 /// When called a second time, or after a protected request already installed the defaults.
 pub fn configure(settings: Settings) -> Result<(), ConfigureError> {
     SETTINGS.set(settings).map_err(|_| ConfigureError(()))
+}
+
+/// The function installed with [`Settings::rejection_response`], if settings were configured
+/// with one (never installs the defaults).
+#[cfg_attr(
+    not(any(feature = "axum", feature = "actix-web", feature = "rocket", feature = "poem")),
+    allow(dead_code) // only the framework adapters answer rejections
+)]
+pub(crate) fn rejection_response() -> Option<&'static crate::reject::ResponseFn> {
+    SETTINGS.get()?.rejection_response.as_ref()
 }
 
 /// The settings in force: the configured ones, else the defaults (installed at first use).

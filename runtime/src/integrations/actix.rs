@@ -22,17 +22,19 @@
 //! register the handler with `App::service` (the other order works as well).
 //!
 //! The extractor copies the `Authorization` header values out of the request and checks them
-//! with [`Protected::authorize`]; a [`Rejection`] becomes its documented response: status,
-//! `WWW-Authenticate`, `Retry-After` and JSON body. actix-web polls all of a handler's
-//! extractors together, so while the guard waits for keys a body extractor would run too: the
-//! extractor holds the request body back until it has accepted the request.
+//! with [`Protected::authorize`]; a [`Rejection`] becomes its documented response (status,
+//! `WWW-Authenticate`, `Retry-After` and JSON body), or what
+//! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
+//! actix-web polls all of a handler's extractors together, so while the guard waits for keys a
+//! body extractor would run too: the extractor holds the request body back until it has
+//! accepted the request.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::{StreamExt as _, future, stream};
 
@@ -65,16 +67,23 @@ impl<P: StaticPolicy> FromRequest for Protected<P> {
 
 impl ResponseError for Rejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status_code(self.response().status())
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        for (name, value) in self.headers() {
-            if let Ok(value) = HeaderValue::try_from(value) {
-                response.insert_header((name, value));
+        let (status, headers, body) = self.response().into_parts();
+        let mut response = HttpResponse::build(status_code(status));
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::try_from(value))
+            {
+                response.append_header((name, value));
             }
         }
-        response.body(self.body())
+        response.body(body)
     }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

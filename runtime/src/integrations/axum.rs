@@ -1,13 +1,16 @@
-//! axum 0.8: `Protected` as a [`FromRequestParts`] extractor and [`Rejection`] as a response.
+//! axum 0.8: `Protected` as a [`FromRequestParts`] extractor and [`Rejection`] as a response
+//! (its [`RejectionResponse`](crate::RejectionResponse): the RFC 6750 answer, or what
+//! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it).
 //!
 //! The extractor only reads headers, so it runs before any body extractor: an unauthenticated
 //! request is answered before its body is read.
 
+use axum_core::body::Body;
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode};
+use http::{HeaderName, HeaderValue, StatusCode};
 
 use crate::guard::{Protected, StaticPolicy};
 use crate::reject::Rejection;
@@ -31,13 +34,16 @@ where
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, self.body()).into_response();
-        let headers = response.headers_mut();
-        for (name, value) in self.headers() {
-            if let Ok(value) = HeaderValue::try_from(value) {
-                headers.insert(name, value);
+        let (status, headers, body) = self.response().into_parts();
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() =
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let map = response.headers_mut();
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::try_from(value))
+            {
+                map.append(name, value);
             }
         }
         response

@@ -23,12 +23,13 @@
 //!
 //! The extractor reads only the `Authorization` headers, never the body: as the first
 //! parameter of the handler it answers an unauthenticated request before any body extractor
-//! runs. A failed extraction becomes a `poem::Error` whose response is the [`Rejection`]'s
-//! status, `WWW-Authenticate`, `Retry-After` and JSON body.
+//! runs. A failed extraction becomes a `poem::Error` whose source is the [`Rejection`] and whose
+//! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
+//! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
 
 use poem::error::ResponseError;
 use poem::http::header::AUTHORIZATION;
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::{HeaderName, HeaderValue, StatusCode};
 use poem::{FromRequest, Request, RequestBody, Response};
 
 use crate::guard::{Protected, StaticPolicy};
@@ -47,19 +48,24 @@ impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
 
 impl ResponseError for Rejection {
     fn status(&self) -> StatusCode {
-        StatusCode::from_u16(Rejection::status(self)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status_code(self.response().status())
     }
 
     fn as_response(&self) -> Response {
-        let mut response = Response::builder()
-            .status(ResponseError::status(self))
-            .body(self.body());
-        let headers = response.headers_mut();
-        for (name, value) in self.headers() {
-            if let Ok(value) = HeaderValue::try_from(value) {
-                headers.insert(name, value);
+        let (status, headers, body) = self.response().into_parts();
+        let mut response = Response::builder().status(status_code(status)).body(body);
+        let map = response.headers_mut();
+        for (name, value) in headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::try_from(value))
+            {
+                map.append(name, value);
             }
         }
         response
     }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

@@ -27,7 +27,10 @@
 //! unauthenticated request is answered before its body is read. A failing request guard hands
 //! Rocket a status only, which Rocket answers through its catcher: **attach [`Guard`]** (once,
 //! nothing to register) and it completes that answer with the headers and the JSON body of the
-//! refusal. Without it the status is the same, the rest is Rocket's catcher's.
+//! refusal. Without it the status is the same, the rest is Rocket's catcher's. The answer is
+//! the [`Rejection`]'s documented one, or what
+//! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it, computed
+//! once by the guard.
 //!
 //! Rocket drops header values that are not UTF-8, so such an `Authorization` header counts as
 //! absent (401) rather than malformed (400).
@@ -40,7 +43,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
 use crate::guard::{Protected, StaticPolicy};
-use crate::reject::Rejection;
+use crate::reject::{Rejection, RejectionResponse};
 
 /// The fairing that answers a request refused by a `#[protected]` handler with its
 /// [`Rejection`]: status, `WWW-Authenticate`, `Retry-After`, JSON body. Attach it once:
@@ -48,8 +51,8 @@ use crate::reject::Rejection;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Guard;
 
-/// The refusal of this request, if a guard refused it: what [`Guard`] answers with.
-struct Refused(Option<Rejection>);
+/// The answer to this request, if a guard refused it: what [`Guard`] writes.
+struct Refused(Option<RejectionResponse>);
 
 #[rocket::async_trait]
 impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
@@ -60,8 +63,10 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
         match Protected::authorize(values).await {
             Ok(guard) => Outcome::Success(guard),
             Err(rejection) => {
-                request.local_cache(|| Refused(Some(rejection.clone())));
-                Outcome::Error((Status::new(rejection.status()), rejection))
+                let response = rejection.response();
+                let status = Status::new(response.status());
+                request.local_cache(|| Refused(Some(response)));
+                Outcome::Error((status, rejection))
             }
         }
     }
@@ -77,18 +82,21 @@ impl Fairing for Guard {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let Refused(Some(rejection)) = request.local_cache(|| Refused(None)) else {
+        let Refused(Some(refusal)) = request.local_cache(|| Refused(None)) else {
             return;
         };
-        response.set_status(Status::new(rejection.status()));
-        // What the catcher wrote goes; the rejection's own headers replace it.
-        for name in ["www-authenticate", "retry-after"] {
+        let (status, headers, body) = refusal.clone().into_parts();
+        response.set_status(Status::new(status));
+        // What the catcher wrote goes; the refusal's own headers replace it.
+        for name in ["content-type", "www-authenticate", "retry-after"] {
             response.remove_header(name);
         }
-        for (name, value) in rejection.headers() {
-            response.set_header(Header::new(name, value));
+        for (name, _) in &headers {
+            response.remove_header(name);
         }
-        let body = rejection.body();
+        for (name, value) in headers {
+            response.adjoin_header(Header::new(name, value));
+        }
         response.set_sized_body(body.len(), Cursor::new(body));
     }
 }
