@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod authenticated;
 mod bearer;
 mod checks;
 mod claims;
@@ -42,16 +43,22 @@ mod verify;
 #[path = "fuzz/mod.rs"]
 pub mod __fuzz;
 pub mod integrations;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod layer;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+pub use authenticated::Authenticated;
 pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::ClaimsTarget;
 pub use jwks_guard_macros::protected;
+pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind};
 pub use settings::{ConfigureError, Settings, configure};
+pub use spec::Alg;
 pub use stats::{KeySetState, KeySetStats, Rejections, Stats, TokenCacheStats, stats};
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.

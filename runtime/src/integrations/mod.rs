@@ -7,6 +7,8 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "axum")]
+mod axum_state;
 #[cfg(feature = "poem")]
 pub mod poem;
 #[cfg(feature = "rocket")]

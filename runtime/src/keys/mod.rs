@@ -26,8 +26,9 @@ pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), 
         Some(jwks_uri) => jwks_uri.to_owned(),
         None => fetch::discovery_base(issuer),
     };
-    // Where requests really go: the mapped address, if `fetch_from` maps the source.
-    let target = crate::settings::current()
+    // Where requests really go: the mapped address, if `fetch_from` maps the source. Read
+    // without installing the settings, so that a policy built first leaves `configure` open.
+    let target = crate::settings::peek()
         .mapped_url(&source)
         .unwrap_or(source);
     transport::checked(&target).map(drop)
