@@ -18,6 +18,32 @@
 //! token of every request (signature, `iss`, `aud`, `exp`, `nbf`, scopes, required claims),
 //! hands the handler its claims, and answers everything else with the right RFC 6750 response
 //! (see [`Rejection`]). Settings are process-wide: see [`Settings`] and [`configure`].
+//!
+//! The attribute is sugar over a public path: a [`Policy`] built at run time with
+//! [`Policy::builder`], checked by the [`Authenticated`] extractor (which takes the policy
+//! from the framework's state) or by [`layer::RequireTokenLayer`] over a whole router. The
+//! expansion holds the attribute as a constant spec and, at the first request, builds its
+//! `Policy` with the same builder:
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use jwks_guard::{Authenticated, Claims, Policy};
+//!
+//! // The same requirements as `#[protected(issuer = "https://id.example.com/",
+//! // audience = "orders-api", scopes = ["orders:read"])]` above.
+//! async fn list_orders(Authenticated(claims): Authenticated<Claims>) -> String {
+//!     format!("orders of {}", claims.sub.unwrap_or_default())
+//! }
+//!
+//! # fn main() -> Result<(), jwks_guard::PolicyError> {
+//! let policy = Policy::builder()
+//!     .issuer("https://id.example.com/")
+//!     .audience("orders-api")
+//!     .scopes(["orders:read"])
+//!     .build()?;
+//! let app: Router = Router::new().route("/orders", get(list_orders)).with_state(policy);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
