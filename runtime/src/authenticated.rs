@@ -14,10 +14,20 @@ use crate::claims::Claims;
 ///
 /// `C` is [`Claims`] by default, or any `serde::de::DeserializeOwned + Send + 'static` type.
 ///
-/// With axum (feature `axum`), the state is anything the [`Policy`](crate::Policy) can be
-/// taken from (`Policy: FromRef<S>`): the policy itself, or a field of your state with
-/// `#[derive(FromRef)]`. The extractor reads headers only, so it answers an unauthenticated
-/// request before any body extractor runs.
+/// Where each framework finds the policy:
+///
+/// | framework | the policy in | |
+/// |---|---|---|
+/// | axum | the router's state: `Policy: FromRef<S>` | the policy itself (`.with_state(policy)`), or a field of your state with `#[derive(FromRef)]` |
+/// | actix-web | application data | `App::new().app_data(web::Data::new(policy))` (or `.app_data(policy)`) |
+/// | Rocket | managed state | `rocket::build().manage(policy).attach(Guard)` (see [`Guard`](crate::integrations::rocket::Guard)) |
+/// | Poem | request data | `get(handler.data(policy))`, or `.data(policy)` on a `Route` |
+///
+/// Where axum checks at compile time that the state holds a policy, the others look for it at
+/// each request: a policy missing there is logged and answered 500. The extractor reads
+/// headers only, so it answers an unauthenticated request before any body extractor runs (on
+/// actix-web, it holds the body back until it has accepted the request, as `#[protected]`
+/// does).
 ///
 /// ```no_run
 /// use axum::extract::FromRef;

@@ -132,6 +132,22 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
     outcome
 }
 
+/// The answer when an adapter finds no [`Policy`] where the application should have put one
+/// (`where_` names the place, e.g. "actix-web app data"): logged, counted, 500.
+#[cfg_attr(
+    not(any(feature = "actix-web", feature = "rocket", feature = "poem")),
+    allow(dead_code)
+)]
+pub(crate) fn missing_policy(where_: &'static str) -> Rejection {
+    tracing::error!(
+        place = where_,
+        "`Authenticated` found no jwks_guard::Policy in the application's state; answering 500"
+    );
+    let rejection = Rejection::misconfigured();
+    crate::stats::count_rejection(rejection.kind());
+    rejection
+}
+
 /// Counts a rejection and logs it at debug level, naming the policy's issuers.
 fn rejected(rejection: &Rejection, issuer: &dyn std::fmt::Debug) {
     crate::stats::count_rejection(rejection.kind());

@@ -49,7 +49,7 @@ use crate::reject::Rejection;
 pub struct Guard;
 
 /// The refusal of this request, if a guard refused it: what [`Guard`] answers with.
-struct Refused(Option<Rejection>);
+pub(super) struct Refused(pub(super) Option<Rejection>);
 
 #[rocket::async_trait]
 impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
