@@ -324,15 +324,21 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
 }
 
 /// The values of `issuer`, `audience`, `client_id` or `tenants`; an `env` list of tenants may
-/// separate them with commas or spaces.
+/// separate them with commas or spaces, and may name a tenant twice.
 fn values(key: &'static str, spec: Values) -> Result<Vec<String>, ConfigError> {
     match spec {
         Values::List(list) => Ok(list.iter().map(|value| (*value).to_owned()).collect()),
-        Values::Env(var) if key == "tenants" => Ok(setting(key, Setting::Env(var))?
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|tenant| !tenant.is_empty())
-            .map(str::to_owned)
-            .collect()),
+        Values::Env(var) if key == "tenants" => {
+            let mut tenants: Vec<String> = Vec::new();
+            for tenant in
+                setting(key, Setting::Env(var))?.split(|c: char| c == ',' || c.is_whitespace())
+            {
+                if !tenant.is_empty() && !tenants.iter().any(|t| t == tenant) {
+                    tenants.push(tenant.to_owned());
+                }
+            }
+            Ok(tenants)
+        }
         Values::Env(var) => Ok(vec![setting(key, Setting::Env(var))?]),
     }
 }
@@ -359,6 +365,41 @@ pub(crate) fn normalize_typ(typ: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_is_resolved_by_the_builder_and_its_rules_apply_to_env_values() {
+        let spec = PolicySpec::new(
+            Values::List(&["https://resolve.test/"]),
+            Values::Env("JWKS_GUARD_TEST_AUDIENCE"),
+        );
+        let built = Policy::builder()
+            .issuer("https://resolve.test/")
+            .audience("env-api")
+            .build();
+        assert_eq!(
+            format!("{:?}", resolve(&spec).map_err(|e| e.to_string())),
+            format!("{:?}", built.map_err(|e| e.to_string()))
+        );
+        // `tenants` with an issuer from the environment: the macro cannot tell whether it is a
+        // template, the builder can.
+        let spec = PolicySpec {
+            issuer: Values::Env("JWKS_GUARD_TEST_ISSUER"),
+            tenants: Some(Values::List(&["acme"])),
+            ..spec
+        };
+        assert!(matches!(
+            resolve(&spec),
+            Err(ConfigError::Policy(PolicyError::TenantsWithoutTemplate))
+        ));
+        let spec = PolicySpec {
+            issuer: Values::Env("JWKS_GUARD_TEST_UNSET"),
+            ..spec
+        };
+        assert!(matches!(
+            resolve(&spec),
+            Err(ConfigError::Missing { key: "issuer", .. })
+        ));
+    }
 
     #[test]
     fn typ_is_normalized() {
