@@ -7,8 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::claims::{ClaimsError, Registered, for_each_scope};
-use crate::policy::{ClaimExpect, ClaimValue};
-use crate::policy::{Issuer, Policy, normalize_typ};
+use crate::policy::{ClaimExpect, ClaimValue, Issuer, Policy, normalize_typ};
 use crate::reject::Rejection;
 use crate::spec::Alg;
 
