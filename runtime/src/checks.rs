@@ -7,13 +7,13 @@
 use serde_json::{Map, Value};
 
 use crate::claims::{ClaimsError, Registered, for_each_scope};
-use crate::policy::{Issuer, Policy, normalize_typ};
+use crate::policy::{ClaimExpect, ClaimValue, Issuer, Policy, normalize_typ};
 use crate::reject::Rejection;
-use crate::spec::{Alg, Expect, Scalar};
+use crate::spec::Alg;
 
 /// The policy's algorithm allow-list.
 pub(crate) fn check_algorithm(policy: &Policy, alg: Alg) -> Result<(), Rejection> {
-    if policy.algorithms.contains(alg) {
+    if policy.rules().algorithms.contains(alg) {
         Ok(())
     } else {
         Err(Rejection::invalid_token("algorithm not allowed"))
@@ -42,6 +42,7 @@ pub(crate) fn check_registered_claims(
     claims: &Registered<'_>,
     now: i64,
 ) -> Result<(), Rejection> {
+    let policy = policy.rules();
     if let Some(audiences) = &policy.audiences {
         let audience = claims
             .aud
@@ -83,26 +84,27 @@ pub(crate) fn check_requirements(
     policy: &Policy,
     claims: &Map<String, Value>,
 ) -> Result<(), Rejection> {
+    let policy = policy.rules();
     if let Some(missing) = policy.scopes.iter().find(|scope| !granted(claims, scope)) {
         return Err(Rejection::insufficient_scope(
             format!("missing scope {missing}"),
             &policy.scope_challenge,
         ));
     }
-    for requirement in policy.claims {
-        let met = match (requirement.expect, lookup(claims, requirement.name)) {
+    for requirement in &policy.claims {
+        let met = match (&requirement.expect, lookup(claims, &requirement.name)) {
             (_, None) => {
                 return Err(Rejection::insufficient_scope(
                     format!("missing claim {}", requirement.name),
                     &policy.scope_challenge,
                 ));
             }
-            (Expect::Present, Some(_)) => true,
-            (Expect::Equals(expected), Some(value)) => scalar_eq(expected, value),
-            (Expect::ContainsAll(expected), Some(Value::Array(items))) => expected
+            (ClaimExpect::Present, Some(_)) => true,
+            (ClaimExpect::Equals(expected), Some(value)) => scalar_eq(expected, value),
+            (ClaimExpect::ContainsAll(expected), Some(Value::Array(items))) => expected
                 .iter()
-                .all(|e| items.iter().any(|item| scalar_eq(*e, item))),
-            (Expect::ContainsAll(_), Some(_)) => false,
+                .all(|e| items.iter().any(|item| scalar_eq(e, item))),
+            (ClaimExpect::ContainsAll(_), Some(_)) => false,
         };
         if !met {
             return Err(Rejection::insufficient_scope(
@@ -164,11 +166,11 @@ fn int_eq(expected: i64, number: &serde_json::Number) -> bool {
     })
 }
 
-fn scalar_eq(expected: Scalar, value: &Value) -> bool {
+fn scalar_eq(expected: &ClaimValue, value: &Value) -> bool {
     match (expected, value) {
-        (Scalar::Str(s), Value::String(v)) => s == v,
-        (Scalar::Bool(b), Value::Bool(v)) => b == *v,
-        (Scalar::Int(i), Value::Number(n)) => int_eq(i, n),
+        (ClaimValue::Str(s), Value::String(v)) => s == v,
+        (ClaimValue::Bool(b), Value::Bool(v)) => b == v,
+        (ClaimValue::Int(i), Value::Number(n)) => int_eq(*i, n),
         _ => false,
     }
 }
@@ -218,21 +220,21 @@ mod tests {
 
     #[test]
     fn scalars_compare_by_json_type() {
-        assert!(scalar_eq(Scalar::Str("x"), &json!("x")));
-        assert!(!scalar_eq(Scalar::Str("1"), &json!(1)));
-        assert!(scalar_eq(Scalar::Int(3), &json!(3)));
-        assert!(scalar_eq(Scalar::Int(3), &json!(3.0)));
-        assert!(!scalar_eq(Scalar::Int(3), &json!(3.5)));
+        assert!(scalar_eq(&ClaimValue::from("x"), &json!("x")));
+        assert!(!scalar_eq(&ClaimValue::from("1"), &json!(1)));
+        assert!(scalar_eq(&ClaimValue::Int(3), &json!(3)));
+        assert!(scalar_eq(&ClaimValue::Int(3), &json!(3.0)));
+        assert!(!scalar_eq(&ClaimValue::Int(3), &json!(3.5)));
         assert!(!scalar_eq(
-            Scalar::Int(9_007_199_254_740_993),
+            &ClaimValue::Int(9_007_199_254_740_993),
             &json!(9_007_199_254_740_992_i64)
         ));
         assert!(!scalar_eq(
-            Scalar::Int(9_007_199_254_740_993),
+            &ClaimValue::Int(9_007_199_254_740_993),
             &json!(9_007_199_254_740_992.0)
         ));
-        assert!(!scalar_eq(Scalar::Int(i64::MAX), &json!(u64::MAX)));
-        assert!(scalar_eq(Scalar::Bool(true), &json!(true)));
-        assert!(!scalar_eq(Scalar::Bool(true), &json!("true")));
+        assert!(!scalar_eq(&ClaimValue::Int(i64::MAX), &json!(u64::MAX)));
+        assert!(scalar_eq(&ClaimValue::Bool(true), &json!(true)));
+        assert!(!scalar_eq(&ClaimValue::Bool(true), &json!("true")));
     }
 }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::bearer::bearer_token;
 use crate::claims::{Claims, ClaimsError};
-use crate::policy::PolicyCell;
+use crate::policy::{Policy, PolicyCell};
 use crate::reject::Rejection;
 use crate::verify::{Verified, verify};
 
@@ -91,25 +91,31 @@ impl<P: StaticPolicy> Protected<P> {
     }
 
     /// Checks the values of every `Authorization` header of a request against the policy `P`:
-    /// the one entry point each framework adapter calls.
+    /// the entry point each framework adapter calls for `#[protected]` handlers. The policy is
+    /// resolved at the first call and then checked by [`authorize`], as a
+    /// [`Policy`](crate::Policy) built by hand is.
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
     pub async fn authorize<'a>(
         authorization_values: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Self, Rejection> {
-        let claims = authorize::<P::Claims>(P::cell(), authorization_values).await?;
+        let cell = P::cell();
+        let policy = cell
+            .policy()
+            .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
+        let claims = authorize::<P::Claims>(policy, authorization_values).await?;
         Ok(Protected(claims, PhantomData))
     }
 }
 
-/// Checks a request's `Authorization` header values against `cell`'s policy.
-async fn authorize<'a, C: ClaimsTarget>(
-    cell: &'static PolicyCell,
+/// Checks a request's `Authorization` header values against `policy`, and builds the claims
+/// as `C`: the one path every request takes, with the macro's policy or one built by hand.
+pub(crate) async fn authorize<'a, C: ClaimsTarget>(
+    policy: &Policy,
     authorization_values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<C, Rejection> {
     let outcome = async {
-        let policy = cell.policy()?;
         let token = bearer_token(authorization_values)?;
         verify(policy, token, |verified| {
             C::from_verified(VerifiedClaims(verified)).map_err(|error| {
@@ -121,13 +127,43 @@ async fn authorize<'a, C: ClaimsTarget>(
     }
     .await;
     if let Err(rejection) = &outcome {
-        crate::stats::count_rejection(rejection.kind());
-        tracing::debug!(
-            issuer = ?cell.spec().issuer,
-            status = rejection.status(),
-            reason = rejection.description(),
-            "request rejected"
-        );
+        rejected(rejection, &IssuerNames(policy));
     }
     outcome
+}
+
+/// The answer when an adapter finds no [`Policy`] where the application should have put one
+/// (`where_` names the place, e.g. "actix-web app data"): logged, counted, 500.
+#[cfg_attr(
+    not(any(feature = "actix-web", feature = "rocket", feature = "poem")),
+    allow(dead_code)
+)]
+pub(crate) fn missing_policy(where_: &'static str) -> Rejection {
+    tracing::error!(
+        place = where_,
+        "`Authenticated` found no jwks_guard::Policy in the application's state; answering 500"
+    );
+    let rejection = Rejection::misconfigured();
+    crate::stats::count_rejection(rejection.kind());
+    rejection
+}
+
+/// Counts a rejection and logs it at debug level, naming the policy's issuers.
+fn rejected(rejection: &Rejection, issuer: &dyn std::fmt::Debug) {
+    crate::stats::count_rejection(rejection.kind());
+    tracing::debug!(
+        issuer = ?issuer,
+        status = rejection.status(),
+        reason = rejection.description(),
+        "request rejected"
+    );
+}
+
+/// A policy's issuers, listed only when a log line is written.
+struct IssuerNames<'a>(&'a Policy);
+
+impl std::fmt::Debug for IssuerNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.issuers()).finish()
+    }
 }

@@ -18,10 +18,37 @@
 //! token of every request (signature, `iss`, `aud`, `exp`, `nbf`, scopes, required claims),
 //! hands the handler its claims, and answers everything else with the right RFC 6750 response
 //! (see [`Rejection`]). Settings are process-wide: see [`Settings`] and [`configure`].
+//!
+//! The attribute is sugar over a public path: a [`Policy`] built at run time with
+//! [`Policy::builder`], checked by the [`Authenticated`] extractor (which takes the policy
+//! from the framework's state) or by [`layer::RequireTokenLayer`] over a whole router. The
+//! expansion holds the attribute as a constant spec and, at the first request, builds its
+//! `Policy` with the same builder:
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use jwks_guard::{Authenticated, Claims, Policy};
+//!
+//! // The same requirements as `#[protected(issuer = "https://id.example.com/",
+//! // audience = "orders-api", scopes = ["orders:read"])]` above.
+//! async fn list_orders(Authenticated(claims): Authenticated<Claims>) -> String {
+//!     format!("orders of {}", claims.sub.unwrap_or_default())
+//! }
+//!
+//! # fn main() -> Result<(), jwks_guard::PolicyError> {
+//! let policy = Policy::builder()
+//!     .issuer("https://id.example.com/")
+//!     .audience("orders-api")
+//!     .scopes(["orders:read"])
+//!     .build()?;
+//! let app: Router = Router::new().route("/orders", get(list_orders)).with_state(policy);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod authenticated;
 mod bearer;
 mod checks;
 mod claims;
@@ -43,12 +70,17 @@ mod verify;
 #[path = "fuzz/mod.rs"]
 pub mod __fuzz;
 pub mod integrations;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod layer;
 
+pub use authenticated::Authenticated;
 pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::ClaimsTarget;
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};
+pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind, RejectionResponse};
 pub use settings::{ConfigureError, Settings, configure};

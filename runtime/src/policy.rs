@@ -1,13 +1,71 @@
-//! [`Policy`]: what a handler requires, resolved from its [`PolicySpec`] at the first request.
+//! [`Policy`]: what a protected route requires, with its issuers' key caches attached.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use jwks_guard::Policy;
+//!
+//! # fn main() -> Result<(), jwks_guard::PolicyError> {
+//! let policy = Policy::builder()
+//!     .issuer("https://id.example.com/")
+//!     .audience("orders-api")
+//!     .scopes(["orders:read"])
+//!     .leeway(Duration::from_secs(30))
+//!     .build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! A policy is built by [`PolicyBuilder::build`], which checks it (typed [`PolicyError`]s,
+//! never a panic) and attaches the process-wide key cache of each issuer; nothing is fetched
+//! until a request needs keys (or [`prefetch`](crate::prefetch) is called). `#[protected]`
+//! builds its policy through the same builder: its expansion declares a [`PolicyCell`] holding
+//! the attribute as a constant [`PolicySpec`], which the first request resolves (reading any
+//! `env("VAR")`) by feeding the builder.
 
+mod builder;
+
+use std::fmt;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use crate::keys::{self, KeyCache};
+use crate::guard::ClaimsTarget;
+use crate::keys::KeyCache;
 use crate::reject::Rejection;
-use crate::spec::{Alg, AlgSet, ClaimSpec, PolicySpec, Setting, Values};
+use crate::spec::{Alg, AlgSet, Expect, PolicySpec, Scalar, Setting, Values};
 
-/// A handler's requirements with every `env("VAR")` read and its key cache attached.
-pub(crate) struct Policy {
+pub(crate) use builder::{ClaimExpect, ClaimRule};
+pub use builder::{ClaimValue, PolicyBuilder, PolicyError};
+
+/// What a protected route requires of a token: issuers (each with its key cache), tenants,
+/// audiences or client ids, algorithms, leeway, `typ`, scopes and claims.
+///
+/// Built with [`Policy::builder`]; `#[protected]` builds one per handler through the same
+/// builder. Cloning is cheap (the rules are shared), so a policy can sit in a framework's
+/// state: [`Authenticated`](crate::Authenticated) takes it from there, and
+/// [`RequireTokenLayer`](crate::layer::RequireTokenLayer) protects a whole router with it.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use jwks_guard::{Authenticated, Claims, Policy};
+///
+/// async fn me(Authenticated(claims): Authenticated<Claims>) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// # fn main() -> Result<(), jwks_guard::PolicyError> {
+/// let policy = Policy::builder()
+///     .issuer("https://id.example.com/")
+///     .audience("orders-api")
+///     .build()?;
+/// let app: Router = Router::new().route("/me", get(me)).with_state(policy);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    rules: Arc<Rules>,
+}
+
+/// The rules of a [`Policy`], as the checks read them.
+pub(crate) struct Rules {
     /// The accepted issuers, each with its key cache.
     pub(crate) issuers: Vec<Issuer>,
     /// With an issuer template: the accepted tenants (`None`: every tenant).
@@ -20,10 +78,10 @@ pub(crate) struct Policy {
     pub(crate) leeway: u64,
     /// The required `typ`, lowercased, without any `application/` prefix.
     pub(crate) typ: Option<String>,
-    pub(crate) scopes: &'static [&'static str],
+    pub(crate) scopes: Box<[String]>,
     /// `scopes` joined by spaces, for the `scope` attribute of a 403 challenge.
     pub(crate) scope_challenge: String,
-    pub(crate) claims: &'static [ClaimSpec],
+    pub(crate) claims: Box<[ClaimRule]>,
 }
 
 /// One accepted issuer and the key cache its tokens are verified with.
@@ -53,18 +111,72 @@ impl Issuer {
 }
 
 impl Policy {
+    /// A builder with no issuer and no audience yet, the leeway at 60 seconds and every
+    /// supported algorithm allowed: see [`PolicyBuilder`].
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::new()
+    }
+
+    /// Checks the values of every `Authorization` header of a request against this policy and
+    /// builds the verified claims as `C` ([`Claims`](crate::Claims), or any
+    /// `serde::de::DeserializeOwned + Send + 'static` type): what every framework adapter
+    /// calls, exposed for frameworks without one.
+    ///
+    /// ```no_run
+    /// # async fn run(policy: jwks_guard::Policy, headers: http::HeaderMap) {
+    /// use jwks_guard::Claims;
+    ///
+    /// let values = headers.get_all(http::header::AUTHORIZATION).iter().map(|v| v.as_bytes());
+    /// match policy.authorize::<Claims>(values).await {
+    ///     Ok(claims) => println!("hello {:?}", claims.sub),
+    ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body()),
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub async fn authorize<'a, C: ClaimsTarget>(
+        &self,
+        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<C, Rejection> {
+        crate::guard::authorize(self, authorization_values).await
+    }
+
+    /// The accepted issuers (templates included), as given.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.rules.issuers.iter().map(|issuer| issuer.name.as_str())
+    }
+
+    /// The scopes every token must be granted.
+    pub fn scopes(&self) -> &[String] {
+        &self.rules.scopes
+    }
+
+    /// The rules, for the checks.
+    pub(crate) fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub(crate) fn from_rules(rules: Rules) -> Policy {
+        Policy {
+            rules: Arc::new(rules),
+        }
+    }
+
     /// The issuer of a token naming `iss` (and `tid`), within the tenants allowed.
     ///
     /// # Errors
     /// 401 when no configured issuer produces `iss` exactly, or its tenant is not allowed.
     pub(crate) fn issuer(&self, iss: &str, tid: Option<&str>) -> Result<&Issuer, Rejection> {
-        let issuer = self
+        let rules = self.rules();
+        let issuer = rules
             .issuers
             .iter()
             .find(|issuer| issuer.issued(iss, tid))
             .ok_or_else(|| Rejection::invalid_token("issuer mismatch"))?;
         if issuer.name.contains(TENANT_PLACEHOLDER)
-            && let Some(tenants) = &self.tenants
+            && let Some(tenants) = &rules.tenants
             && !tid.is_some_and(|tid| tenants.iter().any(|t| t == tid))
         {
             return Err(Rejection::invalid_token("tenant not allowed"));
@@ -73,8 +185,31 @@ impl Policy {
     }
 }
 
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rules = self.rules();
+        f.debug_struct("Policy")
+            .field("issuers", &self.issuers().collect::<Vec<_>>())
+            .field("tenants", &rules.tenants)
+            .field("audiences", &rules.audiences)
+            .field("client_ids", &rules.client_ids)
+            .field(
+                "algorithms",
+                &Alg::ALL
+                    .iter()
+                    .filter(|alg| rules.algorithms.contains(**alg))
+                    .collect::<Vec<_>>(),
+            )
+            .field("leeway", &rules.leeway)
+            .field("typ", &rules.typ)
+            .field("scopes", &rules.scopes)
+            .field("claims", &rules.claims)
+            .finish()
+    }
+}
+
 /// A handler's constant [`PolicySpec`] and, once the first request has resolved it, its
-/// resolved policy. Not public API: the `#[protected]` expansion declares one per handler.
+/// [`Policy`]. Not public API: the `#[protected]` expansion declares one per handler.
 pub struct PolicyCell {
     spec: PolicySpec,
     resolved: OnceLock<Option<Policy>>,
@@ -94,9 +229,10 @@ impl PolicyCell {
         &self.spec
     }
 
-    /// The resolved policy. Environment variables are read once; if one is missing or empty,
-    /// that is logged once and every request is answered 500.
-    pub(crate) fn policy(&self) -> Result<&Policy, Rejection> {
+    /// The resolved policy: the spec's environment variables read once and the result built
+    /// by [`PolicyBuilder`]. If that fails, it is logged once and every request is answered
+    /// 500.
+    pub fn policy(&self) -> Result<&Policy, Rejection> {
         self.resolved
             .get_or_init(|| match resolve(&self.spec) {
                 Ok(policy) => Some(policy),
@@ -110,15 +246,15 @@ impl PolicyCell {
     }
 }
 
-impl std::fmt::Debug for PolicyCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for PolicyCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PolicyCell")
             .field("spec", &self.spec)
             .finish_non_exhaustive()
     }
 }
 
-/// A `#[protected]` setting that could not be resolved.
+/// A `#[protected]` attribute that could not be resolved into a [`Policy`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum ConfigError {
     #[error("environment variable `{var}` (for `{key}`) is not set")]
@@ -136,8 +272,8 @@ pub(crate) enum ConfigError {
         key: &'static str,
         var: &'static str,
     },
-    #[error("keys can never be fetched: {0}")]
-    Source(#[from] keys::UrlError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }
 
 fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
@@ -152,75 +288,69 @@ fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
     }
 }
 
+/// The spec's environment variables read, and every value fed to the [`PolicyBuilder`]: the
+/// attribute and the builder make their policies with the same code.
 fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
-    let issuers = values("issuer", spec.issuer)?;
-    let audiences = spec
-        .audience
-        .map(|audience| values("audience", audience))
-        .transpose()?;
-    let client_ids = spec
-        .client_id
-        .map(|client_id| values("client_id", client_id))
-        .transpose()?;
-    let tenants = spec
-        .tenants
-        .map(|tenants| values("tenants", tenants))
-        .transpose()?;
-    let jwks_uri = spec
-        .jwks_uri
-        .map(|uri| setting("jwks_uri", uri))
-        .transpose()?;
-    Ok(Policy {
-        issuers: key_caches(&issuers, jwks_uri.as_deref())?,
-        tenants,
-        audiences,
-        client_ids,
-        algorithms: AlgSet::of(spec.algorithms.unwrap_or(Alg::ALL)),
-        leeway: spec.leeway,
-        typ: spec.typ.map(normalize_typ),
-        scopes: spec.scopes,
-        scope_challenge: spec.scopes.join(" "),
-        claims: spec.claims,
-    })
+    let mut builder = Policy::builder().issuers(values("issuer", spec.issuer)?);
+    if let Some(audience) = spec.audience {
+        builder = builder.audiences(values("audience", audience)?);
+    }
+    if let Some(client_id) = spec.client_id {
+        builder = builder.client_ids(values("client_id", client_id)?);
+    }
+    if let Some(tenants) = spec.tenants {
+        builder = builder.tenants(values("tenants", tenants)?);
+    }
+    if let Some(uri) = spec.jwks_uri {
+        builder = builder.jwks_uri(setting("jwks_uri", uri)?);
+    }
+    builder = builder.scopes(spec.scopes.iter().copied());
+    for claim in spec.claims {
+        builder = match claim.expect {
+            Expect::Present => builder.claim(claim.name),
+            Expect::Equals(value) => builder.claim_equals(claim.name, value),
+            Expect::ContainsAll(values) => {
+                builder.claim_contains(claim.name, values.iter().copied())
+            }
+        };
+    }
+    if let Some(algorithms) = spec.algorithms {
+        builder = builder.algorithms(algorithms.iter().copied());
+    }
+    if let Some(typ) = spec.typ {
+        builder = builder.typ(typ);
+    }
+    Ok(builder.leeway(Duration::from_secs(spec.leeway)).build()?)
 }
 
 /// The values of `issuer`, `audience`, `client_id` or `tenants`; an `env` list of tenants may
-/// separate them with commas or spaces.
+/// separate them with commas or spaces, and may name a tenant twice.
 fn values(key: &'static str, spec: Values) -> Result<Vec<String>, ConfigError> {
     match spec {
         Values::List(list) => Ok(list.iter().map(|value| (*value).to_owned()).collect()),
-        Values::Env(var) if key == "tenants" => Ok(setting(key, Setting::Env(var))?
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|tenant| !tenant.is_empty())
-            .map(str::to_owned)
-            .collect()),
+        Values::Env(var) if key == "tenants" => {
+            let mut tenants: Vec<String> = Vec::new();
+            for tenant in
+                setting(key, Setting::Env(var))?.split(|c: char| c == ',' || c.is_whitespace())
+            {
+                if !tenant.is_empty() && !tenants.iter().any(|t| t == tenant) {
+                    tenants.push(tenant.to_owned());
+                }
+            }
+            Ok(tenants)
+        }
         Values::Env(var) => Ok(vec![setting(key, Setting::Env(var))?]),
     }
 }
 
-/// One key cache per issuer: from `jwks_uri` when given, else discovered from the issuer. An
-/// issuer that is not a URL (Google's `accounts.google.com`) shares the cache of the same
-/// issuer with `https://`, which must be listed too.
-fn key_caches(issuers: &[String], jwks_uri: Option<&str>) -> Result<Vec<Issuer>, ConfigError> {
-    issuers
-        .iter()
-        .map(|name| {
-            let fetched_as = match keys::check_sources(name, jwks_uri) {
-                Ok(()) => name.clone(),
-                Err(error) => {
-                    let with_scheme = format!("https://{name}");
-                    if name.contains("://") || !issuers.contains(&with_scheme) {
-                        return Err(ConfigError::Source(error));
-                    }
-                    with_scheme
-                }
-            };
-            Ok(Issuer {
-                name: name.clone(),
-                keys: keys::cache_for(&fetched_as, jwks_uri),
-            })
-        })
-        .collect()
+impl From<Scalar> for ClaimValue {
+    fn from(scalar: Scalar) -> Self {
+        match scalar {
+            Scalar::Str(value) => ClaimValue::Str(value.to_owned()),
+            Scalar::Bool(value) => ClaimValue::Bool(value),
+            Scalar::Int(value) => ClaimValue::Int(value),
+        }
+    }
 }
 
 /// `typ` compares case-insensitively with the `application/` prefix optional (RFC 7515 §4.1.9).
@@ -235,6 +365,41 @@ pub(crate) fn normalize_typ(typ: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_is_resolved_by_the_builder_and_its_rules_apply_to_env_values() {
+        let spec = PolicySpec::new(
+            Values::List(&["https://resolve.test/"]),
+            Values::Env("JWKS_GUARD_TEST_AUDIENCE"),
+        );
+        let built = Policy::builder()
+            .issuer("https://resolve.test/")
+            .audience("env-api")
+            .build();
+        assert_eq!(
+            format!("{:?}", resolve(&spec).map_err(|e| e.to_string())),
+            format!("{:?}", built.map_err(|e| e.to_string()))
+        );
+        // `tenants` with an issuer from the environment: the macro cannot tell whether it is a
+        // template, the builder can.
+        let spec = PolicySpec {
+            issuer: Values::Env("JWKS_GUARD_TEST_ISSUER"),
+            tenants: Some(Values::List(&["acme"])),
+            ..spec
+        };
+        assert!(matches!(
+            resolve(&spec),
+            Err(ConfigError::Policy(PolicyError::TenantsWithoutTemplate))
+        ));
+        let spec = PolicySpec {
+            issuer: Values::Env("JWKS_GUARD_TEST_UNSET"),
+            ..spec
+        };
+        assert!(matches!(
+            resolve(&spec),
+            Err(ConfigError::Missing { key: "issuer", .. })
+        ));
+    }
 
     #[test]
     fn typ_is_normalized() {

@@ -308,6 +308,13 @@ pub(crate) fn current() -> &'static Settings {
     SETTINGS.get_or_init(Settings::default)
 }
 
+/// The settings in force if installed, else the defaults, without installing them: for the
+/// checks of a [`Policy`](crate::Policy) built before [`configure`] is called.
+pub(crate) fn peek() -> &'static Settings {
+    static DEFAULTS: std::sync::LazyLock<Settings> = std::sync::LazyLock::new(Settings::default);
+    SETTINGS.get().unwrap_or(&DEFAULTS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,9 @@ use crate::bearer::bearer_token;
 use crate::checks::{check_algorithm, check_registered_claims, check_requirements, issuer_of};
 use crate::claims::Claims;
 use crate::keys::{self, KeyLimits, KeySet};
-use crate::policy::{Issuer, Policy};
+use crate::policy::{ClaimExpect, ClaimRule, ClaimValue, Issuer, Policy, Rules};
 use crate::reject::Rejection;
-use crate::spec::{Alg, AlgSet, ClaimSpec, Expect};
+use crate::spec::{Alg, AlgSet};
 use crate::token::{Jws, payload_object};
 
 #[cfg(test)]
@@ -36,24 +36,26 @@ pub const JWKS: &str = include_str!("keys.json");
 static KEYS: LazyLock<Option<KeySet>> =
     LazyLock::new(|| KeySet::parse(JWKS.as_bytes(), ISSUER, KeyLimits::default()).ok());
 
-static POLICY: LazyLock<Policy> = LazyLock::new(|| Policy {
-    issuers: vec![Issuer {
-        name: ISSUER.to_owned(),
-        // Never fetched from: these entry points verify with `KEYS`.
-        keys: keys::cache_for(ISSUER, Some("https://fuzz.test/jwks")),
-    }],
-    tenants: None,
-    audiences: Some(vec![AUDIENCE.to_owned()]),
-    client_ids: None,
-    algorithms: AlgSet::of(Alg::ALL),
-    leeway: 60,
-    typ: None,
-    scopes: &["read"],
-    scope_challenge: "read".to_owned(),
-    claims: &[ClaimSpec {
-        name: "realm_access.roles",
-        expect: Expect::ContainsAll(&[crate::spec::Scalar::Str("admin")]),
-    }],
+static POLICY: LazyLock<Policy> = LazyLock::new(|| {
+    Policy::from_rules(Rules {
+        issuers: vec![Issuer {
+            name: ISSUER.to_owned(),
+            // Never fetched from: these entry points verify with `KEYS`.
+            keys: keys::cache_for(ISSUER, Some("https://fuzz.test/jwks")),
+        }],
+        tenants: None,
+        audiences: Some(vec![AUDIENCE.to_owned()]),
+        client_ids: None,
+        algorithms: AlgSet::of(Alg::ALL),
+        leeway: 60,
+        typ: None,
+        scopes: Box::new(["read".to_owned()]),
+        scope_challenge: "read".to_owned(),
+        claims: Box::new([ClaimRule {
+            name: "realm_access.roles".to_owned(),
+            expect: ClaimExpect::ContainsAll(Box::new([ClaimValue::from("admin")])),
+        }]),
+    })
 });
 
 /// One `Authorization` header value through the request path (bearer syntax, JWS parsing,

@@ -5,9 +5,17 @@
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
+#[cfg(feature = "actix-web")]
+mod actix_state;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "axum")]
+mod axum_state;
 #[cfg(feature = "poem")]
 pub mod poem;
+#[cfg(feature = "poem")]
+mod poem_state;
 #[cfg(feature = "rocket")]
 pub mod rocket;
+#[cfg(feature = "rocket")]
+mod rocket_state;

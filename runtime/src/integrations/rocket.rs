@@ -52,7 +52,7 @@ use crate::reject::{Rejection, RejectionResponse};
 pub struct Guard;
 
 /// The answer to this request, if a guard refused it: what [`Guard`] writes.
-struct Refused(Option<RejectionResponse>);
+pub(super) struct Refused(pub(super) Option<RejectionResponse>);
 
 #[rocket::async_trait]
 impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {

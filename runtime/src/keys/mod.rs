@@ -31,6 +31,8 @@ pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), 
         None => fetch::discovery_base(issuer),
     };
     // Where requests really go: the mapped address, if a route or `fetch_from` maps the source.
-    let target = fetch::effective_url(crate::settings::current(), &source);
+    // The settings are read without installing them, so that a policy built first leaves
+    // `configure` open.
+    let target = fetch::effective_url(crate::settings::peek(), &source);
     transport::checked(&target).map(drop)
 }
