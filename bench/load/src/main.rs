@@ -1,0 +1,693 @@
+//! The load benchmark's one binary: the server of every variant, and the token feeder of the
+//! memory test. `bench/load/run` drives it (see BENCHMARKS.md); by hand:
+//!
+//! ```text
+//! load-bench serve <variant> [--addr-file PATH]   # one variant, one Tokio worker
+//! load-bench feed <control-url> <bench-url> <tokens> <server-pid> [--concurrency N] [--batch N]
+//! load-bench variants                              # the variant names
+//! ```
+//!
+//! `serve` starts a `TestIssuer` in the process (RSA, EC and Ed25519 keys, impersonating
+//! `https://bench.test/`), then serves the variant's `GET /data` on one listener and the
+//! harness's control routes on another (so that the measured router holds only `/data`):
+//!
+//! - `GET /token?alg=RS256`: a valid token (`aud` = `api`, `scope` = `read`, six hours long);
+//! - `GET /mint?n=1000&start=0&alg=EdDSA`: `n` distinct valid tokens (`jti` = `start + i`),
+//!   one a line, for the memory test;
+//! - `GET /stats`: the issuer's request counters, `{"jwks": n, "discovery": n}`;
+//! - `POST /rotate`: a key rotation (new keys signed with from now on, old keys still
+//!   published).
+//!
+//! The variant's listener and handler run on one `current_thread` Tokio runtime: one worker.
+//! jwks-guard fetches keys on its own runtime (idle between fetches). The issuer (the provider,
+//! thread `test-issuer-*`) and the control routes (thread `bench-control`) have threads of their
+//! own, which `bench/load/run` moves to the load generator's core.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::StreamExt as _;
+use jwks_guard::protected;
+use jwks_guard::test_util::{Alg, TestIssuer};
+use serde::{Deserialize, Serialize};
+
+/// The issuer every variant trusts (impersonated by the in-process `TestIssuer`).
+const ISSUER: &str = "https://bench.test/";
+/// The audience every variant requires.
+const AUDIENCE: &str = "api";
+/// The scope every variant requires.
+const SCOPE: &str = "read";
+/// How long minted tokens stay valid: longer than any run.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(6 * 60 * 60);
+/// The verified-token cache capacity of `guard-cache-on` (the library's default).
+const CACHE_CAPACITY: usize = 10_000;
+/// The hand-written extractor refetches the JWKS for an unknown `kid` at most this often.
+const HAND_WRITTEN_COOLDOWN: Duration = Duration::from_secs(30);
+
+// ----- the route, the same for every variant -----
+
+/// The small JSON body of `GET /data`.
+#[derive(Serialize)]
+struct Reply {
+    status: &'static str,
+    items: [u32; 3],
+}
+
+fn reply() -> Reply {
+    Reply {
+        status: "ok",
+        items: [1, 2, 3],
+    }
+}
+
+async fn no_auth() -> Json<Reply> {
+    Json(reply())
+}
+
+async fn no_auth_axum07() -> axum07::Json<Reply> {
+    axum07::Json(reply())
+}
+
+#[protected(issuer = "https://bench.test/", audience = "api", scopes = ["read"])]
+async fn guarded() -> Json<Reply> {
+    Json(reply())
+}
+
+/// The claims the peers and the hand-written extractor deserialize: the scope to check (their
+/// libraries check `iss`, `aud`, `exp` and `nbf` themselves).
+#[derive(Clone, Deserialize)]
+struct ScopeClaims {
+    #[serde(default)]
+    scope: String,
+}
+
+impl ScopeClaims {
+    fn grants(&self, scope: &str) -> bool {
+        self.scope.split(' ').any(|granted| granted == scope)
+    }
+}
+
+// ----- the variants -----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    NoAuth,
+    NoAuthAxum07,
+    GuardCacheOff,
+    GuardCacheOn,
+    HandWritten,
+    JwtAuthorizer,
+    AxumJwtAuth,
+}
+
+impl Variant {
+    const ALL: [Variant; 7] = [
+        Variant::NoAuth,
+        Variant::NoAuthAxum07,
+        Variant::GuardCacheOff,
+        Variant::GuardCacheOn,
+        Variant::HandWritten,
+        Variant::JwtAuthorizer,
+        Variant::AxumJwtAuth,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::NoAuth => "no-auth",
+            Variant::NoAuthAxum07 => "no-auth-axum07",
+            Variant::GuardCacheOff => "guard-cache-off",
+            Variant::GuardCacheOn => "guard-cache-on",
+            Variant::HandWritten => "hand-written",
+            Variant::JwtAuthorizer => "jwt-authorizer",
+            Variant::AxumJwtAuth => "axum-jwt-auth",
+        }
+    }
+
+    fn parse(name: &str) -> Result<Variant, String> {
+        Variant::ALL
+            .into_iter()
+            .find(|variant| variant.name() == name)
+            .ok_or_else(|| format!("unknown variant {name:?}; try `load-bench variants`"))
+    }
+}
+
+/// The one place that sets the verified-token cache of the two jwks-guard variants; `None` for
+/// the other variants, which leave jwks-guard's settings alone.
+///
+/// PENDING: `Settings::token_cache_capacity` is not in the runtime yet, so there is no cache to
+/// turn on: `guard-cache-off` is the library as it is, and `guard-cache-on` refuses to start.
+/// Once it lands: `Some(Settings::new().token_cache_capacity(if cache { CACHE_CAPACITY } else { 0 }))`.
+fn guard_settings(variant: Variant) -> Result<Option<jwks_guard::Settings>, String> {
+    match variant {
+        Variant::GuardCacheOff => Ok(Some(jwks_guard::Settings::new())),
+        Variant::GuardCacheOn => Err(format!(
+            "guard-cache-on is pending: this jwks-guard has no verified-token cache \
+             (Settings::token_cache_capacity, capacity {CACHE_CAPACITY}) yet"
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// A variant's router: axum 0.8, or axum 0.7 for jwt-authorizer.
+enum App {
+    Axum08(axum::Router),
+    Axum07(axum07::Router),
+}
+
+async fn app(variant: Variant, issuer: &TestIssuer) -> Result<App, String> {
+    Ok(match variant {
+        Variant::NoAuth => App::Axum08(axum::Router::new().route("/data", get(no_auth))),
+        Variant::NoAuthAxum07 => {
+            App::Axum07(axum07::Router::new().route("/data", axum07::routing::get(no_auth_axum07)))
+        }
+        Variant::GuardCacheOff | Variant::GuardCacheOn => {
+            App::Axum08(axum::Router::new().route("/data", get(guarded)))
+        }
+        Variant::HandWritten => {
+            let state = HandWritten::start(issuer.jwks_url()).await?;
+            App::Axum08(
+                axum::Router::new()
+                    .route("/data", get(hand_written))
+                    .with_state(Arc::new(state)),
+            )
+        }
+        Variant::JwtAuthorizer => App::Axum07(jwt_authorizer_app(issuer).await?),
+        Variant::AxumJwtAuth => App::Axum08(axum_jwt_auth_app(issuer).await?),
+    })
+}
+
+// ----- hand-written: jsonwebtoken, keys parsed once per fetch -----
+
+/// A careful hand-written extractor: `DecodingKey`s and `Validation`s built once per fetch and
+/// looked up by `kid`; an unknown `kid` refetches the JWKS, at most once per
+/// [`HAND_WRITTEN_COOLDOWN`].
+struct HandWritten {
+    jwks_url: String,
+    client: reqwest::Client,
+    keys: RwLock<HashMap<String, (jsonwebtoken::DecodingKey, jsonwebtoken::Validation)>>,
+    /// When an unknown `kid` last refetched the keys (held while refetching).
+    last_refetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl HandWritten {
+    async fn start(jwks_url: String) -> Result<HandWritten, String> {
+        let state = HandWritten {
+            jwks_url,
+            client: reqwest::Client::new(),
+            keys: RwLock::new(HashMap::new()),
+            last_refetch: tokio::sync::Mutex::new(None),
+        };
+        state.fetch().await?;
+        Ok(state)
+    }
+
+    async fn fetch(&self) -> Result<(), String> {
+        let body = self
+            .client
+            .get(&self.jwks_url)
+            .send()
+            .await
+            .and_then(|response| response.error_for_status())
+            .map_err(|error| format!("hand-written: JWKS fetch: {error}"))?
+            .bytes()
+            .await
+            .map_err(|error| format!("hand-written: JWKS fetch: {error}"))?;
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(&body)
+            .map_err(|error| format!("hand-written: JWKS parse: {error}"))?;
+        let keys = set
+            .keys
+            .iter()
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                let alg = jwk.common.key_algorithm?.to_string().parse().ok()?;
+                let key = jsonwebtoken::DecodingKey::from_jwk(jwk).ok()?;
+                let mut validation = jsonwebtoken::Validation::new(alg);
+                validation.set_issuer(&[ISSUER]);
+                validation.set_audience(&[AUDIENCE]);
+                validation.leeway = 60;
+                validation.validate_nbf = true;
+                Some((kid, (key, validation)))
+            })
+            .collect();
+        match self.keys.write() {
+            Ok(mut held) => *held = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+        Ok(())
+    }
+
+    /// `None` when `kid` is not held.
+    fn verify(&self, kid: &str, token: &str) -> Option<StatusCode> {
+        let keys = match self.keys.read() {
+            Ok(keys) => keys,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (key, validation) = keys.get(kid)?;
+        Some(
+            match jsonwebtoken::decode::<ScopeClaims>(token, key, validation) {
+                Ok(data) if data.claims.grants(SCOPE) => StatusCode::OK,
+                Ok(_) => StatusCode::FORBIDDEN,
+                Err(_) => StatusCode::UNAUTHORIZED,
+            },
+        )
+    }
+
+    /// Refetches for an unknown `kid` unless one did within the cooldown; whether it did.
+    async fn refetch(&self) -> bool {
+        let mut last = self.last_refetch.lock().await;
+        if last.is_some_and(|at| at.elapsed() < HAND_WRITTEN_COOLDOWN) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        self.fetch().await.is_ok()
+    }
+}
+
+async fn hand_written(State(state): State<Arc<HandWritten>>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Some(kid) = jsonwebtoken::decode_header(token)
+        .ok()
+        .and_then(|header| header.kid)
+    else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let status = match state.verify(&kid, token) {
+        Some(status) => status,
+        None if state.refetch().await => state
+            .verify(&kid, token)
+            .unwrap_or(StatusCode::UNAUTHORIZED),
+        None => StatusCode::UNAUTHORIZED,
+    };
+    if status == StatusCode::OK {
+        Json(reply()).into_response()
+    } else {
+        status.into_response()
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+// ----- peers -----
+
+/// jwt-authorizer 0.15 as its documentation sets it up: `from_jwks_url`, its default refresh
+/// (an unknown `kid` refetches once the keys are 10 minutes old), `iss`/`aud`/`exp`/`nbf` with
+/// 60 s leeway, and a claims check for the scope (403 otherwise), as an axum 0.7 layer.
+async fn jwt_authorizer_app(issuer: &TestIssuer) -> Result<axum07::Router, String> {
+    use jwt_authorizer::IntoLayer as _;
+    let authorizer: jwt_authorizer::Authorizer<ScopeClaims> =
+        jwt_authorizer::JwtAuthorizer::from_jwks_url(&issuer.jwks_url())
+            .validation(
+                jwt_authorizer::Validation::new()
+                    .iss(&[ISSUER])
+                    .aud(&[AUDIENCE])
+                    .nbf(true)
+                    .leeway(60),
+            )
+            .check(|claims: &ScopeClaims| claims.grants(SCOPE))
+            .build()
+            .await
+            .map_err(|error| format!("jwt-authorizer: {error}"))?;
+    Ok(axum07::Router::new()
+        .route("/data", axum07::routing::get(jwt_authorizer_route))
+        .layer(authorizer.into_layer()))
+}
+
+async fn jwt_authorizer_route(
+    jwt_authorizer::JwtClaims(_claims): jwt_authorizer::JwtClaims<ScopeClaims>,
+) -> axum07::Json<Reply> {
+    axum07::Json(reply())
+}
+
+/// axum-jwt-auth 0.7 as its documentation sets it up: a `RemoteJwksDecoder` on the JWKS URL
+/// with its defaults (keys fetched at start and refreshed every hour; an unknown `kid` is
+/// rejected without a fetch), a `Validation` for RS256 with `iss`/`aud`/`exp`/`nbf` and 60 s
+/// leeway, the `Claims` extractor, and the scope checked in the handler.
+async fn axum_jwt_auth_app(issuer: &TestIssuer) -> Result<axum::Router, String> {
+    let mut validation = jsonwebtoken10::Validation::new(jsonwebtoken10::Algorithm::RS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.leeway = 60;
+    validation.validate_nbf = true;
+    let decoder = axum_jwt_auth::RemoteJwksDecoder::builder()
+        .jwks_url(issuer.jwks_url())
+        .validation(validation)
+        .build()
+        .map_err(|error| format!("axum-jwt-auth: {error}"))?;
+    // The refresh task runs until the process ends: its cancellation token is not needed.
+    let _refresh = decoder
+        .initialize()
+        .await
+        .map_err(|error| format!("axum-jwt-auth: {error}"))?;
+    let decoder: axum_jwt_auth::Decoder<ScopeClaims> = Arc::new(decoder);
+    Ok(axum::Router::new()
+        .route("/data", get(axum_jwt_auth_route))
+        .with_state(decoder))
+}
+
+async fn axum_jwt_auth_route(
+    claims: axum_jwt_auth::Claims<ScopeClaims>,
+) -> Result<Json<Reply>, StatusCode> {
+    if claims.claims.grants(SCOPE) {
+        Ok(Json(reply()))
+    } else {
+        Err(StatusCode::FORBIDDEN)
+    }
+}
+
+// ----- control routes -----
+
+#[derive(Deserialize)]
+struct Mint {
+    #[serde(default = "one")]
+    n: u64,
+    #[serde(default)]
+    start: u64,
+    #[serde(default)]
+    alg: Option<String>,
+    /// Another audience, for the harness's check that every variant rejects it.
+    #[serde(default)]
+    aud: Option<String>,
+    /// Another scope claim (`scope=` for none).
+    #[serde(default)]
+    scope: Option<String>,
+    /// Another issuer.
+    #[serde(default)]
+    iss: Option<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn alg(name: Option<&str>) -> Result<Alg, (StatusCode, String)> {
+    match name.unwrap_or("RS256") {
+        "RS256" => Ok(Alg::RS256),
+        "ES256" => Ok(Alg::ES256),
+        "EdDSA" => Ok(Alg::EdDSA),
+        other => Err((StatusCode::BAD_REQUEST, format!("alg {other}?"))),
+    }
+}
+
+fn mint(issuer: &TestIssuer, alg: Alg, jti: Option<u64>) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let builder = issuer
+        .token()
+        .audience(AUDIENCE)
+        .scopes([SCOPE])
+        .claim("exp", now + TOKEN_LIFETIME.as_secs())
+        .alg(alg);
+    match jti {
+        Some(jti) => builder.claim("jti", jti.to_string()).sign(),
+        None => builder.sign(),
+    }
+}
+
+async fn control_token(
+    State(issuer): State<Arc<TestIssuer>>,
+    Query(query): Query<Mint>,
+) -> Result<String, (StatusCode, String)> {
+    let alg = alg(query.alg.as_deref())?;
+    if query.aud.is_none() && query.scope.is_none() && query.iss.is_none() {
+        return Ok(mint(&issuer, alg, None));
+    }
+    let mut builder = issuer
+        .token()
+        .audience(query.aud.as_deref().unwrap_or(AUDIENCE))
+        .scope(query.scope.as_deref().unwrap_or(SCOPE))
+        .alg(alg);
+    if let Some(iss) = query.iss {
+        builder = builder.issuer(iss);
+    }
+    Ok(builder.sign())
+}
+
+async fn control_mint(
+    State(issuer): State<Arc<TestIssuer>>,
+    Query(query): Query<Mint>,
+) -> Result<String, (StatusCode, String)> {
+    let alg = alg(query.alg.as_deref())?;
+    let n = query.n.min(100_000);
+    let mut tokens = String::new();
+    for jti in query.start..query.start.saturating_add(n) {
+        tokens.push_str(&mint(&issuer, alg, Some(jti)));
+        tokens.push('\n');
+    }
+    Ok(tokens)
+}
+
+async fn control_stats(State(issuer): State<Arc<TestIssuer>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "jwks": issuer.jwks_requests(),
+        "discovery": issuer.discovery_requests(),
+    }))
+}
+
+async fn control_rotate(
+    State(issuer): State<Arc<TestIssuer>>,
+) -> Result<&'static str, (StatusCode, String)> {
+    issuer
+        .rotate_keeping_old()
+        .map(|()| "rotated\n")
+        .map_err(|error| (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
+}
+
+fn control(issuer: Arc<TestIssuer>) -> axum::Router {
+    axum::Router::new()
+        .route("/token", get(control_token))
+        .route("/mint", get(control_mint))
+        .route("/stats", get(control_stats))
+        .route("/rotate", post(control_rotate))
+        .with_state(issuer)
+}
+
+// ----- serve -----
+
+fn serve(variant: Variant, addr_file: Option<PathBuf>) -> Result<(), String> {
+    if let Some(settings) = guard_settings(variant)? {
+        jwks_guard::configure(settings).map_err(|error| error.to_string())?;
+    }
+    let issuer =
+        Arc::new(TestIssuer::start_as(ISSUER).map_err(|error| format!("test issuer: {error}"))?);
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let control_addr = start_control(Arc::clone(&issuer), loopback)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("runtime: {error}"))?;
+    runtime.block_on(async {
+        let bench = tokio::net::TcpListener::bind(loopback)
+            .await
+            .map_err(|error| format!("bind: {error}"))?;
+        let app = app(variant, &issuer).await?;
+        let addresses = format!(
+            "bench=http://{}\ncontrol=http://{control_addr}\n",
+            bench.local_addr().map_err(|error| error.to_string())?,
+        );
+        match &addr_file {
+            Some(path) => std::fs::write(path, &addresses)
+                .map_err(|error| format!("{}: {error}", path.display()))?,
+            None => print!("{addresses}"),
+        }
+        match app {
+            App::Axum08(router) => axum::serve(bench, router).await,
+            App::Axum07(router) => axum07::serve(bench, router).await,
+        }
+        .map_err(|error| format!("serve: {error}"))
+    })
+}
+
+/// Serves the control routes on a thread of their own, `bench-control`, so that minting and
+/// rotating (an RSA key generation) never run on the measured worker; the driver pins this
+/// thread and the issuer's (`test-issuer-*`) to the load generator's core.
+fn start_control(issuer: Arc<TestIssuer>, addr: SocketAddr) -> Result<SocketAddr, String> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|error| format!("bind: {error}"))?;
+    let local = listener.local_addr().map_err(|error| error.to_string())?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("runtime: {error}"))?;
+    std::thread::Builder::new()
+        .name("bench-control".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let served = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => axum::serve(listener, control(issuer)).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = served {
+                    eprintln!("load-bench: control routes: {error}");
+                }
+            });
+        })
+        .map_err(|error| format!("control thread: {error}"))?;
+    Ok(local)
+}
+
+// ----- feed: distinct tokens through one server, for the memory test -----
+
+struct Feed {
+    control: String,
+    bench: String,
+    tokens: u64,
+    pid: u32,
+    concurrency: usize,
+    batch: u64,
+}
+
+/// The resident set of `pid`, in KiB, from `/proc/PID/status`.
+fn rss_kib(pid: u32) -> Result<u64, String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|error| format!("/proc/{pid}/status: {error}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no VmRSS in /proc/{pid}/status"))
+}
+
+fn feed(feed: Feed) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("runtime: {error}"))?;
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let checkpoint = (feed.tokens / 10).max(1);
+        let (mut sent, mut accepted, mut next_checkpoint) = (0_u64, 0_u64, checkpoint);
+        println!("rss {sent} {}", rss_kib(feed.pid)?);
+        let started = Instant::now();
+        while sent < feed.tokens {
+            let n = feed.batch.min(feed.tokens - sent);
+            let url = format!("{}/mint?n={n}&start={sent}&alg=EdDSA", feed.control);
+            let tokens = client
+                .get(&url)
+                .send()
+                .await
+                .and_then(|response| response.error_for_status())
+                .map_err(|error| format!("{url}: {error}"))?
+                .text()
+                .await
+                .map_err(|error| format!("{url}: {error}"))?;
+            let statuses: Vec<_> = futures_util::stream::iter(tokens.lines())
+                .map(|token| {
+                    let request = client.get(&feed.bench).bearer_auth(token);
+                    async move { request.send().await.map(|response| response.status()) }
+                })
+                .buffer_unordered(feed.concurrency)
+                .collect()
+                .await;
+            for status in statuses {
+                let status = status.map_err(|error| format!("{}: {error}", feed.bench))?;
+                accepted += u64::from(status == reqwest::StatusCode::OK);
+            }
+            sent += n;
+            if sent >= next_checkpoint || sent == feed.tokens {
+                println!("rss {sent} {}", rss_kib(feed.pid)?);
+                next_checkpoint += checkpoint;
+            }
+        }
+        println!(
+            "fed {sent} accepted {accepted} seconds {:.1}",
+            started.elapsed().as_secs_f64()
+        );
+        if accepted == sent {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} of {sent} distinct tokens were rejected",
+                sent - accepted
+            ))
+        }
+    })
+}
+
+// ----- command line -----
+
+const USAGE: &str = "usage:
+  load-bench serve <variant> [--addr-file PATH]
+  load-bench feed <control-url> <bench-url> <tokens> <server-pid> [--concurrency N] [--batch N]
+  load-bench variants";
+
+fn number<T: std::str::FromStr>(value: Option<String>, what: &str) -> Result<T, String> {
+    value
+        .as_deref()
+        .and_then(|value| value.parse().ok())
+        .ok_or_else(|| format!("{what}: a number is needed\n{USAGE}"))
+}
+
+fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
+    match args.next().as_deref() {
+        Some("serve") => {
+            let variant = Variant::parse(&args.next().ok_or(USAGE)?)?;
+            let mut addr_file = None;
+            while let Some(flag) = args.next() {
+                match flag.as_str() {
+                    "--addr-file" => addr_file = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
+                    other => return Err(format!("unknown option {other}\n{USAGE}")),
+                }
+            }
+            serve(variant, addr_file)
+        }
+        Some("feed") => {
+            let control = args.next().ok_or(USAGE)?;
+            let bench = args.next().ok_or(USAGE)?;
+            let tokens = number(args.next(), "tokens")?;
+            let pid = number(args.next(), "server-pid")?;
+            let (mut concurrency, mut batch) = (16, 1000);
+            while let Some(flag) = args.next() {
+                match flag.as_str() {
+                    "--concurrency" => concurrency = number(args.next(), "--concurrency")?,
+                    "--batch" => batch = number(args.next(), "--batch")?,
+                    other => return Err(format!("unknown option {other}\n{USAGE}")),
+                }
+            }
+            feed(Feed {
+                control,
+                bench,
+                tokens,
+                pid,
+                concurrency: concurrency.max(1),
+                batch: batch.clamp(1, 100_000),
+            })
+        }
+        Some("variants") => {
+            for variant in Variant::ALL {
+                println!("{}", variant.name());
+            }
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("load-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
