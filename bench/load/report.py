@@ -107,7 +107,8 @@ def render(rows, meta, crates):
         f"{meta.get('cpus', '?')} CPUs, {meta.get('kernel', '?')}, load average at the end "
         f"{meta.get('load', '?')}; {meta.get('rustc', '?')}, {meta.get('wrk', '?')}. Crates: "
         + ", ".join(f"{name} {version}" for name, version in crates.items())
-        + f". Settings: `{meta.get('settings', '')}`; the run took {meta.get('elapsed', '?')} s."
+        + f". Command: `{meta.get('settings', '')} bench/load/run` (the run took "
+        f"{meta.get('elapsed', '?')} s)."
     )
     w("")
     w("### Throughput, one server core, RS256, clients reusing their token")
@@ -212,10 +213,11 @@ def render(rows, meta, crates):
             "once, as a client would send it)."
         )
         w("")
-        w("| variant | idle | after 10% | after 50% | after all | peak | tokens |")
-        w("|---|---|---|---|---|---|---|")
+        w("| variant | idle | after 10% | after 50% | after all | peak | tokens | token cache at the end |")
+        w("|---|---|---|---|---|---|---|---|")
         for r in memories:
             _, variant, idle, curve = r[:4]
+            cache = r[5] if len(r) > 5 else "?"
             points = [tuple(int(x) for x in p.split(":")) for p in curve.split(",") if ":" in p]
             if not points:
                 continue
@@ -228,7 +230,7 @@ def render(rows, meta, crates):
             peak = max(kib for _, kib in points)
             w(
                 f"| {LABEL.get(variant, variant)} | {int(idle) / 1024:.1f} MiB | {at(0.1)} | "
-                f"{at(0.5)} | {at(1.0)} | {peak / 1024:.1f} MiB | {total:,} distinct |"
+                f"{at(0.5)} | {at(1.0)} | {peak / 1024:.1f} MiB | {total:,} distinct | {cache} |"
             )
         w("")
     w(END)

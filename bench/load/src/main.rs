@@ -14,7 +14,9 @@
 //! - `GET /token?alg=RS256`: a valid token (`aud` = `api`, `scope` = `read`, six hours long);
 //! - `GET /mint?n=1000&start=0&alg=EdDSA`: `n` distinct valid tokens (`jti` = `start + i`),
 //!   one a line, for the memory test;
-//! - `GET /stats`: the issuer's request counters, `{"jwks": n, "discovery": n}`;
+//! - `GET /stats`: the issuer's request counters and jwks-guard's verified-token cache,
+//!   `{"jwks": n, "discovery": n, "token_cache": {"capacity", "entries", "hits", "misses"}}`
+//!   (`token_cache` is `null` when the cache is off or the variant is not jwks-guard);
 //! - `POST /rotate`: a key rotation (new keys signed with from now on, old keys still
 //!   published).
 //!
@@ -49,7 +51,7 @@ const SCOPE: &str = "read";
 /// How long minted tokens stay valid: longer than any run.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(6 * 60 * 60);
 /// The verified-token cache capacity of `guard-cache-on` (the library's default).
-const CACHE_CAPACITY: usize = 10_000;
+const CACHE_CAPACITY: u64 = 10_000;
 /// The hand-written extractor refetches the JWKS for an unknown `kid` at most this often.
 const HAND_WRITTEN_COOLDOWN: Duration = Duration::from_secs(30);
 
@@ -140,21 +142,16 @@ impl Variant {
     }
 }
 
-/// The one place that sets the verified-token cache of the two jwks-guard variants; `None` for
-/// the other variants, which leave jwks-guard's settings alone.
-///
-/// PENDING: `Settings::token_cache_capacity` is not in the runtime yet, so there is no cache to
-/// turn on: `guard-cache-off` is the library as it is, and `guard-cache-on` refuses to start.
-/// Once it lands: `Some(Settings::new().token_cache_capacity(if cache { CACHE_CAPACITY } else { 0 }))`.
-fn guard_settings(variant: Variant) -> Result<Option<jwks_guard::Settings>, String> {
-    match variant {
-        Variant::GuardCacheOff => Ok(Some(jwks_guard::Settings::new())),
-        Variant::GuardCacheOn => Err(format!(
-            "guard-cache-on is pending: this jwks-guard has no verified-token cache \
-             (Settings::token_cache_capacity, capacity {CACHE_CAPACITY}) yet"
-        )),
-        _ => Ok(None),
-    }
+/// The one place that sets the verified-token cache of the two jwks-guard variants
+/// (`Settings::token_cache_capacity`: 0 turns it off); `None` for the other variants, which
+/// leave jwks-guard's settings alone.
+fn guard_settings(variant: Variant) -> Option<jwks_guard::Settings> {
+    let capacity = match variant {
+        Variant::GuardCacheOff => 0,
+        Variant::GuardCacheOn => CACHE_CAPACITY,
+        _ => return None,
+    };
+    Some(jwks_guard::Settings::new().token_cache_capacity(capacity))
 }
 
 /// A variant's router: axum 0.8, or axum 0.7 for jwt-authorizer.
@@ -455,9 +452,16 @@ async fn control_mint(
 }
 
 async fn control_stats(State(issuer): State<Arc<TestIssuer>>) -> Json<serde_json::Value> {
+    let cache = jwks_guard::stats().token_cache;
     Json(serde_json::json!({
         "jwks": issuer.jwks_requests(),
         "discovery": issuer.discovery_requests(),
+        "token_cache": cache.map(|cache| serde_json::json!({
+            "capacity": cache.capacity,
+            "entries": cache.entries,
+            "hits": cache.hits,
+            "misses": cache.misses,
+        })),
     }))
 }
 
@@ -482,7 +486,7 @@ fn control(issuer: Arc<TestIssuer>) -> axum::Router {
 // ----- serve -----
 
 fn serve(variant: Variant, addr_file: Option<PathBuf>) -> Result<(), String> {
-    if let Some(settings) = guard_settings(variant)? {
+    if let Some(settings) = guard_settings(variant) {
         jwks_guard::configure(settings).map_err(|error| error.to_string())?;
     }
     let issuer =
@@ -603,6 +607,12 @@ fn feed(feed: Feed) -> Result<(), String> {
                 accepted += u64::from(status == reqwest::StatusCode::OK);
             }
             sent += n;
+            if accepted == 0 {
+                return Err(format!(
+                    "{}: none of the first {sent} tokens was accepted",
+                    feed.bench
+                ));
+            }
             if sent >= next_checkpoint || sent == feed.tokens {
                 println!("rss {sent} {}", rss_kib(feed.pid)?);
                 next_checkpoint += checkpoint;
