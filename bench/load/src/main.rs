@@ -39,7 +39,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::StreamExt as _;
 use jwks_guard::protected;
-use jwks_guard::test_util::{Alg, TestIssuer};
+use jwks_guard_test::{Alg, TestIssuer};
 use serde::{Deserialize, Serialize};
 
 /// The issuer every variant trusts (impersonated by the in-process `TestIssuer`).
