@@ -11,8 +11,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use jwks_guard_test::{TestIssuer, TokenBuilder};
 use jwks_guard::{Alg, Authenticated, Claims, Policy, PolicyError, protected};
+use jwks_guard_test::{TestIssuer, TokenBuilder};
 use serde::Deserialize;
 
 use common::{Reply, get_with_token, serve};

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwks_guard::layer::RequireTokenLayer;
-use jwks_guard_test::{TestIssuer, TokenBuilder};
 use jwks_guard::{Authenticated, Claims, Policy};
+use jwks_guard_test::{TestIssuer, TokenBuilder};
 
 use common::{get_with_token, post_json, serve};
 

@@ -9,8 +9,8 @@ mod servers;
 use std::sync::LazyLock;
 
 use actix_web::web;
-use jwks_guard_test::TestIssuer;
 use jwks_guard::{Authenticated, Claims, Policy};
+use jwks_guard_test::TestIssuer;
 
 use common::{Reply, get_with_token};
 
