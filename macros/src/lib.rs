@@ -2,12 +2,23 @@
 //!
 //! Use it through that crate, as `jwks_guard::protected`: the code it generates names items of
 //! `jwks_guard`, and the two crates are released together.
+//!
+//! The attribute goes through three steps, each in its own module, all driven by one table of
+//! keys (`keys.rs`): `attr.rs` parses the tokens into one entry per key (each value by
+//! `value.rs`, one parser per kind of value), `valid.rs` checks the keys together, and
+//! `expand.rs` writes the policy type and the rewritten handler (`handler.rs` checks the
+//! function). `ast.rs` holds what is parsed; `diag.rs` the shared pieces of messages.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-mod args;
+mod ast;
+mod attr;
 mod diag;
 mod expand;
 mod handler;
+mod keys;
+mod valid;
+mod value;
 
 use proc_macro::TokenStream;
 

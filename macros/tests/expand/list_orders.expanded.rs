@@ -17,20 +17,13 @@ struct __list_orders_policy;
 impl ::jwks_guard::__private::StaticPolicy for __list_orders_policy {
     type Claims = Claims;
     fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
-        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
-            issuer: ::jwks_guard::__private::Values::List(&["https://id.example.com/"]),
-            audience: ::core::option::Option::Some(
-                ::jwks_guard::__private::Values::List(&["orders-api"]),
-            ),
-            client_id: ::core::option::Option::None,
-            tenants: ::core::option::Option::None,
-            jwks_uri: ::core::option::Option::None,
-            scopes: &["orders:read"],
-            claims: &[],
-            algorithms: ::core::option::Option::None,
-            leeway: 60,
-            typ: ::core::option::Option::None,
-        });
+        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(
+            ::jwks_guard::__private::PolicySpec::new(
+                    ::jwks_guard::__private::Values::List(&["https://id.example.com/"]),
+                )
+                .audience(::jwks_guard::__private::Values::List(&["orders-api"]))
+                .scopes(&["orders:read"]),
+        );
         &CELL
     }
 }
