@@ -203,3 +203,52 @@ fn the_policy_type_has_the_handler_visibility_and_a_raw_name_is_unrawed() {
         "{expansion}"
     );
 }
+
+/// The generated items of a snapshot: from the policy type's `#[doc(hidden)]` to the end of the
+/// handler (what `scripts/expand-readme` copies).
+fn excerpt(snapshot: &str) -> String {
+    let mut lines = Vec::new();
+    let mut in_fn = false;
+    for line in snapshot
+        .lines()
+        .skip_while(|line| *line != "#[doc(hidden)]")
+    {
+        lines.push(line);
+        in_fn |= line.starts_with("async fn ");
+        if in_fn && line == "}" {
+            break;
+        }
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn the_readme_shows_the_snapshot_of_its_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &Path| match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => panic!("cannot read {}: {error}", path.display()),
+    };
+    let snapshot = read(&root.join("tests/expand/list_orders.expanded.rs"));
+    let readme = read(&root.join("../README.md"));
+    let expected = format!(
+        "<!-- expand-readme:start -->\n```rust\n{}\n```\n<!-- expand-readme:end -->",
+        excerpt(&snapshot)
+    );
+    assert!(
+        readme.contains(&expected),
+        "README.md's expansion excerpt differs from list_orders.expanded.rs: run \
+         scripts/expand-readme"
+    );
+}
+
+#[test]
+fn a_plain_handler_expands_to_fewer_than_25_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot = match fs::read_to_string(root.join("tests/expand/health_detail.expanded.rs")) {
+        Ok(text) => text,
+        Err(error) => panic!("{error}"),
+    };
+    let lines = excerpt(&snapshot).lines().count();
+    assert!(lines < 25, "{lines} lines");
+}

@@ -10,6 +10,12 @@ struct Page {
 #[derive(Serialize)]
 struct Order {
     id: u64,
+    owner: String,
+}
+fn orders_of(owner: Option<&str>, page: Page) -> Vec<Order> {
+    let id = page.after.unwrap_or_default() + 1;
+    let owner = owner.unwrap_or_default().to_owned();
+    Vec::from([Order { id, owner }])
 }
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
@@ -32,8 +38,7 @@ async fn list_orders(
     Query(page): Query<Page>,
 ) -> Json<Vec<Order>> {
     let claims: Claims = ::jwks_guard::__private::Protected::into_claims(__guard);
-    let _ = (claims.sub, page.after);
-    Json(vec![Order { id : 1 }])
+    Json(orders_of(claims.sub.as_deref(), page))
 }
 fn main() {
     let _: axum::Router = axum::Router::new()
