@@ -372,6 +372,17 @@ mod tests {
     }
 
     #[test]
+    fn the_expected_keys_are_listed_in_table_order_with_their_form() {
+        let expected = expected_keys();
+        assert!(
+            expected.starts_with("`issuer`, `audience`, `client_id`, "),
+            "{expected}"
+        );
+        assert!(expected.contains(", `claims(...)`, "), "{expected}");
+        assert_eq!(expected.matches('`').count(), KEYS.len() * 2);
+    }
+
+    #[test]
     fn an_alternative_to_a_required_key_is_a_key() {
         for key in KEYS {
             if let Required::Unless(others) = key.required {

@@ -60,14 +60,11 @@ async fn every_key() {}
 
 #[test]
 fn every_key_lands_in_its_field() {
-    let expected = PolicySpec {
-        issuer: Values::List(&["https://id.example.com/realms/main"]),
-        tenants: None,
-        audience: Some(Values::List(&["admin-api", "ops-api"])),
-        client_id: None,
-        jwks_uri: Some(Setting::Literal("https://id.example.com/keys")),
-        scopes: &["tenants:delete", "admin"],
-        claims: &[
+    let expected = PolicySpec::new(Values::List(&["https://id.example.com/realms/main"]))
+        .audience(Values::List(&["admin-api", "ops-api"]))
+        .jwks_uri(Setting::Literal("https://id.example.com/keys"))
+        .scopes(&["tenants:delete", "admin"])
+        .claims(&[
             ClaimSpec {
                 name: "tenant",
                 expect: Expect::Present,
@@ -108,12 +105,25 @@ fn every_key_lands_in_its_field() {
                 name: "type",
                 expect: Expect::Equals(Scalar::Str("staff")),
             },
-        ],
-        algorithms: Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA]),
-        leeway: 0,
-        typ: Some("at+jwt"),
-    };
-    assert_eq!(spec::<__every_key_policy>(), expected);
+        ])
+        .algorithms(&[Alg::RS256, Alg::ES256, Alg::EdDSA])
+        .leeway(0)
+        .typ("at+jwt");
+    let spec = spec::<__every_key_policy>();
+    assert_eq!(spec, expected);
+    // Each method sets its own field.
+    assert_eq!(spec.audience, Some(Values::List(&["admin-api", "ops-api"])));
+    assert_eq!(
+        spec.jwks_uri,
+        Some(Setting::Literal("https://id.example.com/keys"))
+    );
+    assert_eq!(spec.scopes, ["tenants:delete", "admin"]);
+    assert_eq!(spec.claims.len(), 9);
+    assert_eq!(
+        spec.algorithms,
+        Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA][..])
+    );
+    assert_eq!((spec.leeway, spec.typ), (0, Some("at+jwt")));
 }
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", algorithms = [
