@@ -189,8 +189,7 @@ fn value(value: &Value, p: &TokenStream) -> TokenStream {
         Value::Seconds(seconds) => {
             LitInt::new(&seconds.value.to_string(), seconds.span).into_token_stream()
         }
-        // `crate = "..."` decides `p` itself.
-        Value::Path(_) => TokenStream::new(),
+        Value::Path(path) => path.to_token_stream(),
     }
 }
 
