@@ -1,7 +1,8 @@
 //! Expansion snapshots: every `tests/expand/<name>.rs` is expanded here, in-process, pretty-printed
 //! and compared with `tests/expand/<name>.expanded.rs`, so that a reader sees what the attribute
 //! generates. After changing the expansion, regenerate them with
-//! `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros` and review the diff.
+//! `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros`, review the diff, and run
+//! `scripts/expand-readme` to copy `list_orders`'s into the README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -204,22 +205,26 @@ fn the_policy_type_has_the_handler_visibility_and_a_raw_name_is_unrawed() {
     );
 }
 
-/// The generated items of a snapshot: from the policy type's `#[doc(hidden)]` to the end of the
-/// handler (what `scripts/expand-readme` copies).
+/// The generated items of a snapshot: from the policy type (with its two attributes) to the end
+/// of the handler, as `scripts/expand-readme` copies them.
 fn excerpt(snapshot: &str) -> String {
-    let mut lines = Vec::new();
+    let lines: Vec<&str> = snapshot.lines().collect();
+    let Some(policy) = lines.iter().position(|line| {
+        line.strip_prefix("struct __")
+            .is_some_and(|rest| rest.ends_with("_policy;"))
+    }) else {
+        panic!("no policy type in the snapshot");
+    };
+    let mut excerpt = Vec::new();
     let mut in_fn = false;
-    for line in snapshot
-        .lines()
-        .skip_while(|line| *line != "#[doc(hidden)]")
-    {
-        lines.push(line);
+    for line in &lines[policy.saturating_sub(2)..] {
+        excerpt.push(*line);
         in_fn |= line.starts_with("async fn ");
-        if in_fn && line == "}" {
+        if in_fn && *line == "}" {
             break;
         }
     }
-    lines.join("\n")
+    excerpt.join("\n")
 }
 
 #[test]
