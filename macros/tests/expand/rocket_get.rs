@@ -1,4 +1,5 @@
-// Rocket: `#[protected]` above `#[get]`, whose request guards then include the guard.
+// Rocket: `#[protected]` above `#[get]`, whose request guards then include the guard. Expanded
+// only (Rocket is no dev-dependency of this crate); examples/rocket.rs compiles the same pattern.
 use jwks_guard::{Claims, protected};
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
