@@ -14,6 +14,13 @@ impl Errors {
         }
     }
 
+    /// Adds every error of `other`.
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(errors) = other.0 {
+            self.push(errors);
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_none()
     }

@@ -1,23 +1,23 @@
-//! [`ProtectedArgs`] + the handler → a policy type and the handler with its guard first.
+//! [`Args`] + the handler → a policy type and the handler with its guard first.
 //!
 //! The generated code names only absolute paths into the runtime's hidden `__private` module
-//! (and `::core`), so it does not depend on the caller's imports or on names it declares.
+//! (and `::core`), so it does not depend on the caller's imports or on names it declares. The
+//! policy is `PolicySpec::new(issuer)` and one method per other key written: every default is
+//! the runtime's.
 
 use std::mem;
 
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
-use crate::args::{Expect, ProtectedArgs, Scalar, Setting, Values};
-use crate::handler;
-
-/// The leeway when the attribute gives none, written out so that the expansion shows the whole
-/// policy. Equal to the runtime's `PolicySpec::DEFAULT_LEEWAY` (`tests/policy_spec.rs` checks).
-const DEFAULT_LEEWAY: u64 = 60;
+use crate::ast::{Args, Entry, Expect, Scalar, Setting, Value, Values};
+use crate::diag::Errors;
+use crate::keys::{KEYS, Role};
+use crate::{attr, handler, valid};
 
 /// `#[protected(attr)] item` → the expansion. On a mistake, the errors come with the function
 /// as written (or, when only the attribute is wrong, as it would have been expanded), so that
@@ -34,7 +34,9 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
         Err(error) => return with_error(error, item),
     };
-    let args = ProtectedArgs::parse(attr);
+    let mut errors = Errors::default();
+    let parsed = attr::parse(attr, &mut errors);
+    let args = valid::check(parsed, errors);
     let claims = handler::check(&mut func);
     match (args, claims) {
         (Ok(args), Ok(claims)) => expand(Some(&args), func, claims),
@@ -60,8 +62,8 @@ fn with_error(error: Error, item: TokenStream) -> TokenStream {
 /// The policy type and the handler with the guard as its first parameter. Without `args` (the
 /// attribute had errors, already reported) the policy is a placeholder that never runs: the
 /// crate does not compile.
-fn expand(args: Option<&ProtectedArgs>, mut func: ItemFn, claims: Option<usize>) -> TokenStream {
-    let krate = args.and_then(|args| args.krate.as_ref());
+fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> TokenStream {
+    let krate = args.and_then(Args::krate);
     let private = |span: Span| match krate {
         Some(krate) => quote_spanned!(span=> #krate::__private),
         None => quote_spanned!(span=> ::jwks_guard::__private),
@@ -128,61 +130,66 @@ fn expand(args: Option<&ProtectedArgs>, mut func: ItemFn, claims: Option<usize>)
     }
 }
 
-/// The `PolicySpec` constant, every field written out.
-fn spec(args: &ProtectedArgs, p: &TokenStream) -> TokenStream {
-    let strings = |values: &Values| match values {
-        Values::List(values) => quote!(#p::Values::List(&[#(#values),*])),
-        Values::Env(var) => {
+/// The `PolicySpec` constant: `PolicySpec::new(issuer)`, then one method per other key written,
+/// named on the user's key so that an error about it lands there.
+fn spec(args: &Args, p: &TokenStream) -> TokenStream {
+    let new = KEYS
+        .iter()
+        .filter(|key| key.role == Role::New)
+        .filter_map(|key| args.entries.iter().find(|entry| entry.key.name == key.name))
+        .map(|entry| value(&entry.value, p));
+    let methods = args
+        .entries
+        .iter()
+        .filter(|entry| entry.key.role == Role::Method)
+        .map(|entry: &Entry| {
+            let method = Ident::new(entry.key.name, entry.span);
+            let value = value(&entry.value, p);
+            quote!(.#method(#value))
+        });
+    quote!(#p::PolicySpec::new(#(#new),*) #(#methods)*)
+}
+
+/// A value as the runtime's `PolicySpec` takes it, by kind.
+fn value(value: &Value, p: &TokenStream) -> TokenStream {
+    match value {
+        Value::Str(lit) => lit.to_token_stream(),
+        Value::Setting(value) => setting(value, p),
+        Value::Values(Values::List(values)) => quote!(#p::Values::List(&[#(#values),*])),
+        Value::Values(Values::Env(var)) => {
             let name = &var.name;
             quote!(#p::Values::Env(#name))
         }
-    };
-    let issuer = strings(&args.issuer);
-    let tenants = option(args.tenants.as_ref().map(strings));
-    let audience = option(args.audience.as_ref().map(strings));
-    let client_id = option(args.client_id.as_ref().map(strings));
-    let jwks_uri = option(args.jwks_uri.as_ref().map(|uri| setting(uri, p)));
-    let scopes = &args.scopes;
-    let claims = args.claims.iter().map(|claim| {
-        let name = &claim.name;
-        let expect = match &claim.expect {
-            Expect::Present => quote!(#p::Expect::Present),
-            Expect::Equals(value) => {
-                let value = scalar(value, p);
-                quote!(#p::Expect::Equals(#value))
-            }
-            Expect::ContainsAll(values) => {
-                let values = values.iter().map(|value| scalar(value, p));
-                quote!(#p::Expect::ContainsAll(&[#(#values),*]))
-            }
-        };
-        quote!(#p::ClaimSpec { name: #name, expect: #expect })
-    });
-    let algorithms = option(args.algorithms.as_ref().map(|algorithms| {
-        let algorithms = algorithms.iter().map(|alg| {
-            let variant = Ident::new(alg.name, alg.span);
-            quote!(#p::Alg::#variant)
-        });
-        quote!(&[#(#algorithms),*])
-    }));
-    let leeway = match &args.leeway {
-        Some(leeway) => LitInt::new(&leeway.value.to_string(), leeway.span),
-        None => LitInt::new(&DEFAULT_LEEWAY.to_string(), Span::call_site()),
-    };
-    let typ = option(args.typ.as_ref().map(ToTokens::to_token_stream));
-    quote! {
-        #p::PolicySpec {
-            issuer: #issuer,
-            audience: #audience,
-            client_id: #client_id,
-            tenants: #tenants,
-            jwks_uri: #jwks_uri,
-            scopes: &[#(#scopes),*],
-            claims: &[#(#claims),*],
-            algorithms: #algorithms,
-            leeway: #leeway,
-            typ: #typ,
+        Value::List(list) => quote!(&[#(#list),*]),
+        Value::Algorithms(list) => {
+            let variants = list.iter().map(|alg| {
+                let variant = Ident::new(&alg.value(), alg.span());
+                quote!(#p::Alg::#variant)
+            });
+            quote!(&[#(#variants),*])
         }
+        Value::Claims(claims) => {
+            let claims = claims.iter().map(|claim| {
+                let name = &claim.name;
+                let expect = match &claim.expect {
+                    Expect::Present => quote!(#p::Expect::Present),
+                    Expect::Equals(value) => {
+                        let value = scalar(value, p);
+                        quote!(#p::Expect::Equals(#value))
+                    }
+                    Expect::ContainsAll(values) => {
+                        let values = values.iter().map(|value| scalar(value, p));
+                        quote!(#p::Expect::ContainsAll(&[#(#values),*]))
+                    }
+                };
+                quote!(#p::ClaimSpec { name: #name, expect: #expect })
+            });
+            quote!(&[#(#claims),*])
+        }
+        Value::Seconds(seconds) => {
+            LitInt::new(&seconds.value.to_string(), seconds.span).into_token_stream()
+        }
+        Value::Path(path) => path.to_token_stream(),
     }
 }
 
@@ -209,13 +216,6 @@ fn scalar(scalar: &Scalar, p: &TokenStream) -> TokenStream {
                 quote_spanned!(*span=> #p::Scalar::Int(#magnitude))
             }
         }
-    }
-}
-
-fn option(value: Option<TokenStream>) -> TokenStream {
-    match value {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
     }
 }
 

@@ -2,12 +2,23 @@
 //!
 //! Use it through that crate, as `jwks_guard::protected`: the code it generates names items of
 //! `jwks_guard`, and the two crates are released together.
+//!
+//! The attribute goes through three steps, each in its own module, all driven by one table of
+//! keys (`keys.rs`): `attr.rs` parses the tokens into one entry per key (each value by
+//! `value.rs`, one parser per kind of value), `valid.rs` checks the keys together, and
+//! `expand.rs` writes the policy type and the rewritten handler (`handler.rs` checks the
+//! function). `ast.rs` holds what is parsed; `diag.rs` the shared pieces of messages.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-mod args;
+mod ast;
+mod attr;
 mod diag;
 mod expand;
 mod handler;
+mod keys;
+mod valid;
+mod value;
 
 use proc_macro::TokenStream;
 
@@ -74,6 +85,35 @@ use proc_macro::TokenStream;
 /// guard first among its parameters, so it runs before every other extractor: a request
 /// without a valid token never has its body read. The return type is kept as written, and so
 /// are the body's statements: the `#[claims]` parameter becomes one `let` before them.
+///
+/// # With other attributes
+///
+/// Attributes apply from the top down, each to what the ones above it produced. Put
+/// `#[protected]` **below** the attributes that should see the handler as you wrote it, and
+/// **above** those that should see the guard:
+///
+/// - the framework's route attribute (actix-web's and Rocket's `#[get]`, Poem's `#[handler]`)
+///   and axum's `#[debug_handler]` go **below** `#[protected]`, so that they register and check
+///   the rewritten handler, guard included. Above it, they see the handler as written, whose
+///   `#[claims]` parameter is no extractor, and the build fails on that parameter's type
+///   (`#[debug_handler]`: "the trait bound `Claims: FromRequest<(), …>` is not satisfied …
+///   Function argument is not a valid axum extractor"). `#[protected]` cannot report this order
+///   itself: an attribute macro does not see the attributes that ran before it;
+/// - `#[tracing::instrument]` goes **above** `#[protected]`, so that it sees your parameters
+///   (`skip(claims)`, `fields(sub = claims.sub)`). Below it, it still compiles, but it sees the
+///   guard instead of your `#[claims]` parameter and records it as `__guard`.
+///
+/// ```no_run
+/// use jwks_guard::{Claims, protected};
+///
+/// #[tracing::instrument(skip(claims), fields(sub = claims.sub.as_deref()))]
+/// #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
+/// #[axum::debug_handler]
+/// async fn me(#[claims] claims: Claims) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+/// # let _: axum::Router = axum::Router::new().route("/me", axum::routing::get(me));
+/// ```
 ///
 /// [`jwks_guard::Claims`]: https://docs.rs/jwks-guard/latest/jwks_guard/struct.Claims.html
 #[proc_macro_attribute]

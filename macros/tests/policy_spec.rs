@@ -1,5 +1,6 @@
 //! The policy each attribute generates, read back from the handler's policy type: every key
-//! lands in its field, and absent keys take the runtime's defaults.
+//! lands in its field, and absent keys are left to the runtime's defaults (the expansion calls
+//! `PolicySpec::new` and one method per key written, so no default is restated here).
 #![allow(
     dead_code,
     reason = "the handlers are never routed: only their policy types are read"
@@ -19,10 +20,8 @@ async fn minimal() {}
 
 #[test]
 fn absent_keys_take_the_runtime_defaults() {
-    let expected = PolicySpec::new(
-        Values::List(&["https://id.example.com/"]),
-        Values::List(&["orders-api"]),
-    );
+    let expected = PolicySpec::new(Values::List(&["https://id.example.com/"]))
+        .audience(Values::List(&["orders-api"]));
     assert_eq!(spec::<__minimal_policy>(), expected);
 }
 
@@ -61,14 +60,11 @@ async fn every_key() {}
 
 #[test]
 fn every_key_lands_in_its_field() {
-    let expected = PolicySpec {
-        issuer: Values::List(&["https://id.example.com/realms/main"]),
-        tenants: None,
-        audience: Some(Values::List(&["admin-api", "ops-api"])),
-        client_id: None,
-        jwks_uri: Some(Setting::Literal("https://id.example.com/keys")),
-        scopes: &["tenants:delete", "admin"],
-        claims: &[
+    let expected = PolicySpec::new(Values::List(&["https://id.example.com/realms/main"]))
+        .audience(Values::List(&["admin-api", "ops-api"]))
+        .jwks_uri(Setting::Literal("https://id.example.com/keys"))
+        .scopes(&["tenants:delete", "admin"])
+        .claims(&[
             ClaimSpec {
                 name: "tenant",
                 expect: Expect::Present,
@@ -109,12 +105,25 @@ fn every_key_lands_in_its_field() {
                 name: "type",
                 expect: Expect::Equals(Scalar::Str("staff")),
             },
-        ],
-        algorithms: Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA]),
-        leeway: 0,
-        typ: Some("at+jwt"),
-    };
-    assert_eq!(spec::<__every_key_policy>(), expected);
+        ])
+        .algorithms(&[Alg::RS256, Alg::ES256, Alg::EdDSA])
+        .leeway(0)
+        .typ("at+jwt");
+    let spec = spec::<__every_key_policy>();
+    assert_eq!(spec, expected);
+    // Each method sets its own field.
+    assert_eq!(spec.audience, Some(Values::List(&["admin-api", "ops-api"])));
+    assert_eq!(
+        spec.jwks_uri,
+        Some(Setting::Literal("https://id.example.com/keys"))
+    );
+    assert_eq!(spec.scopes, ["tenants:delete", "admin"]);
+    assert_eq!(spec.claims.len(), 9);
+    assert_eq!(
+        spec.algorithms,
+        Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA][..])
+    );
+    assert_eq!((spec.leeway, spec.typ), (0, Some("at+jwt")));
 }
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", algorithms = [
@@ -122,6 +131,8 @@ fn every_key_lands_in_its_field() {
 ])]
 async fn every_algorithm() {}
 
+/// Every algorithm the runtime supports can be written (the macro knows their names for its
+/// messages; each name is expanded to the runtime's variant of that name).
 #[test]
 fn every_algorithm_name_maps_to_its_variant() {
     assert_eq!(

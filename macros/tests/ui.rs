@@ -1,5 +1,6 @@
 //! Compile tests. `ui/fail` holds one misuse per file, each with the errors it must produce in
-//! the `.stderr` next to it; `ui/pass` and the inputs of `expand/` must compile and run.
+//! the `.stderr` next to it; `ui/pass` and the inputs of `expand/` (but Rocket's) must compile
+//! and run.
 //!
 //! After changing a message, regenerate the `.stderr` files and review them:
 //! `TRYBUILD=overwrite cargo test -p jwks-guard-macros --test ui`.
@@ -22,6 +23,10 @@ fn ui() {
             name.ends_with(".rs") && !name.ends_with(".expanded.rs")
         });
     for input in inputs {
+        // Rocket is no dev-dependency (see Cargo.toml): its snapshot is checked as text only.
+        if input.ends_with("rocket_get.rs") {
+            continue;
+        }
         cases.pass(input);
     }
 }

@@ -1,8 +1,10 @@
 //! The constant description of a handler's requirements, as written in `#[protected(...)]`.
 //!
-//! The attribute macro turns its arguments into one [`PolicySpec`] constant. Nothing here
-//! touches the environment or the network: values written as `env("VAR")` are only named
-//! here and read once, at the first request (see [`crate::policy`]).
+//! The attribute macro turns its arguments into one [`PolicySpec`] constant, built by
+//! [`PolicySpec::new`] and one `const` method per key written: every default is defined here,
+//! nowhere in the macro. Nothing here touches the environment or the network: values written
+//! as `env("VAR")` are only named here and read once, at the first request (see
+//! [`crate::policy`]).
 
 /// A string setting: written in the attribute, or read from an environment variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,12 +140,25 @@ impl PolicySpec {
     /// The default leeway, in seconds.
     pub const DEFAULT_LEEWAY: u64 = 60;
 
-    /// A spec with the given issuer and audience and every other key at its default.
-    pub const fn new(issuer: Values, audience: Values) -> Self {
+    /// A spec accepting tokens of `issuer`, with every other key at its default: no audience
+    /// nor client id check, every tenant, keys discovered from the issuer, no scope or claim
+    /// required, every algorithm of [`Alg::ALL`], [`Self::DEFAULT_LEEWAY`], any `typ`.
+    ///
+    /// The `#[protected]` expansion calls this and then one method per key written, so that
+    /// the defaults are defined here only:
+    ///
+    /// ```
+    /// # use jwks_guard::__private::{PolicySpec, Values};
+    /// const SPEC: PolicySpec = PolicySpec::new(Values::List(&["https://id.example.com/"]))
+    ///     .audience(Values::List(&["orders-api"]))
+    ///     .scopes(&["orders:read"]);
+    /// assert_eq!(SPEC.leeway, PolicySpec::DEFAULT_LEEWAY);
+    /// ```
+    pub const fn new(issuer: Values) -> Self {
         PolicySpec {
             issuer,
             tenants: None,
-            audience: Some(audience),
+            audience: None,
             client_id: None,
             jwks_uri: None,
             scopes: &[],
@@ -152,6 +167,69 @@ impl PolicySpec {
             leeway: Self::DEFAULT_LEEWAY,
             typ: None,
         }
+    }
+
+    /// `tenants = ...`.
+    #[must_use]
+    pub const fn tenants(mut self, tenants: Values) -> Self {
+        self.tenants = Some(tenants);
+        self
+    }
+
+    /// `audience = ...`.
+    #[must_use]
+    pub const fn audience(mut self, audience: Values) -> Self {
+        self.audience = Some(audience);
+        self
+    }
+
+    /// `client_id = ...`.
+    #[must_use]
+    pub const fn client_id(mut self, client_id: Values) -> Self {
+        self.client_id = Some(client_id);
+        self
+    }
+
+    /// `jwks_uri = ...`.
+    #[must_use]
+    pub const fn jwks_uri(mut self, jwks_uri: Setting) -> Self {
+        self.jwks_uri = Some(jwks_uri);
+        self
+    }
+
+    /// `scopes = [...]`.
+    #[must_use]
+    pub const fn scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// `claims(...)`.
+    #[must_use]
+    pub const fn claims(mut self, claims: &'static [ClaimSpec]) -> Self {
+        self.claims = claims;
+        self
+    }
+
+    /// `algorithms = [...]`.
+    #[must_use]
+    pub const fn algorithms(mut self, algorithms: &'static [Alg]) -> Self {
+        self.algorithms = Some(algorithms);
+        self
+    }
+
+    /// `leeway = ...`, in seconds.
+    #[must_use]
+    pub const fn leeway(mut self, leeway: u64) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// `typ = "..."`.
+    #[must_use]
+    pub const fn typ(mut self, typ: &'static str) -> Self {
+        self.typ = Some(typ);
+        self
     }
 }
 

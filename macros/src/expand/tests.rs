@@ -1,7 +1,8 @@
 //! Expansion snapshots: every `tests/expand/<name>.rs` is expanded here, in-process, pretty-printed
 //! and compared with `tests/expand/<name>.expanded.rs`, so that a reader sees what the attribute
 //! generates. After changing the expansion, regenerate them with
-//! `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros` and review the diff.
+//! `UPDATE_EXPAND=1 cargo test -p jwks-guard-macros`, review the diff, and run
+//! `scripts/expand-readme` to copy `list_orders`'s into the README.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -202,4 +203,57 @@ fn the_policy_type_has_the_handler_visibility_and_a_raw_name_is_unrawed() {
         expansion.contains("pub (crate) struct __type_policy ;"),
         "{expansion}"
     );
+}
+
+/// The generated items of a snapshot: from the policy type (with its two attributes) to the end
+/// of the handler, as `scripts/expand-readme` copies them.
+fn excerpt(snapshot: &str) -> String {
+    let lines: Vec<&str> = snapshot.lines().collect();
+    let Some(policy) = lines.iter().position(|line| {
+        line.strip_prefix("struct __")
+            .is_some_and(|rest| rest.ends_with("_policy;"))
+    }) else {
+        panic!("no policy type in the snapshot");
+    };
+    let mut excerpt = Vec::new();
+    let mut in_fn = false;
+    for line in &lines[policy.saturating_sub(2)..] {
+        excerpt.push(*line);
+        in_fn |= line.starts_with("async fn ");
+        if in_fn && *line == "}" {
+            break;
+        }
+    }
+    excerpt.join("\n")
+}
+
+#[test]
+fn the_readme_shows_the_snapshot_of_its_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &Path| match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => panic!("cannot read {}: {error}", path.display()),
+    };
+    let snapshot = read(&root.join("tests/expand/list_orders.expanded.rs"));
+    let readme = read(&root.join("../README.md"));
+    let expected = format!(
+        "<!-- expand-readme:start -->\n```rust\n{}\n```\n<!-- expand-readme:end -->",
+        excerpt(&snapshot)
+    );
+    assert!(
+        readme.contains(&expected),
+        "README.md's expansion excerpt differs from list_orders.expanded.rs: run \
+         scripts/expand-readme"
+    );
+}
+
+#[test]
+fn a_plain_handler_expands_to_fewer_than_25_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot = match fs::read_to_string(root.join("tests/expand/health_detail.expanded.rs")) {
+        Ok(text) => text,
+        Err(error) => panic!("{error}"),
+    };
+    let lines = excerpt(&snapshot).lines().count();
+    assert!(lines < 25, "{lines} lines");
 }

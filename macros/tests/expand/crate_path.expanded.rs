@@ -8,22 +8,16 @@ struct __whoami_policy;
 impl crate::platform::auth::__private::StaticPolicy for __whoami_policy {
     type Claims = platform::auth::Claims;
     fn cell() -> &'static crate::platform::auth::__private::PolicyCell {
-        static CELL: crate::platform::auth::__private::PolicyCell = crate::platform::auth::__private::PolicyCell::new(crate::platform::auth::__private::PolicySpec {
-            issuer: crate::platform::auth::__private::Values::List(
-                &["https://id.example.com/"],
-            ),
-            audience: ::core::option::Option::Some(
-                crate::platform::auth::__private::Values::List(&["orders-api"]),
-            ),
-            client_id: ::core::option::Option::None,
-            tenants: ::core::option::Option::None,
-            jwks_uri: ::core::option::Option::None,
-            scopes: &[],
-            claims: &[],
-            algorithms: ::core::option::Option::None,
-            leeway: 60,
-            typ: ::core::option::Option::None,
-        });
+        static CELL: crate::platform::auth::__private::PolicyCell = crate::platform::auth::__private::PolicyCell::new(
+            crate::platform::auth::__private::PolicySpec::new(
+                    crate::platform::auth::__private::Values::List(
+                        &["https://id.example.com/"],
+                    ),
+                )
+                .audience(
+                    crate::platform::auth::__private::Values::List(&["orders-api"]),
+                ),
+        );
         &CELL
     }
 }

@@ -15,62 +15,62 @@ pub mod admin {
     impl ::jwks_guard::__private::StaticPolicy for __delete_tenant_policy {
         type Claims = Admin;
         fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
-            static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
-                issuer: ::jwks_guard::__private::Values::List(
-                    &["https://id.example.com/realms/main"],
-                ),
-                audience: ::core::option::Option::Some(
-                    ::jwks_guard::__private::Values::List(&["admin-api", "ops-api"]),
-                ),
-                client_id: ::core::option::Option::None,
-                tenants: ::core::option::Option::None,
-                jwks_uri: ::core::option::Option::Some(
-                    ::jwks_guard::__private::Setting::Env("JWKS_URI"),
-                ),
-                scopes: &["tenants:delete", "admin"],
-                claims: &[
-                    ::jwks_guard::__private::ClaimSpec {
-                        name: "email_verified",
-                        expect: ::jwks_guard::__private::Expect::Equals(
-                            ::jwks_guard::__private::Scalar::Bool(true),
+            static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(
+                ::jwks_guard::__private::PolicySpec::new(
+                        ::jwks_guard::__private::Values::List(
+                            &["https://id.example.com/realms/main"],
                         ),
-                    },
-                    ::jwks_guard::__private::ClaimSpec {
-                        name: "tenant",
-                        expect: ::jwks_guard::__private::Expect::Present,
-                    },
-                    ::jwks_guard::__private::ClaimSpec {
-                        name: "realm_access.roles",
-                        expect: ::jwks_guard::__private::Expect::ContainsAll(
-                            &[
-                                ::jwks_guard::__private::Scalar::Str("admin"),
-                                ::jwks_guard::__private::Scalar::Str("auditor"),
-                            ],
-                        ),
-                    },
-                    ::jwks_guard::__private::ClaimSpec {
-                        name: "level",
-                        expect: ::jwks_guard::__private::Expect::Equals(
-                            ::jwks_guard::__private::Scalar::Int(-1),
-                        ),
-                    },
-                    ::jwks_guard::__private::ClaimSpec {
-                        name: "type",
-                        expect: ::jwks_guard::__private::Expect::Equals(
-                            ::jwks_guard::__private::Scalar::Str("staff"),
-                        ),
-                    },
-                ],
-                algorithms: ::core::option::Option::Some(
-                    &[
-                        ::jwks_guard::__private::Alg::RS256,
-                        ::jwks_guard::__private::Alg::ES256,
-                        ::jwks_guard::__private::Alg::EdDSA,
-                    ],
-                ),
-                leeway: 30,
-                typ: ::core::option::Option::Some("at+jwt"),
-            });
+                    )
+                    .audience(
+                        ::jwks_guard::__private::Values::List(&["admin-api", "ops-api"]),
+                    )
+                    .jwks_uri(::jwks_guard::__private::Setting::Env("JWKS_URI"))
+                    .scopes(&["tenants:delete", "admin"])
+                    .claims(
+                        &[
+                            ::jwks_guard::__private::ClaimSpec {
+                                name: "email_verified",
+                                expect: ::jwks_guard::__private::Expect::Equals(
+                                    ::jwks_guard::__private::Scalar::Bool(true),
+                                ),
+                            },
+                            ::jwks_guard::__private::ClaimSpec {
+                                name: "tenant",
+                                expect: ::jwks_guard::__private::Expect::Present,
+                            },
+                            ::jwks_guard::__private::ClaimSpec {
+                                name: "realm_access.roles",
+                                expect: ::jwks_guard::__private::Expect::ContainsAll(
+                                    &[
+                                        ::jwks_guard::__private::Scalar::Str("admin"),
+                                        ::jwks_guard::__private::Scalar::Str("auditor"),
+                                    ],
+                                ),
+                            },
+                            ::jwks_guard::__private::ClaimSpec {
+                                name: "level",
+                                expect: ::jwks_guard::__private::Expect::Equals(
+                                    ::jwks_guard::__private::Scalar::Int(-1),
+                                ),
+                            },
+                            ::jwks_guard::__private::ClaimSpec {
+                                name: "type",
+                                expect: ::jwks_guard::__private::Expect::Equals(
+                                    ::jwks_guard::__private::Scalar::Str("staff"),
+                                ),
+                            },
+                        ],
+                    )
+                    .algorithms(
+                        &[
+                            ::jwks_guard::__private::Alg::RS256,
+                            ::jwks_guard::__private::Alg::ES256,
+                            ::jwks_guard::__private::Alg::EdDSA,
+                        ],
+                    )
+                    .leeway(30)
+                    .typ("at+jwt"),
+            );
             &CELL
         }
     }

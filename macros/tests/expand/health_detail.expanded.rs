@@ -6,20 +6,12 @@ struct __health_detail_policy;
 impl ::jwks_guard::__private::StaticPolicy for __health_detail_policy {
     type Claims = ::jwks_guard::__private::NoClaims;
     fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
-        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
-            issuer: ::jwks_guard::__private::Values::Env("OIDC_ISSUER"),
-            audience: ::core::option::Option::Some(
-                ::jwks_guard::__private::Values::Env("OIDC_AUDIENCE"),
-            ),
-            client_id: ::core::option::Option::None,
-            tenants: ::core::option::Option::None,
-            jwks_uri: ::core::option::Option::None,
-            scopes: &[],
-            claims: &[],
-            algorithms: ::core::option::Option::None,
-            leeway: 60,
-            typ: ::core::option::Option::None,
-        });
+        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(
+            ::jwks_guard::__private::PolicySpec::new(
+                    ::jwks_guard::__private::Values::Env("OIDC_ISSUER"),
+                )
+                .audience(::jwks_guard::__private::Values::Env("OIDC_AUDIENCE")),
+        );
         &CELL
     }
 }

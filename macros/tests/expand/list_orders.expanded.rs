@@ -10,6 +10,12 @@ struct Page {
 #[derive(Serialize)]
 struct Order {
     id: u64,
+    owner: String,
+}
+fn orders_of(owner: Option<&str>, page: Page) -> Vec<Order> {
+    let id = page.after.unwrap_or_default() + 1;
+    let owner = owner.unwrap_or_default().to_owned();
+    Vec::from([Order { id, owner }])
 }
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
@@ -17,20 +23,13 @@ struct __list_orders_policy;
 impl ::jwks_guard::__private::StaticPolicy for __list_orders_policy {
     type Claims = Claims;
     fn cell() -> &'static ::jwks_guard::__private::PolicyCell {
-        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(::jwks_guard::__private::PolicySpec {
-            issuer: ::jwks_guard::__private::Values::List(&["https://id.example.com/"]),
-            audience: ::core::option::Option::Some(
-                ::jwks_guard::__private::Values::List(&["orders-api"]),
-            ),
-            client_id: ::core::option::Option::None,
-            tenants: ::core::option::Option::None,
-            jwks_uri: ::core::option::Option::None,
-            scopes: &["orders:read"],
-            claims: &[],
-            algorithms: ::core::option::Option::None,
-            leeway: 60,
-            typ: ::core::option::Option::None,
-        });
+        static CELL: ::jwks_guard::__private::PolicyCell = ::jwks_guard::__private::PolicyCell::new(
+            ::jwks_guard::__private::PolicySpec::new(
+                    ::jwks_guard::__private::Values::List(&["https://id.example.com/"]),
+                )
+                .audience(::jwks_guard::__private::Values::List(&["orders-api"]))
+                .scopes(&["orders:read"]),
+        );
         &CELL
     }
 }
@@ -39,8 +38,7 @@ async fn list_orders(
     Query(page): Query<Page>,
 ) -> Json<Vec<Order>> {
     let claims: Claims = ::jwks_guard::__private::Protected::into_claims(__guard);
-    let _ = (claims.sub, page.after);
-    Json(vec![Order { id : 1 }])
+    Json(orders_of(claims.sub.as_deref(), page))
 }
 fn main() {
     let _: axum::Router = axum::Router::new()

@@ -1,4 +1,5 @@
-// Literal settings, a scope, and the claims parameter, which becomes the guard.
+// The README's example: literal settings, a scope, and the claims parameter, which becomes the
+// guard. Its expansion is the README's excerpt (`scripts/expand-readme` copies it there).
 use axum::Json;
 use axum::extract::Query;
 use jwks_guard::{Claims, protected};
@@ -12,12 +13,18 @@ struct Page {
 #[derive(Serialize)]
 struct Order {
     id: u64,
+    owner: String,
+}
+
+fn orders_of(owner: Option<&str>, page: Page) -> Vec<Order> {
+    let id = page.after.unwrap_or_default() + 1;
+    let owner = owner.unwrap_or_default().to_owned();
+    Vec::from([Order { id, owner }])
 }
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
 async fn list_orders(#[claims] claims: Claims, Query(page): Query<Page>) -> Json<Vec<Order>> {
-    let _ = (claims.sub, page.after);
-    Json(vec![Order { id: 1 }])
+    Json(orders_of(claims.sub.as_deref(), page))
 }
 
 fn main() {

@@ -3,15 +3,24 @@
 use proc_macro2::TokenStream;
 
 use super::*;
+use crate::ast::{Args, Expect, Scalar, Setting, Value, Values};
+use crate::keys::ALGORITHMS;
 
-fn parse(source: &str) -> syn::Result<ProtectedArgs> {
+/// Parses and checks, as the expansion does.
+fn parse_tokens(tokens: TokenStream) -> syn::Result<Args> {
+    let mut errors = Errors::default();
+    let parsed = super::parse(tokens, &mut errors);
+    crate::valid::check(parsed, errors)
+}
+
+fn parse(source: &str) -> syn::Result<Args> {
     match source.parse::<TokenStream>() {
-        Ok(tokens) => ProtectedArgs::parse(tokens),
+        Ok(tokens) => parse_tokens(tokens),
         Err(error) => panic!("`{source}` does not tokenize: {error}"),
     }
 }
 
-fn ok(source: &str) -> ProtectedArgs {
+fn ok(source: &str) -> Args {
     match parse(source) {
         Ok(args) => args,
         Err(error) => panic!("`{source}` was rejected: {error}"),
@@ -39,18 +48,24 @@ fn with_required(rest: &str) -> String {
     format!(r#"issuer = "https://id.example.com/", audience = "orders-api", {rest}"#)
 }
 
-fn setting(setting: &Setting) -> String {
-    match setting {
-        Setting::Literal(value) => format!("{:?}", value.value()),
-        Setting::Env(var) => format!("env({:?})", var.name.value()),
+/// A `StrListOrEnv` or `StrOrEnv` value as written ("none" when the key is absent).
+fn values(args: &Args, key: &str) -> String {
+    match args.get(key) {
+        Some(Value::Values(Values::List(list))) => format!("{:?}", strings(list)),
+        Some(Value::Values(Values::Env(var))) => format!("env({:?})", var.name.value()),
+        Some(Value::Setting(Setting::Literal(value))) => format!("{:?}", value.value()),
+        Some(Value::Setting(Setting::Env(var))) => format!("env({:?})", var.name.value()),
+        Some(_) => panic!("`{key}` is not a string setting"),
+        None => "none".to_owned(),
     }
 }
 
-fn audience(audience: &Option<Values>) -> String {
-    match audience {
-        Some(Values::List(list)) => format!("{:?}", strings(list)),
-        Some(Values::Env(var)) => format!("env({:?})", var.name.value()),
-        None => "none".to_owned(),
+/// A list's strings (`scopes`, `algorithms`); empty when the key is absent.
+fn list(args: &Args, key: &str) -> Vec<String> {
+    match args.get(key) {
+        Some(Value::List(list) | Value::Algorithms(list)) => strings(list),
+        Some(_) => panic!("`{key}` is not a list"),
+        None => Vec::new(),
     }
 }
 
@@ -66,8 +81,11 @@ fn scalar(scalar: &Scalar) -> String {
     }
 }
 
-fn claims(args: &ProtectedArgs) -> Vec<String> {
-    args.claims
+fn claims(args: &Args) -> Vec<String> {
+    let Some(Value::Claims(claims)) = args.get("claims") else {
+        return Vec::new();
+    };
+    claims
         .iter()
         .map(|claim| {
             let name = claim.name.value();
@@ -89,32 +107,29 @@ mod accepts {
     #[test]
     fn literal_issuer_and_audience_with_every_other_key_at_its_default() {
         let args = ok(r#"issuer = "https://id.example.com/", audience = "orders-api""#);
-        assert_eq!(
-            audience(&Some(args.issuer)),
-            r#"["https://id.example.com/"]"#
-        );
-        assert_eq!(audience(&args.audience), r#"["orders-api"]"#);
-        assert!(args.jwks_uri.is_none());
-        assert!(args.scopes.is_empty());
-        assert!(args.claims.is_empty());
-        assert!(args.algorithms.is_none());
-        assert!(args.leeway.is_none());
-        assert!(args.typ.is_none());
-        assert!(args.krate.is_none());
+        assert_eq!(values(&args, "issuer"), r#"["https://id.example.com/"]"#);
+        assert_eq!(values(&args, "audience"), r#"["orders-api"]"#);
+        // Only the keys written: every other one is left to the runtime's defaults.
+        let written: Vec<&str> = args.entries.iter().map(|entry| entry.key.name).collect();
+        assert_eq!(written, ["issuer", "audience"]);
+        assert!(args.krate().is_none());
     }
 
     #[test]
     fn issuer_and_audience_from_the_environment() {
         let args = ok(r#"issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE")"#);
-        assert_eq!(audience(&Some(args.issuer)), r#"env("OIDC_ISSUER")"#);
-        assert_eq!(audience(&args.audience), r#"env("OIDC_AUDIENCE")"#);
+        assert_eq!(values(&args, "issuer"), r#"env("OIDC_ISSUER")"#);
+        assert_eq!(values(&args, "audience"), r#"env("OIDC_AUDIENCE")"#);
     }
 
     #[test]
     fn a_list_of_audiences() {
         let args = ok(r#"issuer = "https://a/", audience = ["orders-api", "billing-api"]"#);
-        assert_eq!(audience(&args.audience), r#"["orders-api", "billing-api"]"#);
-        assert_eq!(audience(&args.client_id), "none");
+        assert_eq!(
+            values(&args, "audience"),
+            r#"["orders-api", "billing-api"]"#
+        );
+        assert_eq!(values(&args, "client_id"), "none");
     }
 
     #[test]
@@ -123,36 +138,36 @@ mod accepts {
             r#"issuer = ["https://accounts.google.com", "accounts.google.com"], audience = "a""#,
         );
         assert_eq!(
-            audience(&Some(google.issuer)),
+            values(&google, "issuer"),
             r#"["https://accounts.google.com", "accounts.google.com"]"#
         );
         let entra = ok(
             r#"issuer = "https://login.microsoftonline.com/{tenantid}/v2.0", audience = "a", tenants = ["t1", "t2"]"#,
         );
-        assert_eq!(audience(&entra.tenants), r#"["t1", "t2"]"#);
+        assert_eq!(values(&entra, "tenants"), r#"["t1", "t2"]"#);
     }
 
     #[test]
     fn client_id_in_place_of_or_beside_audience() {
         let cognito = ok(r#"issuer = "https://a/", client_id = "app""#);
         assert_eq!(
-            (audience(&cognito.audience), audience(&cognito.client_id)),
+            (values(&cognito, "audience"), values(&cognito, "client_id")),
             ("none".to_owned(), r#"["app"]"#.to_owned())
         );
         let both = ok(r#"issuer = "https://a/", audience = "api", client_id = ["a", "b"]"#);
         assert_eq!(
-            (audience(&both.audience), audience(&both.client_id)),
+            (values(&both, "audience"), values(&both, "client_id")),
             (r#"["api"]"#.to_owned(), r#"["a", "b"]"#.to_owned())
         );
         let env = ok(r#"issuer = "https://a/", client_id = env("CLIENT")"#);
-        assert_eq!(audience(&env.client_id), r#"env("CLIENT")"#);
+        assert_eq!(values(&env, "client_id"), r#"env("CLIENT")"#);
     }
 
     #[test]
     fn keys_in_any_order_with_a_trailing_comma() {
         let args = ok(r#"audience = "orders-api", scopes = ["a"], issuer = "https://a/","#);
-        assert_eq!(audience(&Some(args.issuer)), r#"["https://a/"]"#);
-        assert_eq!(strings(&args.scopes), ["a"]);
+        assert_eq!(values(&args, "issuer"), r#"["https://a/"]"#);
+        assert_eq!(list(&args, "scopes"), ["a"]);
     }
 
     #[test]
@@ -161,14 +176,11 @@ mod accepts {
             r#"jwks_uri = "https://id.example.com/keys""#,
         ));
         assert_eq!(
-            args.jwks_uri.as_ref().map(setting).as_deref(),
-            Some(r#""https://id.example.com/keys""#)
+            values(&args, "jwks_uri"),
+            r#""https://id.example.com/keys""#
         );
         let args = ok(&with_required(r#"jwks_uri = env("JWKS_URI")"#));
-        assert_eq!(
-            args.jwks_uri.as_ref().map(setting).as_deref(),
-            Some(r#"env("JWKS_URI")"#)
-        );
+        assert_eq!(values(&args, "jwks_uri"), r#"env("JWKS_URI")"#);
     }
 
     #[test]
@@ -176,7 +188,7 @@ mod accepts {
         let args = ok(&with_required(
             r#"scopes = ["orders:read", "orders:write"]"#,
         ));
-        assert_eq!(strings(&args.scopes), ["orders:read", "orders:write"]);
+        assert_eq!(list(&args, "scopes"), ["orders:read", "orders:write"]);
     }
 
     #[test]
@@ -230,7 +242,7 @@ mod accepts {
     #[test]
     fn negative_integers_as_the_compiler_splits_them() {
         // The compiler hands `-5` over as `-` and `5`; `proc_macro2` on its own lexes one token.
-        let args = ProtectedArgs::parse(quote::quote!(
+        let args = parse_tokens(quote::quote!(
             issuer = "https://a/",
             audience = "x",
             claims(a = -5, b = [-1, 2])
@@ -239,7 +251,7 @@ mod accepts {
             Ok(args) => assert_eq!(claims(&args), ["a = -5", "b ⊇ [-1, 2]"]),
             Err(error) => panic!("{error}"),
         }
-        let args = ProtectedArgs::parse(quote::quote!(
+        let args = parse_tokens(quote::quote!(
             issuer = "https://a/",
             audience = "x",
             leeway = -5
@@ -255,13 +267,7 @@ mod accepts {
         let args = ok(&with_required(
             r#"algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]"#,
         ));
-        let names: Vec<&str> = args
-            .algorithms
-            .iter()
-            .flatten()
-            .map(|alg| alg.name)
-            .collect();
-        assert_eq!(names, ALGORITHMS);
+        assert_eq!(list(&args, "algorithms"), ALGORITHMS);
     }
 
     #[test]
@@ -269,15 +275,9 @@ mod accepts {
         let args = ok(&with_required(
             r#"leeway = 0, typ = "at+jwt", crate = "::platform::jwks_guard""#,
         ));
-        assert_eq!(args.leeway.as_ref().map(|leeway| leeway.value), Some(0));
-        assert_eq!(
-            args.typ.as_ref().map(LitStr::value).as_deref(),
-            Some("at+jwt")
-        );
-        let krate = args
-            .krate
-            .as_ref()
-            .map(|path| quote::quote!(#path).to_string());
+        assert!(matches!(args.get("leeway"), Some(Value::Seconds(leeway)) if leeway.value == 0));
+        assert!(matches!(args.get("typ"), Some(Value::Str(typ)) if typ.value() == "at+jwt"));
+        let krate = args.krate().map(|path| quote::quote!(#path).to_string());
         assert_eq!(krate.as_deref(), Some(":: platform :: jwks_guard"));
     }
 }
@@ -290,9 +290,10 @@ mod keys {
         let (message, at) = error(r#"issuer = "https://a/", audiance = "orders-api""#);
         assert_eq!(
             message,
-            "unknown key `audiance`; did you mean `audience`? expected one of: `issuer`, \
-             `audience`, `client_id`, `tenants`, `jwks_uri`, `scopes`, `claims(...)`, \
-             `algorithms`, `leeway`, `typ`, `crate`"
+            format!(
+                "unknown key `audiance`; did you mean `audience`? expected one of: {}",
+                crate::keys::expected_keys()
+            )
         );
         assert_eq!(at, "audiance");
     }
