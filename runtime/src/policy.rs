@@ -368,10 +368,8 @@ mod tests {
 
     #[test]
     fn a_spec_is_resolved_by_the_builder_and_its_rules_apply_to_env_values() {
-        let spec = PolicySpec::new(
-            Values::List(&["https://resolve.test/"]),
-            Values::Env("JWKS_GUARD_TEST_AUDIENCE"),
-        );
+        let spec = PolicySpec::new(Values::List(&["https://resolve.test/"]))
+            .audience(Values::Env("JWKS_GUARD_TEST_AUDIENCE"));
         let built = Policy::builder()
             .issuer("https://resolve.test/")
             .audience("env-api")
