@@ -18,6 +18,7 @@ use jwks_guard::{Settings, configure, protected};
 use jwks_guard_test::{Alg, TestIssuer};
 use tower::ServiceExt as _;
 
+/// Requests sent, unless `PROFILE_REQUESTS` says otherwise (more for a sampling profiler).
 const REQUESTS: usize = 2_000;
 
 #[protected(issuer = "https://profile.test/", audience = "api", scopes = ["read"])]
@@ -74,13 +75,17 @@ fn main() {
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())
     };
+    let requests = std::env::var("PROFILE_REQUESTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(REQUESTS);
     let mut accepted = 0;
     runtime.block_on(async {
-        for _ in 0..=REQUESTS {
+        for _ in 0..=requests {
             let Ok(request) = request() else { continue };
             let Ok(response) = app.clone().oneshot(request).await;
             accepted += usize::from(response.status() == StatusCode::OK);
         }
     });
-    println!("{accepted} of {} requests accepted", REQUESTS + 1);
+    println!("{accepted} of {} requests accepted", requests + 1);
 }

@@ -178,7 +178,7 @@ impl Settings {
     /// How many verified tokens are remembered, process-wide, so that a client sending the
     /// same token again skips the signature check. Default 10,000; 0 turns the cache off.
     ///
-    /// An entry is keyed by a SHA-256 digest of the exact token, holds its verified claims,
+    /// An entry is keyed by the exact token (compared in full), holds its verified claims,
     /// and is used only while the key that verified it is still in its issuer's set; every
     /// hit runs the handler's checks again (`iss`, `aud`, `client_id`, `exp` and `nbf` with
     /// the leeway, `typ`, the algorithm allow-list, scopes, claims). Admission is TinyLFU

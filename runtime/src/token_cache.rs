@@ -1,8 +1,9 @@
 //! The verified-token cache: a client that sends the same token again skips the signature.
 //!
 //! Process-wide and bounded ([`Settings::token_cache_capacity`](crate::Settings), 10,000 by
-//! default; 0 turns it off). An entry is keyed by a SHA-256 digest of the exact token bytes
-//! and holds what verifying it established: the claims, the algorithm, the `typ` header, and
+//! default; 0 turns it off). An entry is keyed by the exact token, compared in full on every
+//! lookup (its hash, foldhash with a per-process random seed, only picks the bucket), and
+//! holds what verifying it established: the claims, the algorithm, the `typ` header, and
 //! which key of which key cache verified it. It says nothing of any handler's policy: every
 //! hit runs the handler's checks again (algorithm, issuer, `aud`, `client_id`, `exp`/`nbf`
 //! with its leeway, `typ`, scopes, claims), and is used only while that key is still in its
@@ -13,7 +14,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use aws_lc_rs::digest;
 use serde_json::{Map, Value};
 
 use crate::keys::{KeyCache, KeyId};
@@ -31,12 +31,9 @@ pub(crate) struct VerifiedToken {
     pub(crate) key: KeyId,
 }
 
-/// A SHA-256 digest of a token's bytes.
-pub(crate) type TokenDigest = [u8; 32];
-
 /// The process-wide cache, with its counters.
 pub(crate) struct TokenCache {
-    entries: moka::sync::Cache<TokenDigest, Arc<VerifiedToken>>,
+    entries: moka::sync::Cache<Box<str>, Arc<VerifiedToken>, foldhash::fast::RandomState>,
     capacity: u64,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -57,23 +54,18 @@ pub(crate) fn cache() -> Option<&'static TokenCache> {
 impl TokenCache {
     fn new(capacity: u64) -> Self {
         TokenCache {
-            entries: moka::sync::Cache::new(capacity),
+            entries: moka::sync::Cache::builder()
+                .max_capacity(capacity)
+                .build_with_hasher(foldhash::fast::RandomState::default()),
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
-    /// The digest a token is stored under.
-    pub(crate) fn digest(token: &str) -> TokenDigest {
-        let mut out = [0; 32];
-        out.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
-        out
-    }
-
     /// The entry of a token, counting the hit or miss.
-    pub(crate) fn get(&self, digest: &TokenDigest) -> Option<Arc<VerifiedToken>> {
-        let entry = self.entries.get(digest);
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<VerifiedToken>> {
+        let entry = self.entries.get(token);
         let counter = if entry.is_some() {
             &self.hits
         } else {
@@ -83,13 +75,13 @@ impl TokenCache {
         entry
     }
 
-    pub(crate) fn insert(&self, digest: TokenDigest, token: Arc<VerifiedToken>) {
-        self.entries.insert(digest, token);
+    pub(crate) fn insert(&self, token: &str, verified: Arc<VerifiedToken>) {
+        self.entries.insert(Box::from(token), verified);
     }
 
     /// Forgets a token whose key left its set.
-    pub(crate) fn invalidate(&self, digest: &TokenDigest) {
-        self.entries.invalidate(digest);
+    pub(crate) fn invalidate(&self, token: &str) {
+        self.entries.invalidate(token);
     }
 
     /// A snapshot of the counters, after the cache's pending evictions.
@@ -123,32 +115,32 @@ mod tests {
     }
 
     #[test]
-    fn digests_differ_for_tokens_differing_in_one_byte_anywhere() {
+    fn only_the_exact_token_finds_its_entry() {
+        let cache = TokenCache::new(10);
         let token = "a".repeat(900);
-        let mut other = token.clone();
-        other.replace_range(899.., "b");
-        assert_ne!(TokenCache::digest(&token), TokenCache::digest(&other));
-        assert_eq!(
-            TokenCache::digest(&token),
-            TokenCache::digest(&token.clone())
-        );
+        cache.insert(&token, entry());
+        assert!(cache.get(&token.clone()).is_some());
+        for at in [0, 450, 899] {
+            let mut other = token.clone();
+            other.replace_range(at..=at, "b");
+            assert!(cache.get(&other).is_none(), "differs at {at}");
+        }
+        assert!(cache.get(&token[..899]).is_none(), "a prefix");
+        assert!(cache.get(&format!("{token}a")).is_none(), "an extension");
+        cache.invalidate(&token);
+        assert!(cache.get(&token).is_none());
     }
 
     #[test]
     fn a_hundred_thousand_distinct_tokens_stay_within_the_capacity_and_reused_ones_survive() {
         let cache = TokenCache::new(1_000);
         let shared = entry();
-        let hot: Vec<TokenDigest> = (0..100)
-            .map(|i| TokenCache::digest(&format!("hot-{i}")))
-            .collect();
-        for digest in &hot {
-            cache.insert(*digest, Arc::clone(&shared));
+        let hot: Vec<String> = (0..100).map(|i| format!("hot-{i}")).collect();
+        for token in &hot {
+            cache.insert(token, Arc::clone(&shared));
         }
         for i in 0..100_000 {
-            cache.insert(
-                TokenCache::digest(&format!("once-{i}")),
-                Arc::clone(&shared),
-            );
+            cache.insert(&format!("once-{i}"), Arc::clone(&shared));
             // Clients reusing their tokens keep sending them through the flood.
             if i % 10 == 0 {
                 let _ = cache.get(&hot[(i / 10) % hot.len()]);
@@ -156,7 +148,10 @@ mod tests {
         }
         let stats = cache.stats();
         assert!(stats.entries <= 1_000, "{stats:?}");
-        let kept = hot.iter().filter(|d| cache.get(d).is_some()).count();
+        let kept = hot
+            .iter()
+            .filter(|token| cache.get(token).is_some())
+            .count();
         assert!(
             kept >= 90,
             "only {kept} of 100 reused tokens survived the flood"

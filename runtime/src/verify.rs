@@ -17,7 +17,7 @@ use crate::claims::Registered;
 use crate::policy::Policy;
 use crate::reject::Rejection;
 use crate::token::Jws;
-use crate::token_cache::{self, TokenCache, VerifiedToken};
+use crate::token_cache::{self, VerifiedToken};
 
 /// The claims of a token that passed every check, as read once: what a handler's claims type
 /// is built from.
@@ -34,9 +34,8 @@ pub(crate) async fn verify<T>(
 ) -> Result<T, Rejection> {
     let now = unix_now();
     let cache = token_cache::cache();
-    let digest = cache.map(|_| TokenCache::digest(token));
-    if let (Some(cache), Some(digest)) = (cache, &digest)
-        && let Some(hit) = cache.get(digest)
+    if let Some(cache) = cache
+        && let Some(hit) = cache.get(token)
     {
         match recheck(policy, &hit, now) {
             Recheck::Passed(registered) => {
@@ -46,7 +45,7 @@ pub(crate) async fn verify<T>(
                 });
             }
             Recheck::Failed(rejection) => return Err(rejection),
-            Recheck::KeyGone => cache.invalidate(digest),
+            Recheck::KeyGone => cache.invalidate(token),
             Recheck::OtherKeys => {}
         }
     }
@@ -64,7 +63,7 @@ pub(crate) async fn verify<T>(
             check_registered_claims(policy, typ, &registered, now).is_ok()
         })
         .await?;
-    if let (Some(cache), Some(digest)) = (cache, digest)
+    if let Some(cache) = cache
         && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
     {
         let verified = VerifiedToken {
@@ -74,7 +73,7 @@ pub(crate) async fn verify<T>(
             keys: Arc::clone(&issuer.keys),
             key,
         };
-        cache.insert(digest, Arc::new(verified));
+        cache.insert(token, Arc::new(verified));
     }
     check_registered_claims(policy, typ, &registered, now)?;
     check_requirements(policy, &claims)?;
