@@ -428,3 +428,75 @@ async fn a_valid_token_reaches_the_handler_untouched_by_the_function() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_layer_and_the_state_extractor_answer_through_the_same_function() {
+    use jwks_guard::layer::RequireTokenLayer;
+    use jwks_guard::{Authenticated, Policy};
+
+    async fn orders(Authenticated(claims): Authenticated<Claims>) -> String {
+        claims.sub.unwrap_or_default()
+    }
+    async fn layered(axum::Extension(claims): axum::Extension<Claims>) -> String {
+        claims.sub.unwrap_or_default()
+    }
+
+    let base = &SERVERS[0].1;
+    let policy = Policy::builder()
+        .issuer("https://custom-rejections.test/")
+        .audience("api")
+        .scopes(["orders:read", "orders:list"])
+        .build()
+        .expect("the same policy as the attribute's");
+    let state = common::serve(
+        axum::Router::new()
+            .route("/orders", axum::routing::get(orders))
+            .with_state(policy.clone()),
+    )
+    .await;
+    let layer = common::serve(
+        axum::Router::new()
+            .route("/orders", axum::routing::get(layered))
+            .layer(RequireTokenLayer::new(policy)),
+    )
+    .await;
+
+    let expired = token()
+        .scopes(["orders:read", "orders:list"])
+        .expired()
+        .sign();
+    let lacking = token().scope("orders:read").sign();
+    /// The request's headers, and the status and error code every path must answer with.
+    type Case = (Vec<(&'static str, String)>, u16, &'static str);
+    let cases: [Case; 4] = [
+        (vec![], 401, "unauthorized"),
+        (
+            vec![("authorization", bearer(&expired))],
+            401,
+            "invalid_token",
+        ),
+        (
+            vec![("authorization", bearer(&lacking))],
+            403,
+            "insufficient_scope",
+        ),
+        (
+            vec![("authorization", "Bearer a b".to_owned())],
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (headers, status, error_code) in cases {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let mut replies = Vec::new();
+        for (path, base) in [
+            ("#[protected]", base.as_str()),
+            ("Authenticated", state.as_str()),
+            ("RequireTokenLayer", layer.as_str()),
+        ] {
+            replies.push((path, common::get(&format!("{base}/orders"), &headers).await));
+        }
+        let challenge = replies[0].1.www_authenticate.clone();
+        assert_problems(&replies, status, error_code, challenge.as_deref());
+    }
+}

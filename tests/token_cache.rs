@@ -26,6 +26,12 @@ fn setup() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         common::trace();
+        // A metrics exporter may read the counters before the settings are installed.
+        assert_eq!(
+            stats().token_cache,
+            None,
+            "no cache before the first request"
+        );
         configure(
             Settings::new()
                 .token_cache_capacity(CAPACITY)
@@ -126,7 +132,9 @@ async fn a_cached_token_stops_being_accepted_at_its_exp() {
         "{}/",
         serve(axum::Router::new().route("/", axum::routing::get(handler))).await
     );
-    let exp = unix_now() + 2;
+    // Far enough ahead that the first request (which fetches the keys) lands before it on a
+    // loaded machine.
+    let exp = unix_now() + 5;
     let token = issuer.token().audience("api").expires_at(exp).sign();
     let hits = cache_stats().hits;
     assert_eq!(status_of(&url, &token).await, 200);
@@ -161,7 +169,9 @@ async fn a_cached_token_is_dropped_when_its_key_leaves_the_set() {
     );
     let old = issuer.token().audience("api").sign();
     assert_eq!(status_of(&url, &old).await, 200);
-    assert_eq!(status_of(&url, &old).await, 200, "served from the cache");
+    let hits = cache_stats().hits;
+    assert_eq!(status_of(&url, &old).await, 200);
+    assert_eq!(cache_stats().hits, hits + 1, "served from the cache");
 
     // Every key is replaced; a token of the new key makes the cache fetch the new set.
     issuer.rotate().expect("rotate");
@@ -169,11 +179,17 @@ async fn a_cached_token_is_dropped_when_its_key_leaves_the_set() {
     assert_eq!(status_of(&url, &new).await, 200);
     assert_eq!(issuer.jwks_requests(), 2);
 
+    let hits = cache_stats().hits;
     let dropped: Reply = get_with_token(&url, &old).await;
     assert_eq!(
         (dropped.status, dropped.description().as_str()),
         (401, "unknown signing key"),
         "{dropped:?}"
+    );
+    assert_eq!(
+        cache_stats().hits,
+        hits + 1,
+        "found, then refused: its key is gone"
     );
     // Forgotten, not just refused: the next request misses and is verified afresh.
     let misses = cache_stats().misses;
@@ -219,4 +235,72 @@ async fn distinct_tokens_never_grow_the_cache_past_its_capacity() {
     let stats = cache_stats();
     assert!(stats.entries <= CAPACITY, "{stats:?}");
     assert_eq!(stats.capacity, CAPACITY);
+}
+
+#[tokio::test]
+async fn a_cached_token_is_judged_by_the_key_selection_of_the_current_set() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-selection.test/").expect("issuer");
+    #[protected(issuer = "https://cache-selection.test/", audience = "api")]
+    async fn handler() {}
+    let url = format!(
+        "{}/",
+        serve(axum::Router::new().route("/", axum::routing::get(handler))).await
+    );
+    // Without `kid`, a token is accepted only while one key of the set fits its algorithm.
+    let kidless = issuer.token().audience("api").no_kid().sign();
+    assert_eq!(status_of(&url, &kidless).await, 200);
+    assert_eq!(
+        status_of(&url, &kidless).await,
+        200,
+        "served from the cache"
+    );
+
+    // A second key for the same algorithm; a token naming it makes the cache fetch the set.
+    issuer.rotate_keeping_old().expect("rotate");
+    assert_eq!(
+        status_of(&url, &issuer.token().audience("api").sign()).await,
+        200
+    );
+
+    let hits = cache_stats().hits;
+    let ambiguous = get_with_token(&url, &kidless).await;
+    assert_eq!(
+        (ambiguous.status, ambiguous.description().as_str()),
+        (401, "token has no kid and several keys match"),
+        "{ambiguous:?}"
+    );
+    assert_eq!(
+        cache_stats().hits,
+        hits + 1,
+        "found, then judged as a fresh token"
+    );
+}
+
+#[tokio::test]
+async fn a_token_its_handler_refuses_is_not_remembered() {
+    setup();
+    let _turn = TURNS.lock().await;
+    let issuer = TestIssuer::start_as("https://cache-refused.test/").expect("issuer");
+    #[protected(issuer = "https://cache-refused.test/", audience = "other-api")]
+    async fn other() {}
+    #[protected(issuer = "https://cache-refused.test/", audience = "api")]
+    async fn mine() {}
+    let base = serve(
+        axum::Router::new()
+            .route("/other", axum::routing::get(other))
+            .route("/mine", axum::routing::get(mine)),
+    )
+    .await;
+    let token = issuer.token().audience("api").sign();
+    let entries = cache_stats().entries;
+    assert_eq!(status_of(&format!("{base}/other"), &token).await, 401);
+    assert_eq!(cache_stats().entries, entries, "a token for another API");
+
+    let hits = cache_stats().hits;
+    assert_eq!(status_of(&format!("{base}/mine"), &token).await, 200);
+    assert_eq!(cache_stats().hits, hits, "verified afresh");
+    assert_eq!(status_of(&format!("{base}/mine"), &token).await, 200);
+    assert_eq!(cache_stats().hits, hits + 1);
 }

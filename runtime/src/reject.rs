@@ -231,14 +231,14 @@ impl Rejection {
         }
     }
 
-    /// The response every framework adapter sends: the installed function's, else
+    /// The response every framework adapter sends: the function installed with
+    /// [`Settings::rejection_response`](crate::Settings::rejection_response), else
     /// [`default_response`](Self::default_response). A function that panics is answered with
-    /// the default response (and an error log).
-    #[cfg_attr(
-        not(any(feature = "axum", feature = "actix-web", feature = "rocket", feature = "poem")),
-        allow(dead_code) // only the framework adapters answer rejections
-    )]
-    pub(crate) fn response(&self) -> RejectionResponse {
+    /// the default response (and an error log). Code answering [`Policy::authorize`]'s
+    /// rejections on another framework sends this too.
+    ///
+    /// [`Policy::authorize`]: crate::Policy::authorize
+    pub fn response(&self) -> RejectionResponse {
         self.response_with(crate::settings::rejection_response())
     }
 
@@ -317,7 +317,7 @@ impl fmt::Debug for ResponseFn {
 /// Header names are kept in lowercase and compared case-insensitively. A header this type
 /// refuses (a name that is not an RFC 9110 token, a value with characters other than visible
 /// ASCII, spaces and tabs, or `content-length`, `transfer-encoding` and `connection`, which
-/// the server sets) and a status outside 200 to 599 leave the response as it was, with a
+/// the server sets) and a status outside 300 to 599 leave the response as it was, with a
 /// warning logged once per process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectionResponse {
@@ -354,14 +354,15 @@ impl RejectionResponse {
         &self.body
     }
 
-    /// The status code instead (200 to 599; another value is ignored).
+    /// The status code instead: 300 to 599 (a redirect to a login page, another error); a
+    /// refused request never gets a success status, so another value is ignored.
     #[must_use]
     pub fn with_status(mut self, status: u16) -> Self {
-        if (200..=599).contains(&status) {
+        if (300..=599).contains(&status) {
             self.status = status;
         } else {
             warn_once(format_args!(
-                "status {status} is outside 200 to 599 and was ignored"
+                "status {status} is outside 300 to 599 and was ignored"
             ));
         }
         self
@@ -655,7 +656,7 @@ mod tests {
             default.clone().with_body("text/plain\n", b"x".to_vec()),
             default
         );
-        for status in [0, 101, 199, 600, 999] {
+        for status in [0, 101, 199, 200, 204, 299, 600, 999] {
             assert_eq!(default.clone().with_status(status), default, "{status}");
         }
         assert_eq!(default.clone().with_status(302).status(), 302);

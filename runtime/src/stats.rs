@@ -24,7 +24,8 @@ pub struct Stats {
     /// Rejections answered since the process started, by kind.
     pub rejections: Rejections,
     /// The verified-token cache; `None` when it is turned off
-    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity) 0).
+    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity) 0) or no
+    /// protected request has been served yet.
     pub token_cache: Option<TokenCacheStats>,
 }
 
@@ -123,7 +124,8 @@ pub(crate) fn count_rejection(kind: RejectionKind) {
 
 /// A snapshot of every key cache, of the verified-token cache and of the rejections so far.
 /// Cheap: one short lock on the registry, a few atomic loads per cache, and the token cache's
-/// pending housekeeping; never blocks requests.
+/// pending housekeeping (evictions not yet applied). Calling it never installs the settings,
+/// so it may run before [`configure`](crate::configure).
 pub fn stats() -> Stats {
     Stats {
         key_sets: keys::all_caches()
@@ -133,6 +135,6 @@ pub fn stats() -> Stats {
         rejections: Rejections(std::array::from_fn(|i| {
             REJECTIONS[i].load(Ordering::Relaxed)
         })),
-        token_cache: crate::token_cache::cache().map(crate::token_cache::TokenCache::stats),
+        token_cache: crate::token_cache::built().map(crate::token_cache::TokenCache::stats),
     }
 }

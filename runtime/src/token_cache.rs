@@ -3,13 +3,19 @@
 //! Process-wide and bounded ([`Settings::token_cache_capacity`](crate::Settings), 10,000 by
 //! default; 0 turns it off). An entry is keyed by the exact token, compared in full on every
 //! lookup (its hash, foldhash with a per-process random seed, only picks the bucket), and
-//! holds what verifying it established: the claims, the algorithm, the `typ` header, and
-//! which key of which key cache verified it. It says nothing of any handler's policy: every
-//! hit runs the handler's checks again (algorithm, issuer, `aud`, `client_id`, `exp`/`nbf`
-//! with its leeway, `typ`, scopes, claims), and is used only while that key is still in its
-//! issuer's usable set. Only tokens whose signature verified and whose `exp` lies ahead are
-//! stored, so a flood of forged tokens never reaches it; moka's TinyLFU admission keeps a
-//! flood of valid tokens sent once from pushing out the ones clients reuse.
+//! holds what verifying it established: the claims, the algorithm, the `kid` and `typ`
+//! headers, and which key of which key cache verified it. Every hit runs the handler's checks
+//! again (algorithm, issuer, `aud`, `client_id`, `exp`/`nbf` with its leeway, `typ`, scopes,
+//! claims), and is used only while the current key set would still pick that key for the
+//! token's `kid` and algorithm. Only tokens whose signature verified, that passed the
+//! `aud`/`client_id`/`exp`/`nbf`/`typ` checks of the handler that verified them, and whose
+//! `exp` lies ahead are stored: forged tokens and the issuer's tokens for other APIs never
+//! reach it, and moka's TinyLFU admission keeps a flood of valid tokens sent once from pushing
+//! out the ones clients reuse.
+//!
+//! Memory is bounded by the number of entries: each holds the token and its decoded claims
+//! (2–4 KiB for typical access tokens; at most [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) plus
+//! its claims).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -24,6 +30,8 @@ pub(crate) struct VerifiedToken {
     /// The payload, as decoded once.
     pub(crate) claims: Arc<Map<String, Value>>,
     pub(crate) alg: Alg,
+    /// The `kid` header, if any: the key selection a hit repeats.
+    pub(crate) kid: Option<Box<str>>,
     /// The `typ` header, if any.
     pub(crate) typ: Option<Box<str>>,
     /// The key cache whose key verified the signature, and that key.
@@ -49,6 +57,12 @@ pub(crate) fn cache() -> Option<&'static TokenCache> {
             (capacity > 0).then(|| TokenCache::new(capacity))
         })
         .as_ref()
+}
+
+/// The cache if a request has built it already: for [`stats`](crate::stats), which must not
+/// install the settings (that would make a later [`configure`](crate::configure) fail).
+pub(crate) fn built() -> Option<&'static TokenCache> {
+    CACHE.get().and_then(Option::as_ref)
 }
 
 impl TokenCache {
@@ -105,6 +119,7 @@ mod tests {
         Arc::new(VerifiedToken {
             claims: Arc::new(Map::new()),
             alg: Alg::RS256,
+            kid: None,
             typ: None,
             keys: keys::cache_for(
                 "https://token-cache.test/",

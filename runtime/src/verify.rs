@@ -17,7 +17,7 @@ use crate::claims::Registered;
 use crate::policy::Policy;
 use crate::reject::Rejection;
 use crate::token::Jws;
-use crate::token_cache::{self, VerifiedToken};
+use crate::token_cache::{self, TokenCache, VerifiedToken};
 
 /// The claims of a token that passed every check, as read once: what a handler's claims type
 /// is built from.
@@ -49,33 +49,48 @@ pub(crate) async fn verify<T>(
             Recheck::OtherKeys => {}
         }
     }
+    // Boxed: the first verification awaits the key cache, and its state inside every
+    // request's future would make a cache hit's future that much larger to move around.
+    Box::pin(verify_afresh(policy, token, now, cache, build)).await
+}
 
+/// The first verification of a token: parse, issuer, signature, checks; remembered when the
+/// cache is on and the token passed its `aud`/`client_id`/`exp`/`nbf`/`typ` checks.
+async fn verify_afresh<T>(
+    policy: &Policy,
+    token: &str,
+    now: i64,
+    cache: Option<&TokenCache>,
+    build: impl FnOnce(Verified<'_>) -> Result<T, Rejection>,
+) -> Result<T, Rejection> {
     let jws = Jws::parse(token)?;
     check_algorithm(policy, jws.alg)?;
     let claims = Arc::new(jws.payload()?);
     let typ = jws.header.typ.as_deref();
     let (issuer, registered) = issuer_of(policy, &claims)?;
     // The signature first, so that an unsigned token learns nothing of the policy; the other
-    // checks decide whether a token naming an unknown key may spend a refresh.
+    // checks, read now, decide whether a token naming an unknown key may spend a refresh.
+    let registered_checks = check_registered_claims(policy, typ, &registered, now);
     let key = issuer
         .keys
-        .verify(&jws, || {
-            check_registered_claims(policy, typ, &registered, now).is_ok()
-        })
+        .verify(&jws, || registered_checks.is_ok())
         .await?;
+    registered_checks?;
+    // Only a token this handler takes (scopes and claims aside) is remembered, so tokens of
+    // the issuer meant for other APIs do not take the places of this API's clients.
     if let Some(cache) = cache
         && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
     {
         let verified = VerifiedToken {
             claims: Arc::clone(&claims),
             alg: jws.alg,
+            kid: jws.header.kid.as_deref().map(Box::from),
             typ: typ.map(Box::from),
             keys: Arc::clone(&issuer.keys),
             key,
         };
         cache.insert(token, Arc::new(verified));
     }
-    check_registered_claims(policy, typ, &registered, now)?;
     check_requirements(policy, &claims)?;
     build(Verified {
         claims: &claims,
@@ -89,7 +104,8 @@ enum Recheck<'a> {
     Passed(Registered<'a>),
     /// A check failed: the answer, as the token's first verification would have given it.
     Failed(Rejection),
-    /// The key that verified it has left its set: verify it afresh (and forget the entry).
+    /// The key that verified it has left its set, or would no longer be chosen for its `kid`
+    /// and algorithm: verify it afresh (and forget the entry).
     KeyGone,
     /// The policy takes this issuer's keys from another key cache (another `jwks_uri`):
     /// verify it afresh against those.
@@ -108,7 +124,7 @@ fn recheck<'a>(policy: &Policy, hit: &'a VerifiedToken, now: i64) -> Recheck<'a>
         Ok((false, _)) => return Recheck::OtherKeys,
         Err(rejection) => return Recheck::Failed(rejection),
     };
-    if !hit.keys.still_holds(hit.key) {
+    if !hit.keys.still_selects(hit.kid.as_deref(), hit.alg, hit.key) {
         return Recheck::KeyGone;
     }
     let outcome = check_registered_claims(policy, hit.typ.as_deref(), &registered, now)

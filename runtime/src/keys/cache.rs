@@ -45,6 +45,7 @@ use super::jwk::{KeyId, KeyProblem, KeySet};
 use super::worker;
 use crate::reject::Rejection;
 use crate::settings;
+use crate::spec::Alg;
 use crate::stats::{KeySetState, KeySetStats};
 use crate::token::Jws;
 
@@ -166,9 +167,11 @@ impl KeyCache {
         Err(problem.rejection(kid.is_some()))
     }
 
-    /// Whether the key `id` is still in the usable set: what a token verified earlier by it
-    /// relies on. Like any use of stale keys, starts a background refresh when they are stale.
-    pub(crate) fn still_holds(self: &Arc<Self>, id: KeyId) -> bool {
+    /// Whether the usable set would still verify a token naming `kid` with `alg` by the key
+    /// `id` (the key is held, and the same key selection picks it): what a token verified
+    /// earlier by that key relies on. Like any use of stale keys, starts a background refresh
+    /// when they are stale.
+    pub(crate) fn still_selects(self: &Arc<Self>, kid: Option<&str>, alg: Alg, id: KeyId) -> bool {
         let now = Instant::now();
         let Some(cached) = self.usable(now) else {
             return false;
@@ -177,7 +180,7 @@ impl KeyCache {
             self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
             self.refresh_in_background(now);
         }
-        cached.keys.holds(id)
+        cached.keys.selects(kid, alg, id)
     }
 
     /// The current keys, fetching them first if none are usable.

@@ -190,42 +190,41 @@ impl KeySet {
         message: &[u8],
         signature: &[u8],
     ) -> Result<KeyId, KeyProblem> {
-        match kid {
-            Some(kid) => {
-                let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid));
-                let mut fitting = named
-                    .by_ref()
-                    .filter(|k| k.algs.contains(alg))
-                    .take(MAX_SHARED_KID)
-                    .peekable();
-                if fitting.peek().is_none() {
-                    let any_named = self.keys.iter().any(|k| k.kid.as_deref() == Some(kid));
-                    return Err(if any_named {
-                        KeyProblem::WrongAlgorithm
-                    } else {
-                        KeyProblem::UnknownKid
-                    });
-                }
-                fitting
-                    .find(|key| key.verifies(alg, message, signature))
-                    .map(|key| key.id)
-                    .ok_or(KeyProblem::BadSignature)
-            }
-            None => {
-                let mut fitting = self.keys.iter().filter(|k| k.algs.contains(alg));
-                match (fitting.next(), fitting.next()) {
-                    (Some(key), None) if key.verifies(alg, message, signature) => Ok(key.id),
-                    (Some(_), None) => Err(KeyProblem::BadSignature),
-                    (Some(_), Some(_)) => Err(KeyProblem::Ambiguous),
-                    (None, _) => Err(KeyProblem::WrongAlgorithm),
-                }
-            }
-        }
+        self.candidates(kid, alg)?
+            .find(|key| key.verifies(alg, message, signature))
+            .map(|key| key.id)
+            .ok_or(KeyProblem::BadSignature)
     }
 
-    /// Whether the key `id` is in the set.
-    pub(crate) fn holds(&self, id: KeyId) -> bool {
-        self.keys.iter().any(|key| key.id == id)
+    /// Whether [`verify`](Self::verify) would still try the key `id` for a token naming `kid`
+    /// with `alg`: the same selection, without the signature. What a cached token relies on.
+    pub(crate) fn selects(&self, kid: Option<&str>, alg: Alg, id: KeyId) -> bool {
+        self.candidates(kid, alg)
+            .is_ok_and(|mut keys| keys.any(|key| key.id == id))
+    }
+
+    /// The keys a token naming `kid` with `alg` is checked against, in order.
+    fn candidates<'s>(
+        &'s self,
+        kid: Option<&'s str>,
+        alg: Alg,
+    ) -> Result<impl Iterator<Item = &'s PreparedKey>, KeyProblem> {
+        let fits = move |key: &&PreparedKey| {
+            key.algs.contains(alg) && kid.is_none_or(|kid| key.kid.as_deref() == Some(kid))
+        };
+        let mut fitting = self.keys.iter().filter(fits);
+        match (kid, fitting.next(), fitting.next()) {
+            (Some(kid), None, _) => Err(
+                if self.keys.iter().any(|key| key.kid.as_deref() == Some(kid)) {
+                    KeyProblem::WrongAlgorithm
+                } else {
+                    KeyProblem::UnknownKid
+                },
+            ),
+            (None, None, _) => Err(KeyProblem::WrongAlgorithm),
+            (None, Some(_), Some(_)) => Err(KeyProblem::Ambiguous),
+            _ => Ok(self.keys.iter().filter(fits).take(MAX_SHARED_KID)),
+        }
     }
 
     /// The `kid`s of the set, for events (each made [`loggable`]).
