@@ -30,8 +30,8 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::Criterion;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{DecodingKey, Validation};
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use jwks_guard::protected;
 use jwks_guard_test::{Alg, TestIssuer};
 use serde_json::Value;
@@ -142,7 +142,12 @@ pub fn bench(c: &mut Criterion, group_prefix: &str, guard_label: &str) {
         .enable_all()
         .build()
         .unwrap_or_else(|error| panic!("runtime: {error}"));
-    let issuer = TestIssuer::start_as(ISSUER).unwrap_or_else(|error| panic!("issuer: {error}"));
+    // Keys published without `alg`, so that the RSA key verifies PS256 as well as RS256.
+    let issuer = TestIssuer::builder()
+        .impersonate(ISSUER)
+        .publish_alg(false)
+        .start()
+        .unwrap_or_else(|error| panic!("issuer: {error}"));
     let jwks = issuer.jwks();
     let jwks_json: Value =
         serde_json::from_str(&jwks).unwrap_or_else(|error| panic!("jwks: {error}"));
@@ -153,8 +158,16 @@ pub fn bench(c: &mut Criterion, group_prefix: &str, guard_label: &str) {
             .iter()
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
-                let alg = jwk.common.key_algorithm?.to_string().parse().ok()?;
-                Some((kid, (DecodingKey::from_jwk(jwk).ok()?, validation(alg))))
+                // The algorithms the key's type verifies, as a careful extractor allows them.
+                let algorithms = match &jwk.algorithm {
+                    AlgorithmParameters::RSA(_) => vec![Algorithm::RS256, Algorithm::PS256],
+                    AlgorithmParameters::EllipticCurve(_) => vec![Algorithm::ES256],
+                    AlgorithmParameters::OctetKeyPair(_) => vec![Algorithm::EdDSA],
+                    _ => return None,
+                };
+                let mut validation = validation(algorithms[0]);
+                validation.algorithms = algorithms;
+                Some((kid, (DecodingKey::from_jwk(jwk).ok()?, validation)))
             })
             .collect(),
     });
