@@ -46,23 +46,34 @@ impl<P: StaticPolicy> FromRequest for Protected<P> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // Copied out (cheap clones of shared bytes): the future must not borrow the request.
-        let values: Vec<HeaderValue> = req.headers().get_all(AUTHORIZATION).cloned().collect();
-        // The body, for the extractors after this one, once the request is accepted.
-        let (accepted, gate) = tokio::sync::oneshot::channel::<()>();
-        let body = payload.take();
-        let gated = stream::once(async move { gate.await.ok().map(|()| body) })
-            .filter_map(future::ready)
-            .flatten();
-        *payload = Payload::Stream {
-            payload: Box::pin(gated),
-        };
+        let values = authorization_values(req);
+        let accepted = hold_body(payload);
         Box::pin(async move {
             let protected = Protected::authorize(values.iter().map(HeaderValue::as_bytes)).await?;
             let _ = accepted.send(());
             Ok(protected)
         })
     }
+}
+
+/// The request's `Authorization` values, copied out (cheap clones of shared bytes): the
+/// extractor's future must not borrow the request.
+pub(super) fn authorization_values(req: &HttpRequest) -> Vec<HeaderValue> {
+    req.headers().get_all(AUTHORIZATION).cloned().collect()
+}
+
+/// Holds the request body back from the extractors polled beside the guard until the returned
+/// sender is used (the request is accepted); dropping it unused withholds the body for good.
+pub(super) fn hold_body(payload: &mut Payload) -> tokio::sync::oneshot::Sender<()> {
+    let (accepted, gate) = tokio::sync::oneshot::channel::<()>();
+    let body = payload.take();
+    let gated = stream::once(async move { gate.await.ok().map(|()| body) })
+        .filter_map(future::ready)
+        .flatten();
+    *payload = Payload::Stream {
+        payload: Box::pin(gated),
+    };
+    accepted
 }
 
 impl ResponseError for Rejection {

@@ -6,10 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use actix_web::{FromRequest, HttpRequest, web};
-use futures_util::{StreamExt as _, future, stream};
 
+use super::actix::{authorization_values, hold_body};
 use crate::authenticated::Authenticated;
 use crate::guard::{ClaimsTarget, missing_policy};
 use crate::policy::Policy;
@@ -24,17 +24,10 @@ impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
             .app_data::<web::Data<Policy>>()
             .map(|data| Policy::clone(data))
             .or_else(|| req.app_data::<Policy>().cloned());
-        let values: Vec<HeaderValue> = req.headers().get_all(AUTHORIZATION).cloned().collect();
+        let values = authorization_values(req);
         // As for `#[protected]`: the body waits until the request is accepted, so that the
         // extractors polled beside this one never read an unauthenticated body.
-        let (accepted, gate) = tokio::sync::oneshot::channel::<()>();
-        let body = payload.take();
-        let gated = stream::once(async move { gate.await.ok().map(|()| body) })
-            .filter_map(future::ready)
-            .flatten();
-        *payload = Payload::Stream {
-            payload: Box::pin(gated),
-        };
+        let accepted = hold_body(payload);
         Box::pin(async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
             let claims = policy

@@ -11,3 +11,5 @@
 //!   keeps using `jsonwebtoken`, and the guard never calls that provider.
 //!
 //! Run: `cargo test -p jwks-guard-crypto-graph`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
