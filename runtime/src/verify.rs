@@ -108,7 +108,8 @@ enum Recheck<'a> {
     /// and algorithm: verify it afresh (and forget the entry).
     KeyGone,
     /// The policy takes this issuer's keys from another key cache (another `jwks_uri`):
-    /// verify it afresh against those.
+    /// verify it afresh against those (which then replaces the entry; two policies naming one
+    /// issuer with two `jwks_uri`s share no entries, a rare set-up that costs only speed).
     OtherKeys,
 }
 

@@ -2,6 +2,27 @@
 //! (its [`RejectionResponse`](crate::RejectionResponse): the RFC 6750 answer, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it).
 //!
+//! ```
+//! use axum::{Router, body::Body, http::Request, routing::get};
+//! use jwks_guard::{Claims, protected};
+//! use tower::ServiceExt as _;
+//!
+//! #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
+//! async fn list_orders(#[claims] claims: Claims) -> String {
+//!     claims.sub.unwrap_or_default()
+//! }
+//!
+//! let app = Router::new().route("/orders", get(list_orders));
+//! // axum::serve(listener, app).await
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let response = app.oneshot(Request::get("/orders").body(Body::empty())?).await?;
+//! assert_eq!(response.status(), 401);
+//! assert_eq!(response.headers()["www-authenticate"], "Bearer");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The extractor only reads headers, so it runs before any body extractor: an unauthenticated
 //! request is answered before its body is read.
 
