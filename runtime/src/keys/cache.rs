@@ -172,15 +172,19 @@ impl KeyCache {
     /// earlier by that key relies on. Like any use of stale keys, starts a background refresh
     /// when they are stale.
     pub(crate) fn still_selects(self: &Arc<Self>, kid: Option<&str>, alg: Alg, id: KeyId) -> bool {
-        let now = Instant::now();
-        let Some(cached) = self.usable(now) else {
-            return false;
-        };
+        self.serve(Instant::now())
+            .is_some_and(|cached| cached.keys.selects(kid, alg, id))
+    }
+
+    /// The usable keys, to serve a request at `now`: when they are stale, counted as a stale
+    /// serve and refreshed in the background.
+    fn serve(self: &Arc<Self>, now: Instant) -> Option<Arc<Cached>> {
+        let cached = self.usable(now)?;
         if now >= cached.fresh_until {
             self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
             self.refresh_in_background(now);
         }
-        cached.keys.selects(kid, alg, id)
+        Some(cached)
     }
 
     /// The current keys, fetching them first if none are usable.
@@ -189,11 +193,7 @@ impl KeyCache {
     /// 503 when no keys are usable and none can be fetched now.
     async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
         let now = Instant::now();
-        if let Some(cached) = self.usable(now) {
-            if now >= cached.fresh_until {
-                self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
-                self.refresh_in_background(now);
-            }
+        if let Some(cached) = self.serve(now) {
             return Ok(cached);
         }
         let refresh = {
