@@ -1,8 +1,8 @@
 //! Every check a token's claims go through, on the one reading of them: the algorithm
-//! allow-list, the issuer, `aud`, `client_id`, `exp`, `nbf` and `typ` (401 when failed), then
-//! scopes and `claims(...)` (403). The request path runs them on a freshly verified token and
-//! again on every hit of the verified-token cache; fuzzers and property tests call them
-//! directly.
+//! allow-list and the issuer (before the signature, which the issuer's keys verify), then the
+//! tenant, `aud`, `client_id`, `exp`, `nbf` and `typ` (401 when failed), then scopes and
+//! `claims(...)` (403). [`crate::verify`] orders them, once, for a freshly verified token and
+//! for every hit of the verified-token cache.
 
 use serde_json::{Map, Value};
 
@@ -22,7 +22,8 @@ pub(crate) fn check_algorithm(policy: &Policy, alg: Alg) -> Result<(), Rejection
 
 /// The registered claims read with their RFC 7519 types, and the configured issuer that
 /// produces `iss` exactly (with `tid` for an issuer template): its keys verify the signature.
-/// Failing either is 401.
+/// Failing either is 401. Whether that tenant is allowed is [`check_tenant`]'s, after the
+/// signature.
 pub(crate) fn issuer_of<'p, 'c>(
     policy: &'p Policy,
     claims: &'c Map<String, Value>,
@@ -35,6 +36,39 @@ pub(crate) fn issuer_of<'p, 'c>(
     Ok((policy.issuer(iss, tid)?, registered))
 }
 
+/// The tenant allow-list, for a token of an issuer template. Failing it is 401.
+pub(crate) fn check_tenant(
+    policy: &Policy,
+    issuer: &Issuer,
+    claims: &Map<String, Value>,
+) -> Result<(), Rejection> {
+    let tid = claims.get("tid").and_then(Value::as_str);
+    if policy.tenant_allowed(issuer, tid) {
+        Ok(())
+    } else {
+        Err(Rejection::invalid_token("tenant not allowed"))
+    }
+}
+
+/// `exp` (required) and `nbf`, with the policy's leeway. Failing either is 401.
+pub(crate) fn check_lifetime(
+    policy: &Policy,
+    claims: &Registered<'_>,
+    now: i64,
+) -> Result<(), Rejection> {
+    let leeway = policy.rules().leeway;
+    let exp = claims
+        .exp
+        .ok_or_else(|| Rejection::invalid_token("token has no exp claim"))?;
+    if exp.reached_by(now, leeway) {
+        return Err(Rejection::invalid_token("token expired"));
+    }
+    if claims.nbf.is_some_and(|nbf| nbf.beyond(now, leeway)) {
+        return Err(Rejection::invalid_token("token not yet valid"));
+    }
+    Ok(())
+}
+
 /// `aud`, `client_id`, `exp`, `nbf` and the `typ` header. Failing any is 401.
 pub(crate) fn check_registered_claims(
     policy: &Policy,
@@ -42,8 +76,8 @@ pub(crate) fn check_registered_claims(
     claims: &Registered<'_>,
     now: i64,
 ) -> Result<(), Rejection> {
-    let policy = policy.rules();
-    if let Some(audiences) = &policy.audiences {
+    let rules = policy.rules();
+    if let Some(audiences) = &rules.audiences {
         let audience = claims
             .aud
             .ok_or_else(|| Rejection::invalid_token("token has no aud claim"))?;
@@ -54,7 +88,7 @@ pub(crate) fn check_registered_claims(
             return Err(Rejection::invalid_token("audience mismatch"));
         }
     }
-    if let Some(client_ids) = &policy.client_ids {
+    if let Some(client_ids) = &rules.client_ids {
         let client_id = claims
             .client_id
             .ok_or_else(|| Rejection::invalid_token("token has no client_id claim"))?;
@@ -62,16 +96,8 @@ pub(crate) fn check_registered_claims(
             return Err(Rejection::invalid_token("client_id mismatch"));
         }
     }
-    let exp = claims
-        .exp
-        .ok_or_else(|| Rejection::invalid_token("token has no exp claim"))?;
-    if exp.reached_by(now, policy.leeway) {
-        return Err(Rejection::invalid_token("token expired"));
-    }
-    if claims.nbf.is_some_and(|nbf| nbf.beyond(now, policy.leeway)) {
-        return Err(Rejection::invalid_token("token not yet valid"));
-    }
-    if let Some(required) = &policy.typ
+    check_lifetime(policy, claims, now)?;
+    if let Some(required) = &rules.typ
         && typ.is_none_or(|typ| normalize_typ(typ) != *required)
     {
         return Err(Rejection::invalid_token("token type mismatch"));

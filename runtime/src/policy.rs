@@ -95,11 +95,16 @@ pub(crate) struct Issuer {
 pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
 impl Issuer {
+    /// Whether the name is a template holding [`TENANT_PLACEHOLDER`].
+    pub(crate) fn is_template(&self) -> bool {
+        self.name.contains(TENANT_PLACEHOLDER)
+    }
+
     /// Whether a token naming `iss`, and `tid` when it has one, was issued by this issuer:
     /// `iss` equals the name exactly, or the template filled with `tid` (letters, digits and
     /// `-` only, as tenant ids are).
     fn issued(&self, iss: &str, tid: Option<&str>) -> bool {
-        if !self.name.contains(TENANT_PLACEHOLDER) {
+        if !self.is_template() {
             return self.name == iss;
         }
         tid.is_some_and(|tid| {
@@ -164,24 +169,35 @@ impl Policy {
         }
     }
 
-    /// The issuer of a token naming `iss` (and `tid`), within the tenants allowed.
+    /// The issuer of a token naming `iss` (and `tid`): a literal issuer equal to `iss` first,
+    /// whatever the order the issuers were given in, else the first template that `tid` fills
+    /// to `iss`. The tenant allow-list is not consulted here: it is checked after the signature
+    /// ([`Policy::tenant_allowed`]), so that an unsigned token learns nothing of it.
     ///
     /// # Errors
-    /// 401 when no configured issuer produces `iss` exactly, or its tenant is not allowed.
+    /// 401 when no configured issuer produces `iss` exactly.
     pub(crate) fn issuer(&self, iss: &str, tid: Option<&str>) -> Result<&Issuer, Rejection> {
-        let rules = self.rules();
-        let issuer = rules
-            .issuers
+        let issuers = &self.rules().issuers;
+        issuers
             .iter()
-            .find(|issuer| issuer.issued(iss, tid))
-            .ok_or_else(|| Rejection::invalid_token("issuer mismatch"))?;
-        if issuer.name.contains(TENANT_PLACEHOLDER)
-            && let Some(tenants) = &rules.tenants
-            && !tid.is_some_and(|tid| tenants.iter().any(|t| t == tid))
-        {
-            return Err(Rejection::invalid_token("tenant not allowed"));
+            .find(|issuer| !issuer.is_template() && issuer.name == iss)
+            .or_else(|| {
+                issuers
+                    .iter()
+                    .find(|issuer| issuer.is_template() && issuer.issued(iss, tid))
+            })
+            .ok_or_else(|| Rejection::invalid_token("issuer mismatch"))
+    }
+
+    /// Whether a token of `issuer` with tenant `tid` is within the tenants allowed: always for a
+    /// literal issuer or without a `tenants` list.
+    pub(crate) fn tenant_allowed(&self, issuer: &Issuer, tid: Option<&str>) -> bool {
+        match &self.rules().tenants {
+            Some(tenants) if issuer.is_template() => {
+                tid.is_some_and(|tid| tenants.iter().any(|t| t == tid))
+            }
+            _ => true,
         }
-        Ok(issuer)
     }
 }
 

@@ -1,20 +1,30 @@
-//! Token + policy → verified claims, or the [`Rejection`] to answer with.
+//! Token + policy → verified claims, or the [`Rejection`] to answer with: the one place that
+//! orders the steps of the request path.
 //!
-//! [`verify`] is the request path. A token the verified-token cache holds skips straight to
-//! the checks (see [`crate::token_cache`]). Any other is parsed; its payload decoded once (not
-//! trusted yet); the registered claims read with their types and the issuer that picks the key
-//! set; then the signature, which that issuer's key cache owns (the only `.await`), and whose
-//! unknown-key refresh only a token that could otherwise pass may spend; then the checks of
-//! [`crate::checks`]: `aud`, `client_id`, `exp`, `nbf`, `typ` (401), scopes and claims (403).
+//! 1. A token the verified-token cache holds is rechecked (see [`crate::token_cache`]): its
+//!    algorithm and issuer, whether its issuer's keys would still pick the key that verified
+//!    it, then [`judge`].
+//! 2. Any other is parsed and its algorithm checked against the allow-list; its payload is
+//!    decoded once (not trusted yet) and its registered claims read with their types; its
+//!    `iss` picks the issuer, whose keys verify the signature (401).
+//! 3. The signature, which that issuer's key cache owns (the only `.await`). A token naming a
+//!    key the set lacks may spend a refresh only when its `exp` and `nbf` lie within the
+//!    accepted window: nothing else the policy holds (audiences, client ids, tenants, `typ`)
+//!    decides whether, or how fast, an unsigned token is answered.
+//! 4. [`judge`]: the tenant, `aud`, `client_id`, `exp`, `nbf`, `typ` (401), then scopes and
+//!    `claims(...)` (403), on a token whose signature is known good.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::checks::{check_algorithm, check_registered_claims, check_requirements, issuer_of};
+use crate::checks::{
+    check_algorithm, check_lifetime, check_registered_claims, check_requirements, check_tenant,
+    issuer_of,
+};
 use crate::claims::Registered;
-use crate::policy::Policy;
+use crate::policy::{Issuer, Policy};
 use crate::reject::Rejection;
 use crate::token::Jws;
 use crate::token_cache::{self, TokenCache, VerifiedToken};
@@ -54,8 +64,8 @@ pub(crate) async fn verify<T>(
     Box::pin(verify_afresh(policy, token, now, cache, build)).await
 }
 
-/// The first verification of a token: parse, issuer, signature, checks; remembered when the
-/// cache is on and the token passed its `aud`/`client_id`/`exp`/`nbf`/`typ` checks.
+/// The first verification of a token: parse, issuer, signature, [`judge`]; remembered when
+/// the cache is on and the token is valid for this handler (scopes and claims aside).
 async fn verify_afresh<T>(
     policy: &Policy,
     token: &str,
@@ -68,34 +78,50 @@ async fn verify_afresh<T>(
     let claims = Arc::new(jws.payload()?);
     let typ = jws.header.typ.as_deref();
     let (issuer, registered) = issuer_of(policy, &claims)?;
-    // The signature first, so that an unsigned token learns nothing of the policy; the other
-    // checks, read now, decide whether a token naming an unknown key may spend a refresh.
-    let registered_checks = check_registered_claims(policy, typ, &registered, now);
     let key = issuer
         .keys
-        .verify(&jws, || registered_checks.is_ok())
+        .verify(&jws, || check_lifetime(policy, &registered, now).is_ok())
         .await?;
-    registered_checks?;
-    // Only a token this handler takes (scopes and claims aside) is remembered, so tokens of
-    // the issuer meant for other APIs do not take the places of this API's clients.
-    if let Some(cache) = cache
-        && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
-    {
-        let verified = VerifiedToken {
-            claims: Arc::clone(&claims),
-            alg: jws.alg,
-            kid: jws.header.kid.as_deref().map(Box::from),
-            typ: typ.map(Box::from),
-            keys: Arc::clone(&issuer.keys),
-            key,
-        };
-        cache.insert(token, Arc::new(verified));
-    }
-    check_requirements(policy, &claims)?;
+    judge(policy, issuer, typ, &claims, &registered, now, || {
+        // Only a token this handler takes (scopes and claims aside) is remembered, so tokens
+        // of the issuer meant for other APIs do not take the places of this API's clients.
+        if let Some(cache) = cache
+            && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
+        {
+            let verified = VerifiedToken {
+                claims: Arc::clone(&claims),
+                alg: jws.alg,
+                kid: jws.header.kid.as_deref().map(Box::from),
+                typ: typ.map(Box::from),
+                keys: Arc::clone(&issuer.keys),
+                key,
+            };
+            cache.insert(token, Arc::new(verified));
+        }
+    })?;
     build(Verified {
         claims: &claims,
         registered: &registered,
     })
+}
+
+/// The checks of a token whose signature is known good (or that a cache hit stands for), in
+/// their documented order: the tenant, `aud`, `client_id`, `exp`, `nbf` and `typ` (401), then
+/// scopes and `claims(...)` (403). `valid` runs between the two, once the token is known to be
+/// valid for this API whatever it may lack.
+pub(crate) fn judge(
+    policy: &Policy,
+    issuer: &Issuer,
+    typ: Option<&str>,
+    claims: &Map<String, Value>,
+    registered: &Registered<'_>,
+    now: i64,
+    valid: impl FnOnce(),
+) -> Result<(), Rejection> {
+    check_tenant(policy, issuer, claims)?;
+    check_registered_claims(policy, typ, registered, now)?;
+    valid();
+    check_requirements(policy, claims)
 }
 
 /// What a cached token's checks under this handler's policy say.
@@ -113,24 +139,21 @@ enum Recheck<'a> {
     OtherKeys,
 }
 
-/// The checks of a first verification, in the same order, minus parsing and the signature.
+/// The steps of a first verification, minus parsing and the signature.
 fn recheck<'a>(policy: &Policy, hit: &'a VerifiedToken, now: i64) -> Recheck<'a> {
-    let checks = || {
-        check_algorithm(policy, hit.alg)?;
-        let (issuer, registered) = issuer_of(policy, &hit.claims)?;
-        Ok((Arc::ptr_eq(&issuer.keys, &hit.keys), registered))
-    };
-    let registered = match checks() {
-        Ok((true, registered)) => registered,
-        Ok((false, _)) => return Recheck::OtherKeys,
+    let origin = check_algorithm(policy, hit.alg).and_then(|()| issuer_of(policy, &hit.claims));
+    let (issuer, registered) = match origin {
+        Ok(origin) => origin,
         Err(rejection) => return Recheck::Failed(rejection),
     };
+    if !Arc::ptr_eq(&issuer.keys, &hit.keys) {
+        return Recheck::OtherKeys;
+    }
     if !hit.keys.still_selects(hit.kid.as_deref(), hit.alg, hit.key) {
         return Recheck::KeyGone;
     }
-    let outcome = check_registered_claims(policy, hit.typ.as_deref(), &registered, now)
-        .and_then(|()| check_requirements(policy, &hit.claims));
-    match outcome {
+    let typ = hit.typ.as_deref();
+    match judge(policy, issuer, typ, &hit.claims, &registered, now, || {}) {
         Ok(()) => Recheck::Passed(registered),
         Err(rejection) => Recheck::Failed(rejection),
     }

@@ -1,5 +1,5 @@
-//! Entry points for fuzzers and property tests: the request path's own functions over
-//! arbitrary bytes, with no network. Not public API: compiled only for this crate's tests and
+//! Entry points for fuzzers and property tests: the request path itself over arbitrary bytes,
+//! with no network (the policy's key cache holds [`JWKS`] for good and never refreshes). Not public API: compiled only for this crate's tests and
 //! under `--cfg fuzzing` (which `cargo afl` sets). See CONTRIBUTING.md.
 //!
 //! Each entry point must return for every input, never panic; the returned status is the one a
@@ -7,14 +7,16 @@
 
 use std::sync::LazyLock;
 
-use crate::bearer::bearer_token;
-use crate::checks::{check_algorithm, check_registered_claims, check_requirements, issuer_of};
+use futures_util::FutureExt as _;
+
+use crate::checks::issuer_of;
 use crate::claims::Claims;
-use crate::keys::{self, KeyLimits, KeySet};
+use crate::keys::{self, KeyCache, KeyLimits, KeySet};
 use crate::policy::{ClaimExpect, ClaimRule, ClaimValue, Issuer, Policy, Rules};
 use crate::reject::Rejection;
 use crate::spec::{Alg, AlgSet};
-use crate::token::{Jws, payload_object};
+use crate::token::payload_object;
+use crate::verify::judge;
 
 #[cfg(test)]
 mod props;
@@ -33,15 +35,13 @@ pub const NOW: i64 = 1_700_000_000;
 /// kids `fuzz-rsa`, `fuzz-p256`, `fuzz-ed25519`. Their private halves were discarded.
 pub const JWKS: &str = include_str!("keys.json");
 
-static KEYS: LazyLock<Option<KeySet>> =
-    LazyLock::new(|| KeySet::parse(JWKS.as_bytes(), ISSUER, KeyLimits::default()).ok());
-
 static POLICY: LazyLock<Policy> = LazyLock::new(|| {
+    let keys = KeySet::parse(JWKS.as_bytes(), ISSUER, KeyLimits::default())
+        .unwrap_or_else(|error| panic!("the fuzzing key set does not parse: {error}"));
     Policy::from_rules(Rules {
         issuers: vec![Issuer {
             name: ISSUER.to_owned(),
-            // Never fetched from: these entry points verify with `KEYS`.
-            keys: keys::cache_for(ISSUER, Some("https://fuzz.test/jwks")),
+            keys: KeyCache::pinned(ISSUER, keys),
         }],
         tenants: None,
         audiences: Some(vec![AUDIENCE.to_owned()]),
@@ -58,45 +58,29 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
     })
 });
 
-/// One `Authorization` header value through the request path (bearer syntax, JWS parsing,
-/// the signature against [`JWKS`], the claims against a policy for [`ISSUER`] and
-/// [`AUDIENCE`] requiring scope `read` and `realm_access.roles` ⊇ `["admin"]`), at [`NOW`].
+/// One `Authorization` header value through the request path every protected handler takes
+/// ([`Policy::authorize`] with [`Claims`]: bearer syntax, the verified-token cache, JWS
+/// parsing, the signature against [`JWKS`], then every check in its order) for a policy for
+/// [`ISSUER`] and [`AUDIENCE`] requiring scope `read` and `realm_access.roles` ⊇ `["admin"]`.
 /// Returns the status: 200 when accepted.
+///
+/// # Panics
+/// When the request path waits for anything: with the keys held for good, it never should.
 pub fn authorization(value: &[u8]) -> u16 {
-    status(authorize(value))
+    match POLICY.authorize::<Claims>([value]).now_or_never() {
+        Some(outcome) => status(outcome.map(drop)),
+        None => panic!("the request path waited although its keys are held"),
+    }
 }
 
-fn authorize(value: &[u8]) -> Result<(), Rejection> {
-    let token = bearer_token([value])?;
-    let jws = Jws::parse(token)?;
-    check_algorithm(&POLICY, jws.alg)?;
-    let claims = jws.payload()?;
-    let (_, registered) = issuer_of(&POLICY, &claims)?;
-    let keys = KEYS
-        .as_ref()
-        .ok_or_else(|| Rejection::invalid_token("no fuzzing keys"))?;
-    keys.verify(
-        jws.header.kid.as_deref(),
-        jws.alg,
-        jws.signing_input.as_bytes(),
-        &jws.signature,
-    )
-    .map_err(|problem| problem.rejection(jws.header.kid.is_some()))
-    .map(drop)?;
-    check_registered_claims(&POLICY, jws.header.typ.as_deref(), &registered, NOW)?;
-    check_requirements(&POLICY, &claims)?;
-    claims_agree(claims);
-    Ok(())
-}
-
-/// A decoded token payload (JSON, as if its signature had verified) through every claims check
-/// of [`authorization`]'s policy, at [`NOW`]. When the checks accept it, [`Claims`] must accept
-/// it too (one reading of the claims whatever the handler's type): a disagreement panics.
+/// A decoded token payload (JSON, as if its signature had verified) through the request
+/// path's checks ([`judge`], after the issuer that picks the keys) of [`authorization`]'s
+/// policy, at [`NOW`]. When the checks accept it, [`Claims`] must accept it too (one reading of
+/// the claims whatever the handler's type): a disagreement panics.
 pub fn payload(json: &[u8]) -> u16 {
     status(payload_object(json).and_then(|claims| {
-        let (_, registered) = issuer_of(&POLICY, &claims)?;
-        check_registered_claims(&POLICY, None, &registered, NOW)?;
-        check_requirements(&POLICY, &claims)?;
+        let (issuer, registered) = issuer_of(&POLICY, &claims)?;
+        judge(&POLICY, issuer, None, &claims, &registered, NOW, || {})?;
         claims_agree(claims);
         Ok(())
     }))

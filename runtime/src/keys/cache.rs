@@ -134,10 +134,28 @@ impl KeyCache {
         }
     }
 
+    /// A cache holding `keys` for good: never stale, never refreshed (a refresh for an unknown
+    /// key is never started). For fuzzers and property tests, which run the request path
+    /// without a network.
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn pinned(issuer: &str, keys: KeySet) -> Arc<Self> {
+        let cache = KeyCache::new(issuer.to_owned(), None);
+        let forever = later(Instant::now(), Duration::MAX);
+        cache.current.store(Some(Arc::new(Cached {
+            keys: Arc::new(keys),
+            fresh_until: forever,
+            usable_until: forever,
+        })));
+        // No refresh may start before this instant: never.
+        cache.background_gate.store(u64::MAX, Ordering::Release);
+        Arc::new(cache)
+    }
+
     /// Verifies the signature of `jws` with the key it names: the held set, refreshed once
     /// (within the budget) when the token names a `kid` the set lacks, or names none and the
-    /// only fitting key refuses it — provided `worth_a_refresh` says the token could pass the
-    /// handler's other checks, so that a hopeless token never spends the budget.
+    /// only fitting key refuses it — provided `worth_a_refresh` says so (the request path asks
+    /// whether the token's `exp` and `nbf` lie within the accepted window), so that a hopeless
+    /// token never spends the budget.
     ///
     /// Returns the key that verified it.
     ///
