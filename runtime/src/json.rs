@@ -4,12 +4,21 @@
 //! last one; RFC 8725 §2.8 warns that parsers disagreeing on which one wins is an attack
 //! surface (a `sub` or `realm_access.roles` read one way here and another way by the handler's
 //! own type). This module rejects them, so every later reader sees the same claims.
+//!
+//! Numbers come out as serde_json would build them, whichever of its features the application
+//! turned on. With `arbitrary_precision`, serde_json hands a float or an integer beyond 64 bits
+//! to serde as a one-member map, `{"$serde_json::private::Number": "<the number's text>"}`;
+//! such a map becomes that number here, exact to its last digit. The parser reads the map the
+//! same way in every build, so an object whose first member has that name is a number given as
+//! text, and refused when the text is not a finite JSON number or other members follow, as
+//! serde_json with the feature reads it.
 
 use std::cell::Cell;
 use std::fmt;
+use std::str::FromStr;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 /// Why a document is not a strict JSON object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +51,20 @@ pub(crate) fn object(bytes: &[u8]) -> Result<Map<String, Value>, StrictJsonError
         Value::Object(map) => Ok(map),
         _ => Err(StrictJsonError::NotAnObject),
     }
+}
+
+/// The member name under which serde_json, with its `arbitrary_precision` feature, passes a
+/// number through serde as text (serde_json's private `TOKEN`, spelled out because it is not
+/// exported; the test crate `tests/arbitrary-precision` proves the spelling).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// The number a number token carries: `text` must be one JSON number, finite as an `f64`
+/// (serde_json without `arbitrary_precision` refuses the others, such as `1e400`, so both builds
+/// refuse them). With the feature the number keeps `text` exactly.
+fn number_from_token(text: &str) -> Option<Number> {
+    Number::from_str(text)
+        .ok()
+        .filter(|number| number.as_f64().is_some())
 }
 
 /// Builds a [`Value`] like serde_json does, failing on a duplicate member name (and noting
@@ -103,6 +126,19 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
+        let Some(first) = access.next_key::<String>()? else {
+            return Ok(Value::Object(map));
+        };
+        if first == NUMBER_TOKEN {
+            let text: String = access.next_value()?;
+            let number = number_from_token(&text)
+                .ok_or_else(|| de::Error::custom("not a finite JSON number"))?;
+            if access.next_key::<de::IgnoredAny>()?.is_some() {
+                return Err(de::Error::custom("a number with other members"));
+            }
+            return Ok(Value::Number(number));
+        }
+        map.insert(first, access.next_value_seed(self)?);
         while let Some(name) = access.next_key::<String>()? {
             let value = access.next_value_seed(self)?;
             if map.insert(name, value).is_some() {
@@ -121,9 +157,77 @@ mod tests {
 
     #[test]
     fn objects_parse_like_serde_json() {
-        let text = r#"{"a":1,"b":[true,null,-2,3.5,"x"],"c":{"d":{}},"e":18446744073709551615}"#;
-        let expected: Value = serde_json::from_str(text).unwrap_or_default();
+        for text in [
+            r#"{"a":1,"b":[true,null,-2,3.5,"x"],"c":{"d":{}},"e":18446744073709551615}"#,
+            r#"{"f":[1.5,1.50,1e3,2.5E-3,-0.0,-0,1700000000.25],"g":{"h":[{"i":0.1}]}}"#,
+            r#"{"big":123456789012345678901234567890,"neg":-9223372036854775809}"#,
+        ] {
+            let expected: Value = serde_json::from_str(text).unwrap_or_default();
+            assert_eq!(
+                object(text.as_bytes()).map(Value::Object),
+                Ok(expected),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_number_token_becomes_the_number_it_carries_at_any_depth() {
+        let text = r#"{"a":{"$serde_json::private::Number":"1.5"},
+            "b":[{"$serde_json::private::Number":"-2"},{"$serde_json::private::Number":"1e3"}],
+            "c":{"d":{"$serde_json::private::Number":"123456789012345678901234567890"}}}"#;
+        let expected: Value = serde_json::from_str(
+            r#"{"a":1.5,"b":[-2,1e3],"c":{"d":123456789012345678901234567890}}"#,
+        )
+        .unwrap_or_default();
         assert_eq!(object(text.as_bytes()).map(Value::Object), Ok(expected));
+    }
+
+    #[test]
+    fn a_number_token_that_is_not_one_finite_json_number_is_rejected() {
+        for carried in [
+            r#""1e400""#,
+            r#""-1e400""#,
+            r#""abc""#,
+            r#""""#,
+            r#"" 1""#,
+            r#""1 ""#,
+            r#""01""#,
+            r#""+1""#,
+            r#""1.""#,
+            r#""NaN""#,
+            r#""1,2""#,
+            "1",
+            "null",
+            r#"{"k":1}"#,
+        ] {
+            let text = format!(r#"{{"a":{{"$serde_json::private::Number":{carried}}}}}"#);
+            assert_eq!(
+                object(text.as_bytes()),
+                Err(StrictJsonError::NotAnObject),
+                "{text}"
+            );
+        }
+        let with_more = r#"{"a":{"$serde_json::private::Number":"1","b":2}}"#;
+        assert_eq!(
+            object(with_more.as_bytes()),
+            Err(StrictJsonError::NotAnObject)
+        );
+        // The whole document must still be an object, not a number.
+        let alone = r#"{"$serde_json::private::Number":"1"}"#;
+        assert_eq!(object(alone.as_bytes()), Err(StrictJsonError::NotAnObject));
+    }
+
+    #[test]
+    fn the_token_name_after_the_first_member_is_an_ordinary_member_name() {
+        let text = r#"{"a":{"b":1,"$serde_json::private::Number":"2"}}"#;
+        let expected = json!({"a": {"b": 1, "$serde_json::private::Number": "2"}});
+        assert_eq!(object(text.as_bytes()).map(Value::Object), Ok(expected));
+        let twice = r#"{"a":{"b":1,"$serde_json::private::Number":"2","$serde_json::private::Number":"2"}}"#;
+        assert_eq!(
+            object(twice.as_bytes()),
+            Err(StrictJsonError::DuplicateMember)
+        );
     }
 
     #[test]
