@@ -1,6 +1,7 @@
-//! The README's responses on Rocket 0.5, over real HTTP: `#[protected]` above `#[get]`/`#[post]`,
-//! the `Guard` fairing attached, a real Rocket server on 127.0.0.1 (its own multi-threaded
-//! runtime, four workers) and `TestIssuer`s impersonating the `rocket-*.test` issuers below.
+//! The README's responses on Rocket 0.5, over real HTTP: `#[protected]` above `#[get]`/`#[post]`
+//! and `Authenticated` (bare, in `Option`, in `Result`) with the policy in managed state, the
+//! `Guard` fairing attached, a real Rocket server on 127.0.0.1 (its own multi-threaded runtime,
+//! four workers) and `TestIssuer`s impersonating the `rocket-*.test` issuers below.
 #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
@@ -11,11 +12,12 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jwks_guard::{Claims, protected};
+use jwks_guard::{Authenticated, Claims, Policy, Rejection, protected};
 use jwks_guard_test::{Answer, TestIssuer};
 use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
 use rocket::http::Status;
-use rocket::{Build, Request, Rocket, get, post, routes};
+use rocket::response::status;
+use rocket::{Build, Request, Rocket, catch, catchers, get, post, routes};
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
@@ -93,6 +95,62 @@ fn health() -> &'static str {
     "ok"
 }
 
+/// The policy in managed state, for the `Authenticated` handlers below.
+fn policy() -> Policy {
+    Policy::builder()
+        .issuer("https://rocket-responses.test/")
+        .audience(AUDIENCE)
+        .build()
+        .expect("a valid policy")
+}
+
+#[get("/authenticated")]
+async fn authenticated(auth: Authenticated<Claims>) -> String {
+    auth.0.sub.unwrap_or_default()
+}
+
+/// The subject, or `anonymous` when the guard gave `None`.
+#[get("/optional")]
+async fn optional(auth: Option<Authenticated<Claims>>) -> String {
+    match auth {
+        Some(Authenticated(claims)) => claims.sub.unwrap_or_default(),
+        None => "anonymous".to_owned(),
+    }
+}
+
+/// A 404 of the handler's own when the guard gave `None`.
+#[get("/optional/profile")]
+async fn optional_or_404(
+    auth: Option<Authenticated<Claims>>,
+) -> Result<String, status::NotFound<&'static str>> {
+    auth.map(|Authenticated(claims)| claims.sub.unwrap_or_default())
+        .ok_or(status::NotFound("no profile without a token"))
+}
+
+/// A 401 of the handler's own when the guard gave `None`.
+#[get("/optional/sign-in")]
+async fn optional_or_401(
+    auth: Option<Authenticated<Claims>>,
+) -> Result<String, status::Custom<&'static str>> {
+    auth.map(|Authenticated(claims)| claims.sub.unwrap_or_default())
+        .ok_or(status::Custom(Status::Unauthorized, "sign in first"))
+}
+
+/// The refusal handed to the handler, which answers 200 with its status.
+#[get("/result")]
+async fn result(auth: Result<Authenticated<Claims>, Rejection>) -> String {
+    match auth {
+        Ok(Authenticated(claims)) => claims.sub.unwrap_or_default(),
+        Err(rejection) => format!("refused with {}", rejection.status()),
+    }
+}
+
+/// The application's own 401 catcher, for the routes mounted under `/caught`.
+#[catch(401)]
+fn caught() -> &'static str {
+    "the application's catcher"
+}
+
 /// How many request bodies the data guard below has started to read.
 static BODIES_READ: AtomicUsize = AtomicUsize::new(0);
 
@@ -127,19 +185,28 @@ impl<'r, T: serde::de::DeserializeOwned> FromData<'r> for JsonBody<T> {
 fn app() -> Rocket<Build> {
     LazyLock::force(&ISSUER);
     let config = servers::rocket_config();
-    rocket::custom(config).mount(
-        "/",
-        routes![
-            whoami,
-            profile,
-            list_orders,
-            create_order,
-            misconfigured,
-            provider_down,
-            coalesce,
-            health
-        ],
-    )
+    rocket::custom(config)
+        .manage(policy())
+        .mount(
+            "/",
+            routes![
+                whoami,
+                profile,
+                list_orders,
+                create_order,
+                misconfigured,
+                provider_down,
+                coalesce,
+                health,
+                authenticated,
+                optional,
+                optional_or_404,
+                optional_or_401,
+                result
+            ],
+        )
+        .mount("/caught", routes![whoami, authenticated])
+        .register("/caught", catchers![caught])
 }
 
 /// `request`, or a failed test after ten seconds.
@@ -393,6 +460,109 @@ async fn missing_environment_variable_is_500_server_error_without_challenge() {
     );
     assert_eq!(reply.retry_after, None);
     assert_json_error(&reply, "server_error");
+}
+
+// ----- Authenticated, bare and in Option or Result -----
+
+#[tokio::test]
+async fn authenticated_without_a_token_is_401_with_exactly_a_bare_bearer_challenge() {
+    let url = format!("{}/authenticated", *APP);
+    let reply = bounded(get_with_headers(&url, &[])).await;
+    assert_missing_credentials(&reply);
+    assert_eq!(reply.description(), "bearer token required");
+    let reply = bounded(get_with_token(&url, &token().subject("alice").sign())).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "alice"));
+}
+
+#[tokio::test]
+async fn option_authenticated_without_a_token_is_the_handlers_own_200_with_none() {
+    let reply = bounded(get_with_headers(&format!("{}/optional", *APP), &[])).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "anonymous"),
+        "{reply:?}"
+    );
+    assert_eq!(reply.www_authenticate, None);
+}
+
+#[tokio::test]
+async fn option_authenticated_with_a_refused_token_is_the_handlers_own_200_with_none() {
+    let url = format!("{}/optional", *APP);
+    for refused in [token().expired().sign(), token().foreign_key().sign()] {
+        let reply = bounded(get_with_token(&url, &refused)).await;
+        assert_eq!(
+            (reply.status, reply.text.as_str()),
+            (200, "anonymous"),
+            "{reply:?}"
+        );
+        assert_eq!(reply.www_authenticate, None);
+    }
+    let reply = bounded(get_with_headers(&url, &[("authorization", "Bearer")])).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "anonymous"));
+}
+
+#[tokio::test]
+async fn option_authenticated_with_a_valid_token_is_some() {
+    let url = format!("{}/optional", *APP);
+    let reply = bounded(get_with_token(&url, &token().subject("alice").sign())).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "alice"));
+}
+
+#[tokio::test]
+async fn a_handlers_own_404_after_option_took_the_refusal_is_kept() {
+    let url = format!("{}/optional/profile", *APP);
+    let reply = bounded(get_with_headers(&url, &[])).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (404, "no profile without a token"),
+        "{reply:?}"
+    );
+    assert_eq!(reply.www_authenticate, None);
+}
+
+#[tokio::test]
+async fn a_handlers_own_401_after_a_refusal_with_another_status_is_kept() {
+    // The malformed header is refused with 400; the handler answers 401 of its own.
+    let url = format!("{}/optional/sign-in", *APP);
+    let reply = bounded(get_with_headers(&url, &[("authorization", "Bearer")])).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (401, "sign in first"),
+        "{reply:?}"
+    );
+    assert_eq!(reply.www_authenticate, None);
+}
+
+#[tokio::test]
+async fn a_handlers_own_answer_with_the_refusals_status_gets_the_refusals_headers_and_body() {
+    // What the fairing cannot tell from the catcher's answer, as documented.
+    let url = format!("{}/optional/sign-in", *APP);
+    assert_missing_credentials(&bounded(get_with_headers(&url, &[])).await);
+}
+
+#[tokio::test]
+async fn result_authenticated_hands_the_rejection_to_the_handler_whose_answer_is_kept() {
+    let url = format!("{}/result", *APP);
+    let reply = bounded(get_with_headers(&url, &[])).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "refused with 401"),
+        "{reply:?}"
+    );
+    assert_eq!(reply.www_authenticate, None);
+    let reply = bounded(get_with_token(&url, &token().subject("alice").sign())).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "alice"));
+}
+
+#[tokio::test]
+async fn the_applications_own_catcher_answer_to_a_refusal_is_completed_by_the_fairing() {
+    for path in ["/caught/whoami", "/caught/authenticated"] {
+        let reply = bounded(get_with_headers(&format!("{}{path}", *APP), &[])).await;
+        assert_missing_credentials(&reply);
+        let url = format!("{}{path}", *APP);
+        let reply = bounded(get_with_token(&url, &token().expired().sign())).await;
+        assert_invalid_token(&reply, "token expired");
+    }
 }
 
 // ----- the guard before the body -----

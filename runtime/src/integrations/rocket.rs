@@ -25,17 +25,24 @@
 //!
 //! The guard only reads headers and Rocket runs request guards before data guards, so an
 //! unauthenticated request is answered before its body is read. A failing request guard hands
-//! Rocket a status only, which Rocket answers through its catcher: **attach [`Guard`]** (once,
-//! nothing to register) and it completes that answer with the headers and the JSON body of the
-//! refusal. Without it the status is the same, the rest is Rocket's catcher's. The answer is
-//! the [`Rejection`]'s documented one, or what
+//! Rocket a status only, which Rocket answers through its catcher (yours or its default one):
+//! **attach [`Guard`]** (once, nothing to register) and it completes that answer with the
+//! headers and the JSON body of the refusal. Without it the status is the same, the rest is the
+//! catcher's. The answer is the [`Rejection`]'s documented one, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it, computed
 //! once by the guard.
+//!
+//! [`Guard`] rewrites only an answer that carries the refusal's status. Rocket tells a fairing
+//! nothing about who produced a response, and an `Option<Authenticated<C>>` or
+//! `Result<Authenticated<C>, Rejection>` guard turns a refusal into `None` or `Err` and runs the
+//! handler: the handler's own answer is sent as it is, unless its status is the refusal's (a 401
+//! of its own to a request without a valid token), which gets the refusal's headers and body.
 //!
 //! Rocket drops header values that are not UTF-8, so such an `Authorization` header counts as
 //! absent (401) rather than malformed (400).
 
 use std::io::Cursor;
+use std::sync::{Mutex, PoisonError};
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{Header, Status};
@@ -45,14 +52,39 @@ use rocket::response::Response;
 use crate::guard::{Protected, StaticPolicy};
 use crate::reject::{Rejection, RejectionResponse};
 
-/// The fairing that answers a request refused by a `#[protected]` handler with its
-/// [`Rejection`]: status, `WWW-Authenticate`, `Retry-After`, JSON body. Attach it once:
+/// The fairing that answers a request refused by a `#[protected]` handler or an
+/// [`Authenticated`](crate::Authenticated) guard with its [`Rejection`]: status,
+/// `WWW-Authenticate`, `Retry-After`, JSON body. Attach it once:
 /// `rocket::build().attach(Guard)`.
+///
+/// It completes the catcher's answer to the refusal and leaves any answer with another status
+/// alone, such as the response of a handler that took `Option<Authenticated<C>>` and ran with
+/// `None`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Guard;
 
-/// The answer to this request, if a guard refused it: what [`Guard`] writes.
-pub(super) struct Refused(pub(super) Option<RejectionResponse>);
+/// The answer to this request's last refusal by a guard, if any: what [`Guard`] writes.
+#[derive(Default)]
+pub(super) struct Refused(Mutex<Option<RejectionResponse>>);
+
+impl Refused {
+    /// Keeps `rejection`'s answer for [`Guard`], replacing an earlier refusal of the same request
+    /// (a refusal that `Option` or `Result` turned into a value, then a guard that failed the
+    /// route); returns the status the guard fails with.
+    pub(super) fn record(request: &Request<'_>, rejection: &Rejection) -> Status {
+        let response = rejection.response();
+        let status = Status::new(response.status());
+        let slot = request.local_cache(Refused::default);
+        *slot.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(response);
+        status
+    }
+
+    /// The answer to the request's last refusal, taken out.
+    fn take(request: &Request<'_>) -> Option<RejectionResponse> {
+        let slot = request.local_cache(Refused::default);
+        slot.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
 
 #[rocket::async_trait]
 impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
@@ -62,12 +94,7 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
         let values = request.headers().get("Authorization").map(str::as_bytes);
         match Protected::authorize(values).await {
             Ok(guard) => Outcome::Success(guard),
-            Err(rejection) => {
-                let response = rejection.response();
-                let status = Status::new(response.status());
-                request.local_cache(|| Refused(Some(response)));
-                Outcome::Error((status, rejection))
-            }
+            Err(rejection) => Outcome::Error((Refused::record(request, &rejection), rejection)),
         }
     }
 }
@@ -82,10 +109,16 @@ impl Fairing for Guard {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let Refused(Some(refusal)) = request.local_cache(|| Refused(None)) else {
+        let Some(refusal) = Refused::take(request) else {
             return;
         };
-        let (status, headers, body) = refusal.clone().into_parts();
+        // A refused route answers through the catcher for the refusal's status. Another status
+        // is not that answer: a handler ran after `Option`/`Result` took the refusal (its 200,
+        // its 404), or the application's catcher chose its own (a redirect): leave it alone.
+        if response.status().code != refusal.status() {
+            return;
+        }
+        let (status, headers, body) = refusal.into_parts();
         response.set_status(Status::new(status));
         // What the catcher wrote goes; the refusal's own headers replace it.
         for name in ["content-type", "www-authenticate", "retry-after"] {

@@ -2,7 +2,6 @@
 //! `rocket::build().manage(policy)`. Attach [`Guard`](super::rocket::Guard) for the complete
 //! answer to a refusal, as with `#[protected]`.
 
-use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use super::rocket::Refused;
@@ -11,6 +10,18 @@ use crate::guard::{ClaimsTarget, missing_policy};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
+/// The verified claims as a Rocket request guard, the policy taken from managed state
+/// (`rocket::build().manage(policy)`); a refused request fails the route with the refusal's
+/// status, and the [`Guard`](super::rocket::Guard) fairing completes the catcher's answer.
+///
+/// As `Option<Authenticated<C>>`, the guard never fails: Rocket turns every refusal into
+/// `None` and runs the handler, so `None` means the request carried no token **or** one the
+/// policy refused (a bad signature, an expired token, a missing scope, keys that could not be
+/// fetched). `Result<Authenticated<C>, Rejection>` hands the handler the [`Rejection`] instead.
+/// Either way the handler's answer is sent as it is, except that an answer with the refusal's
+/// own status (a 401 to a request without a valid token) gets the refusal's headers and body
+/// from the fairing, which cannot tell it from the catcher's. Take `Authenticated<C>` itself
+/// where a refused token must stop the request.
 #[rocket::async_trait]
 impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
     type Error = Rejection;
@@ -25,12 +36,7 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
         };
         match outcome {
             Ok(claims) => Outcome::Success(Authenticated(claims)),
-            Err(rejection) => {
-                let response = rejection.response();
-                let status = Status::new(response.status());
-                request.local_cache(|| Refused(Some(response)));
-                Outcome::Error((status, rejection))
-            }
+            Err(rejection) => Outcome::Error((Refused::record(request, &rejection), rejection)),
         }
     }
 }
