@@ -119,7 +119,11 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
         let token = bearer_token(authorization_values)?;
         verify(policy, token, |verified| {
             C::from_verified(VerifiedClaims(verified)).map_err(|error| {
-                tracing::debug!(%error, "claims do not fit the handler's claims type");
+                // serde's message may quote the token's own text (an unknown variant or field).
+                tracing::debug!(
+                    error = %crate::keys::loggable(&error.to_string(), crate::keys::TEXT_CHARS),
+                    "claims do not fit the handler's claims type"
+                );
                 Rejection::invalid_token("token claims do not match the expected claims type")
             })
         })

@@ -136,9 +136,10 @@ impl Settings {
         self
     }
 
-    /// The most redirects one discovery or JWKS request follows (never from `https` to
-    /// `http`). Default 3. Applies to the default client; a client given with
-    /// [`http_client`](Self::http_client) keeps its own redirect policy.
+    /// The most redirects one discovery or JWKS request follows. Default 3. jwks-guard follows
+    /// redirects itself, whatever the client, and checks every hop: each target must be a URL
+    /// keys may come from (`https`, plain `http` only on loopback), and never goes from
+    /// `https` to `http`; a refused hop fails the fetch.
     pub fn max_redirects(mut self, redirects: usize) -> Self {
         self.max_redirects = redirects;
         self
@@ -193,6 +194,19 @@ impl Settings {
     /// certificates, ...). Default: a `reqwest` client with rustls and the platform's roots.
     /// [`Settings::fetch_timeout`] bounds each refresh whatever the client. Discovery and key
     /// URLs must be `https` (or loopback) whatever the client.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: jwks-guard follows
+    /// redirects itself and checks every hop (see [`max_redirects`](Self::max_redirects)). A
+    /// client that follows a redirect by itself hides its hops, so that fetch fails (a
+    /// protected request then answers 503 as with any failed fetch) and the error says so.
+    ///
+    /// ```
+    /// let client = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()?;
+    /// let settings = jwks_guard::Settings::new().http_client(client);
+    /// # Ok::<(), reqwest::Error>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self

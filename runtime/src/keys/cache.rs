@@ -401,9 +401,9 @@ impl KeyCache {
                     usable_until: later(now, max_stale),
                 })));
                 if first {
-                    tracing::info!(jwks_uri = %uri, kids, max_age_secs = max_age.as_secs(), "fetched signing keys");
+                    tracing::info!(jwks_uri = %super::jwk::loggable(&uri, super::jwk::TEXT_CHARS), kids, max_age_secs = max_age.as_secs(), "fetched signing keys");
                 } else {
-                    tracing::debug!(jwks_uri = %uri, kids, max_age_secs = max_age.as_secs(), "refreshed signing keys");
+                    tracing::debug!(jwks_uri = %super::jwk::loggable(&uri, super::jwk::TEXT_CHARS), kids, max_age_secs = max_age.as_secs(), "refreshed signing keys");
                 }
                 if self.jwks_uri.is_none() {
                     state.discovered_uri = Some(uri.clone());
@@ -419,7 +419,7 @@ impl KeyCache {
                         usable_until: later(now, max_stale),
                     })));
                     self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(jwks_uri = %uri, max_age_secs = max_age.as_secs(), "signing keys not modified");
+                    tracing::debug!(jwks_uri = %super::jwk::loggable(&uri, super::jwk::TEXT_CHARS), max_age_secs = max_age.as_secs(), "signing keys not modified");
                     Ok(())
                 }
                 None => Err(FetchError::Status {

@@ -3,35 +3,55 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, CACHE_CONTROL, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED,
+    LAST_MODIFIED, LOCATION,
 };
+use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
-use super::jwk::{JwksError, KeyLimits, KeySet};
+use super::jwk::{JwksError, KeyLimits, KeySet, TEXT_CHARS, loggable};
 use super::transport;
 use crate::settings::Settings;
 
-/// Why no key set could be fetched.
+/// Why no key set could be fetched. Every text in it that a provider chose (a discovered URL,
+/// a redirect target, a found issuer) is shown [`loggable`].
 #[derive(Debug, Clone, thiserror::Error)]
 pub(crate) enum FetchError {
-    #[error("GET {url} failed: {reason}")]
+    #[error("GET {} failed: {}", loggable(.url, TEXT_CHARS), loggable(.reason, TEXT_CHARS))]
     Transport { url: String, reason: String },
-    #[error("GET {url} answered {status}")]
+    #[error("GET {}: {reason}", loggable(.url, TEXT_CHARS))]
+    Redirect {
+        url: String,
+        reason: super::transport::RedirectError,
+    },
+    #[error(
+        "GET {}: the client given to Settings::http_client followed a redirect to {} by \
+         itself, so its hops could not be checked; build that client with \
+         reqwest::redirect::Policy::none(): jwks-guard follows redirects itself and checks \
+         every hop",
+        loggable(.url, TEXT_CHARS),
+        loggable(.landed, TEXT_CHARS)
+    )]
+    ClientRedirected { url: String, landed: String },
+    #[error("GET {} answered {status}", loggable(.url, TEXT_CHARS))]
     Status { url: String, status: StatusCode },
-    #[error("GET {url}: response larger than {limit} bytes")]
+    #[error("GET {}: response larger than {limit} bytes", loggable(.url, TEXT_CHARS))]
     TooLarge { url: String, limit: usize },
-    #[error("discovery document at {url} is malformed: {reason}")]
+    #[error("discovery document at {} is malformed: {reason}", loggable(.url, TEXT_CHARS))]
     Discovery { url: String, reason: String },
-    #[error("discovery document at {url} names issuer {found:?}, expected {expected:?}")]
+    #[error(
+        "discovery document at {} names issuer \"{}\", expected \"{}\"",
+        loggable(.url, TEXT_CHARS),
+        loggable(.found, TEXT_CHARS),
+        loggable(.expected, TEXT_CHARS)
+    )]
     IssuerMismatch {
         url: String,
         expected: String,
         found: String,
     },
-    #[error("JWK Set at {url}: {source}")]
+    #[error("JWK Set at {}: {source}", loggable(.url, TEXT_CHARS))]
     Jwks { url: String, source: JwksError },
     #[error("HTTP client unavailable: {0}")]
     Client(String),
@@ -39,16 +59,19 @@ pub(crate) enum FetchError {
     Aborted(String),
 }
 
-/// The validators of a fetched JWK Set, sent back on the next refresh.
-#[derive(Debug, Clone, Default)]
+/// The validators of a fetched JWK Set and the URL that answered with them (the last hop of
+/// its redirects), sent back on the next refresh to that URL only.
+#[derive(Debug, Clone)]
 pub(crate) struct Validators {
+    from: Url,
     etag: Option<HeaderValue>,
     last_modified: Option<HeaderValue>,
 }
 
 impl Validators {
-    fn of(headers: &HeaderMap) -> Self {
+    fn of(from: &Url, headers: &HeaderMap) -> Self {
         Validators {
+            from: from.clone(),
             etag: headers.get(ETAG).cloned(),
             last_modified: headers.get(LAST_MODIFIED).cloned(),
         }
@@ -75,8 +98,8 @@ pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String
     let base = discovery_base(issuer);
     let url = format!("{base}/.well-known/openid-configuration");
     match get(settings, &url, None).await {
-        Ok(Response::Body(body, _)) => jwks_uri_of(&url, &body, issuer),
-        Ok(Response::NotModified(_)) => Err(FetchError::Status {
+        Ok(Response::Body { body, .. }) => jwks_uri_of(&url, &body, issuer),
+        Ok(Response::NotModified { .. }) => Err(FetchError::Status {
             url,
             status: StatusCode::NOT_MODIFIED,
         }),
@@ -108,7 +131,8 @@ pub(crate) fn discovery_base(issuer: &str) -> String {
 }
 
 /// The `jwks_uri` of the discovery document `body` fetched from `url`, whose `issuer` must
-/// equal `issuer` exactly, and which keys may be fetched from.
+/// equal `issuer` exactly, and which keys may be fetched from: as parsed (what is fetched,
+/// stored and logged is the checked URL, never the provider's raw text).
 pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String, FetchError> {
     #[derive(Deserialize)]
     struct Discovery {
@@ -126,19 +150,19 @@ pub(crate) fn jwks_uri_of(url: &str, body: &[u8], issuer: &str) -> Result<String
         return Err(FetchError::IssuerMismatch {
             url: url.to_owned(),
             expected: issuer.to_owned(),
-            found: super::jwk::loggable(&found),
+            found,
         });
     }
     let jwks_uri = document
         .jwks_uri
         .ok_or_else(|| malformed("no `jwks_uri`"))?;
-    transport::checked(&jwks_uri).map_err(|_| {
+    let checked = transport::checked(&jwks_uri).map_err(|_| {
         malformed(&format!(
             "`jwks_uri` {} is not an https (or loopback) URL",
-            super::jwk::loggable(&jwks_uri)
+            loggable(&jwks_uri, TEXT_CHARS)
         ))
     })?;
-    Ok(jwks_uri)
+    Ok(checked.into())
 }
 
 /// Fetches and prepares the JWK Set of `issuer` at `url`, conditionally on `validators` when
@@ -150,10 +174,14 @@ pub(crate) async fn jwks(
     validators: Option<&Validators>,
 ) -> Result<Fetched, FetchError> {
     match get(settings, url, validators).await? {
-        Response::NotModified(headers) => Ok(Fetched::NotModified {
+        Response::NotModified { headers } => Ok(Fetched::NotModified {
             max_age: freshness(&headers, settings),
         }),
-        Response::Body(body, headers) => {
+        Response::Body {
+            body,
+            headers,
+            from,
+        } => {
             let limits = KeyLimits {
                 max_rsa_bits: settings.max_rsa_modulus_bits,
                 max_keys: settings.max_keys,
@@ -165,7 +193,7 @@ pub(crate) async fn jwks(
             Ok(Fetched::Modified {
                 keys,
                 max_age: freshness(&headers, settings),
-                validators: Validators::of(&headers),
+                validators: Validators::of(&from, &headers),
             })
         }
     }
@@ -236,60 +264,117 @@ fn delta_seconds(text: &str) -> Option<Duration> {
     ))
 }
 
-/// A successful answer: a body, or `304 Not Modified`.
+/// A successful answer: a body and the URL that sent it, or `304 Not Modified`.
 enum Response {
-    Body(Vec<u8>, HeaderMap),
-    NotModified(HeaderMap),
+    Body {
+        body: Vec<u8>,
+        headers: HeaderMap,
+        from: Url,
+    },
+    NotModified {
+        headers: HeaderMap,
+    },
 }
 
-/// One GET: status 2xx (or 304 when `validators` were sent), body at most
-/// `max_response_bytes`. The caller bounds the time.
+/// One GET and the redirects it leads to, each followed here whatever the client (the
+/// default client follows none; one given in `Settings::http_client` must not either), and
+/// each hop checked: at most `max_redirects`, to URLs keys may come from, never from `https`
+/// to `http`. Then status 2xx (or 304 when `validators` were sent to the URL that answered),
+/// body at most `max_response_bytes`. The caller bounds the time.
 async fn get(
     settings: &Settings,
     url: &str,
     validators: Option<&Validators>,
 ) -> Result<Response, FetchError> {
-    let target = effective_url(settings, url);
-    transport::checked(&target).map_err(|error| FetchError::Transport {
-        url: url.to_owned(),
-        reason: error.to_string(),
+    let mut current = transport::checked(&effective_url(settings, url)).map_err(|error| {
+        FetchError::Transport {
+            url: url.to_owned(),
+            reason: error.to_string(),
+        }
     })?;
     let transport = |error: reqwest::Error| FetchError::Transport {
         url: url.to_owned(),
         reason: error_chain(&error),
     };
-    let mut request = client(settings)?
-        .get(&target)
-        .header(ACCEPT, "application/json");
-    if let Some(validators) = validators {
-        if let Some(etag) = &validators.etag {
-            request = request.header(IF_NONE_MATCH, etag.clone());
+    let client = client(settings)?;
+    let mut followed = 0;
+    loop {
+        // Validators describe what one URL sent; another URL gets an unconditional request.
+        let conditional = validators.filter(|validators| validators.from == current);
+        let mut request = client
+            .get(current.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(validators) = conditional {
+            if let Some(etag) = &validators.etag {
+                request = request.header(IF_NONE_MATCH, etag.clone());
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, last_modified.clone());
+            }
         }
-        if let Some(last_modified) = &validators.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, last_modified.clone());
+        let response = request.send().await.map_err(transport)?;
+        if *response.url() != current {
+            // The client followed redirects by itself: its hops were never seen here.
+            return Err(FetchError::ClientRedirected {
+                url: url.to_owned(),
+                landed: response.url().to_string(),
+            });
         }
-    }
-    let mut response = request.send().await.map_err(transport)?;
-    // Whatever the client's own redirect policy (one given in `Settings::http_client` keeps
-    // its own), the answer must come from where keys may, and not over a downgrade.
-    let landed = response.url();
-    let downgraded = target.starts_with("https:") && landed.scheme() == "http";
-    if downgraded || transport::checked(landed.as_str()).is_err() {
-        return Err(FetchError::Transport {
-            url: url.to_owned(),
-            reason: format!("redirected to {landed}, where keys may not come from"),
+        let status = response.status();
+        if is_redirect(status)
+            && let Some(location) = response.headers().get(LOCATION)
+        {
+            current = transport::next_hop(
+                &current,
+                location.as_bytes(),
+                followed,
+                settings.max_redirects,
+            )
+            .map_err(|reason| FetchError::Redirect {
+                url: url.to_owned(),
+                reason,
+            })?;
+            followed += 1;
+            continue;
+        }
+        if status == StatusCode::NOT_MODIFIED && conditional.is_some() {
+            return Ok(Response::NotModified {
+                headers: response.headers().clone(),
+            });
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status,
+            });
+        }
+        let (body, headers) = body(settings, url, response).await?;
+        return Ok(Response::Body {
+            body,
+            headers,
+            from: current,
         });
     }
-    let status = response.status();
-    if status == StatusCode::NOT_MODIFIED && validators.is_some() {
-        return Ok(Response::NotModified(response.headers().clone()));
-    }
-    if !status.is_success() {
-        return Err(FetchError::Status {
-            url: url.to_owned(),
-            status,
-        });
-    }
+}
+
+/// The statuses whose `Location` is followed (as browsers and reqwest do).
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
+}
+
+/// The body of `response` (to a GET of `url`) and its headers, at most `max_response_bytes`.
+async fn body(
+    settings: &Settings,
+    url: &str,
+    mut response: reqwest::Response,
+) -> Result<(Vec<u8>, HeaderMap), FetchError> {
     let limit = settings.max_response_bytes;
     let too_large = || FetchError::TooLarge {
         url: url.to_owned(),
@@ -302,15 +387,23 @@ async fn get(
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| FetchError::Transport {
+            url: url.to_owned(),
+            reason: error_chain(&error),
+        })?
+    {
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response::Body(body, response.headers().clone()))
+    Ok((body, response.headers().clone()))
 }
 
+/// The client of `settings`, else the default one, which follows no redirect (`get` does).
 fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
     static DEFAULT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     if let Some(client) = &settings.client {
@@ -320,7 +413,7 @@ fn client(settings: &Settings) -> Result<&reqwest::Client, FetchError> {
         .get_or_init(|| {
             reqwest::Client::builder()
                 .user_agent(concat!("jwks-guard/", env!("CARGO_PKG_VERSION")))
-                .redirect(transport::redirect_policy(settings.max_redirects))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|error| error_chain(&error))
         })

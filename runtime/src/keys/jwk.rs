@@ -170,7 +170,7 @@ impl KeySet {
         for kid in set.shared_kids() {
             tracing::warn!(
                 issuer,
-                kid = loggable(kid),
+                kid = loggable(kid, ID_CHARS),
                 "several keys of the JWK Set share this kid; tokens naming it are tried against each"
             );
         }
@@ -231,7 +231,7 @@ impl KeySet {
     pub(crate) fn kids(&self) -> Vec<String> {
         self.keys
             .iter()
-            .map(|k| loggable(k.kid.as_deref().unwrap_or("-")))
+            .map(|k| loggable(k.kid.as_deref().unwrap_or("-"), ID_CHARS))
             .collect()
     }
 
@@ -256,20 +256,38 @@ impl KeySet {
 
 /// A JWK's `kid` for logs: at most 64 characters, control characters escaped.
 fn kid_of(jwk: &Value) -> String {
-    loggable(jwk.get("kid").and_then(Value::as_str).unwrap_or(""))
+    loggable(
+        jwk.get("kid").and_then(Value::as_str).unwrap_or(""),
+        ID_CHARS,
+    )
 }
 
-/// Provider-controlled text made safe for a log line: at most 64 characters, control
-/// characters escaped.
-pub(crate) fn loggable(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(64)
-        .flat_map(char::escape_default)
-        .collect();
-    if text.chars().nth(64).is_some() {
-        out.push('…');
+/// The longest identifier (a `kid`) [`loggable`] keeps.
+pub(crate) const ID_CHARS: usize = 64;
+
+/// The longest URL or message [`loggable`] keeps.
+pub(crate) const TEXT_CHARS: usize = 256;
+
+/// Text from a provider or a token made safe for a log line: control characters, quotes,
+/// backslashes and non-ASCII characters escaped (`\n`, `\u{202e}`), so an event stays one line
+/// that says what it says; longer than `max_chars`, its beginning and end are kept around a `…`
+/// (the end of a message often says what was expected).
+pub(crate) fn loggable(text: &str, max_chars: usize) -> String {
+    let escape = |part: &str| {
+        part.chars()
+            .flat_map(char::escape_default)
+            .collect::<String>()
+    };
+    let count = text.chars().count();
+    if count <= max_chars {
+        return escape(text);
     }
+    let head = max_chars.div_ceil(2);
+    let tail = max_chars - head;
+    let split = |at: usize| text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+    let mut out = escape(&text[..split(head)]);
+    out.push('…');
+    out.push_str(&escape(&text[split(count - tail)..]));
     out
 }
 
@@ -916,5 +934,23 @@ mod tests {
         assert_eq!(parse(b"<html>"), Some(JwksError::NotAJwks));
         assert_eq!(parse(br#"{"keys": 3}"#), Some(JwksError::NotAJwks));
         assert_eq!(parse(br#"{"keys": []}"#), Some(JwksError::NoUsableKey));
+    }
+
+    #[test]
+    fn loggable_text_is_one_line_of_ascii_within_its_length_keeping_both_ends() {
+        assert_eq!(loggable("kid-1", ID_CHARS), "kid-1");
+        assert_eq!(
+            loggable("a\r\nb\tc\u{1b}[2J\u{202e}\\", ID_CHARS),
+            "a\\r\\nb\\tc\\u{1b}[2J\\u{202e}\\\\"
+        );
+        let long = format!("unknown variant `{}`, expected `admin`", "x\n".repeat(500));
+        let shown = loggable(&long, 40);
+        assert!(shown.starts_with("unknown variant `x\\nx"), "{shown}");
+        assert!(shown.ends_with("`, expected `admin`"), "{shown}");
+        assert!(shown.contains('…') && !shown.contains('\n'), "{shown}");
+        assert_eq!(
+            loggable(&"é".repeat(10), 4),
+            "\\u{e9}\\u{e9}…\\u{e9}\\u{e9}"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod worker;
 
 pub(crate) use cache::KeyCache;
 pub(crate) use jwk::{KeyId, MAX_RSA_BITS, MIN_RSA_BITS};
+pub(crate) use jwk::{TEXT_CHARS, loggable};
 pub(crate) use registry::{all_caches, cache_for};
 pub use route::{FetchRoute, fetch_from};
 pub(crate) use route::{mapped_url, one_slash};

@@ -1,10 +1,12 @@
 //! Where keys may come from: `https` URLs, plain `http` only on loopback, and redirects that
-//! never leave those rules nor go from `https` to `http`.
+//! never leave those rules nor go from `https` to `http`, each hop checked here (the fetch
+//! follows redirects itself, whatever the client).
 
 use std::net::IpAddr;
 
 use reqwest::Url;
-use reqwest::redirect::{Attempt, Policy};
+
+use super::jwk::{TEXT_CHARS, loggable};
 
 /// A URL keys may not be fetched from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,25 +49,46 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Follows at most `max` redirects, each to a URL keys may come from, never from `https` to
+/// Why a redirect is not followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RedirectError {
+    #[error("more than {0} redirects (Settings::max_redirects)")]
+    TooMany(usize),
+    #[error("redirect `Location` {0} is not a URL")]
+    BadLocation(String),
+    #[error("redirect from https to http ({0}), refused")]
+    Downgrade(String),
+    #[error("redirect to {0}")]
+    Insecure(UrlError),
+}
+
+/// The next URL of a redirect chain: `location` (the `Location` of the answer from `from`)
+/// resolved against `from`, when `followed` redirects came before and at most `max` may be
+/// followed, the target is a URL keys may come from, and the hop does not go from `https` to
 /// `http`.
-pub(crate) fn redirect_policy(max: usize) -> Policy {
-    Policy::custom(move |attempt: Attempt<'_>| {
-        let downgrade = attempt
-            .previous()
-            .last()
-            .is_some_and(|from| from.scheme() == "https" && attempt.url().scheme() == "http");
-        if attempt.previous().len() > max {
-            attempt.error(format!("more than {max} redirects"))
-        } else if downgrade {
-            attempt.error("redirect from https to http")
-        } else if !allowed(attempt.url()) {
-            let target = attempt.url().to_string();
-            attempt.error(UrlError::Insecure(target))
-        } else {
-            attempt.follow()
-        }
-    })
+pub(crate) fn next_hop(
+    from: &Url,
+    location: &[u8],
+    followed: usize,
+    max: usize,
+) -> Result<Url, RedirectError> {
+    if followed >= max {
+        return Err(RedirectError::TooMany(max));
+    }
+    let bad =
+        || RedirectError::BadLocation(loggable(&String::from_utf8_lossy(location), TEXT_CHARS));
+    let next = std::str::from_utf8(location)
+        .ok()
+        .and_then(|location| from.join(location).ok())
+        .ok_or_else(bad)?;
+    let shown = || loggable(next.as_str(), TEXT_CHARS);
+    if from.scheme() == "https" && next.scheme() == "http" {
+        return Err(RedirectError::Downgrade(shown()));
+    }
+    if !allowed(&next) {
+        return Err(RedirectError::Insecure(UrlError::Insecure(shown())));
+    }
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -103,5 +126,65 @@ mod tests {
             checked("id.example.com"),
             Err(UrlError::NotAbsolute("id.example.com".into()))
         );
+    }
+
+    fn hop(from: &str, location: &str, followed: usize) -> Result<String, RedirectError> {
+        let from = checked(from).map_err(|_| RedirectError::BadLocation(from.to_owned()))?;
+        next_hop(&from, location.as_bytes(), followed, 3).map(String::from)
+    }
+
+    #[test]
+    fn a_redirect_is_resolved_against_the_url_that_answered() {
+        assert_eq!(
+            hop("https://id.example.com/a/b", "/keys", 0).as_deref(),
+            Ok("https://id.example.com/keys")
+        );
+        assert_eq!(
+            hop("https://id.example.com/a/b", "c", 2).as_deref(),
+            Ok("https://id.example.com/a/c")
+        );
+        assert_eq!(
+            hop(
+                "http://127.0.0.1:8080/jwks",
+                "https://keys.example.com/jwks",
+                0
+            )
+            .as_deref(),
+            Ok("https://keys.example.com/jwks")
+        );
+    }
+
+    #[test]
+    fn a_redirect_never_goes_from_https_to_http_off_the_rules_or_past_the_limit() {
+        assert_eq!(
+            hop(
+                "https://id.example.com/jwks",
+                "http://127.0.0.1:8080/jwks",
+                0
+            ),
+            Err(RedirectError::Downgrade(
+                "http://127.0.0.1:8080/jwks".into()
+            ))
+        );
+        assert_eq!(
+            hop("http://127.0.0.1/jwks", "http://keys.example.com/jwks", 0),
+            Err(RedirectError::Insecure(UrlError::Insecure(
+                "http://keys.example.com/jwks".into()
+            )))
+        );
+        assert_eq!(
+            hop("https://id.example.com/", "file:///etc/passwd", 0),
+            Err(RedirectError::Insecure(UrlError::Insecure(
+                "file:///etc/passwd".into()
+            )))
+        );
+        assert_eq!(
+            hop("https://id.example.com/", "/keys", 3),
+            Err(RedirectError::TooMany(3))
+        );
+        assert!(matches!(
+            hop("https://id.example.com/", "https://[bad", 0),
+            Err(RedirectError::BadLocation(_))
+        ));
     }
 }
