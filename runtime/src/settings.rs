@@ -34,6 +34,7 @@ pub struct Settings {
     pub(crate) max_response_bytes: usize,
     pub(crate) max_rsa_modulus_bits: usize,
     pub(crate) token_cache_capacity: u64,
+    pub(crate) token_cache_max_bytes: u64,
     pub(crate) client: Option<reqwest::Client>,
     pub(crate) rejection_response: Option<crate::reject::ResponseFn>,
     /// `(issuer with one trailing '/', base URL with one trailing '/')`.
@@ -58,6 +59,7 @@ impl Default for Settings {
             max_response_bytes: 512 * 1024,
             max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
             token_cache_capacity: 10_000,
+            token_cache_max_bytes: 64 * 1024 * 1024,
             client: None,
             rejection_response: None,
             fetch_bases: Vec::new(),
@@ -179,14 +181,44 @@ impl Settings {
     /// How many verified tokens are remembered, process-wide, so that a client sending the
     /// same token again skips the signature check. Default 10,000; 0 turns the cache off.
     ///
-    /// An entry is keyed by the exact token (compared in full), holds its verified claims,
-    /// and is used only while the key that verified it is still in its issuer's set; every
-    /// hit runs the handler's checks again (`iss`, `aud`, `client_id`, `exp` and `nbf` with
-    /// the leeway, `typ`, the algorithm allow-list, scopes, claims). Admission is TinyLFU
-    /// (`moka`): a flood of distinct tokens used once cannot push out the tokens clients
-    /// reuse, and memory stays bounded by the capacity.
+    /// What is stored: for a token whose signature verified, that passed the `aud`,
+    /// `client_id`, `exp`, `nbf` and `typ` checks of the handler that verified it and whose
+    /// `exp` lies ahead, the token itself (the key, compared in full), its decoded claims, its
+    /// `kid`, `typ` and algorithm, and which key verified it.
+    ///
+    /// When: the second time such a token is verified within the admission window (the last
+    /// `2 × capacity` tokens verified for the first time, at least 1,024): its first request
+    /// is only noted (a few bits in a fixed-size filter), its second is verified again and
+    /// stored, and from the third on it is served from the cache. Tokens clients send once
+    /// never enter the cache, so they cost what they cost with the cache off; among stored
+    /// tokens, admission is TinyLFU (`moka`): a flood of distinct tokens cannot push out the
+    /// tokens clients reuse.
+    ///
+    /// An entry is used only while the key that verified it is still in its issuer's set and
+    /// would still be chosen for the token's `kid` and algorithm; every hit runs the handler's
+    /// checks again (`iss`, `aud`, `client_id`, `exp` and `nbf` with the leeway, `typ`, the
+    /// algorithm allow-list, scopes, claims). Memory is bounded by this count and by
+    /// [`Settings::token_cache_max_bytes`], whichever is reached first.
     pub fn token_cache_capacity(mut self, entries: u64) -> Self {
         self.token_cache_capacity = entries;
+        self
+    }
+
+    /// The most memory the verified-token cache holds, in bytes, process-wide. Default 64 MiB;
+    /// 0 turns the cache off.
+    ///
+    /// Each entry weighs its estimated size: the token, its decoded claims (their strings,
+    /// arrays and objects as allocated, measured once when the token is stored), and the
+    /// entry's bookkeeping. That is about 5.5 KiB for a typical 1 KiB access token, but a
+    /// payload of nested arrays grows 20 to 65 times when decoded: up to 750 KiB for a token
+    /// of [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN). An entry weighs at least
+    /// `max_bytes / capacity`, so that the two bounds hold together (with the defaults,
+    /// 6.7 KiB: 10,000 typical tokens fill the cache, or about 90 of the largest). A token
+    /// heavier than the whole bound is not stored. [`stats`](crate::stats) reports the entries' current weight as
+    /// `token_cache.bytes`. The admission filter of [`Settings::token_cache_capacity`] takes
+    /// 1.5 bytes per token of its window besides (32 KiB with the default capacity).
+    pub fn token_cache_max_bytes(mut self, bytes: u64) -> Self {
+        self.token_cache_max_bytes = bytes;
         self
     }
 
@@ -352,6 +384,7 @@ mod tests {
         );
         assert_eq!(s.max_response_bytes, 512 * 1024);
         assert_eq!(s.token_cache_capacity, 10_000);
+        assert_eq!(s.token_cache_max_bytes, 64 << 20);
         assert_eq!(s.max_rsa_modulus_bits, 8192);
         assert_eq!(
             Settings::new()

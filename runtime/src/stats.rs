@@ -24,7 +24,8 @@ pub struct Stats {
     /// Rejections answered since the process started, by kind.
     pub rejections: Rejections,
     /// The verified-token cache; `None` when it is turned off
-    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity) 0) or no
+    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity) or
+    /// [`Settings::token_cache_max_bytes`](crate::Settings::token_cache_max_bytes) 0) or no
     /// protected request has been served yet.
     pub token_cache: Option<TokenCacheStats>,
 }
@@ -33,10 +34,18 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenCacheStats {
-    /// The most tokens it holds.
+    /// The most tokens it holds
+    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity)).
     pub capacity: u64,
+    /// The most weight it holds, in bytes
+    /// ([`Settings::token_cache_max_bytes`](crate::Settings::token_cache_max_bytes)).
+    pub max_bytes: u64,
     /// The tokens it holds now.
     pub entries: u64,
+    /// The weight of the tokens it holds now, in bytes: each entry's estimated size (token,
+    /// decoded claims, bookkeeping), or `max_bytes / capacity` if that is more. At most
+    /// `max_bytes`.
+    pub bytes: u64,
     /// Requests whose token was found (each still ran the handler's checks).
     pub hits: u64,
     /// Requests whose token was not found and was verified afresh.

@@ -1,22 +1,36 @@
 //! The verified-token cache: a client that sends the same token again skips the signature.
 //!
-//! Process-wide and bounded ([`Settings::token_cache_capacity`](crate::Settings), 10,000 by
-//! default; 0 turns it off). An entry is keyed by the exact token, compared in full on every
-//! lookup (its hash, foldhash with a per-process random seed, only picks the bucket), and
-//! holds what verifying it established: the claims, the algorithm, the `kid` and `typ`
-//! headers, and which key of which key cache verified it. Every hit runs the handler's checks
-//! again (algorithm, issuer, `aud`, `client_id`, `exp`/`nbf` with its leeway, `typ`, scopes,
-//! claims), and is used only while the current key set would still pick that key for the
-//! token's `kid` and algorithm. Only tokens whose signature verified, that passed the
-//! `aud`/`client_id`/`exp`/`nbf`/`typ` checks of the handler that verified them, and whose
-//! `exp` lies ahead are stored: forged tokens and the issuer's tokens for other APIs never
-//! reach it, and moka's TinyLFU admission keeps a flood of valid tokens sent once from pushing
-//! out the ones clients reuse.
+//! **What is stored.** An entry is keyed by the exact token, compared in full on every lookup
+//! (its hash, foldhash with a per-process random seed, only picks the bucket), and holds what
+//! verifying it established: the claims, the algorithm, the `kid` and `typ` headers, and which
+//! key of which key cache verified it. Every hit runs the handler's checks again (algorithm,
+//! issuer, `aud`, `client_id`, `exp`/`nbf` with its leeway, `typ`, scopes, claims), and is used
+//! only while the current key set would still pick that key for the token's `kid` and
+//! algorithm.
 //!
-//! Memory is bounded by the number of entries: each holds the token and its decoded claims
-//! (2–4 KiB for typical access tokens; at most [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) plus
-//! its claims).
+//! **When.** Only tokens whose signature verified, that passed the `aud`/`client_id`/`exp`/
+//! `nbf`/`typ` checks of the handler that verified them, and whose `exp` lies ahead are
+//! offered ([`TokenCache::insert`]): forged tokens and the issuer's tokens for other APIs never
+//! reach it. An offered token is stored the second time it is offered within the admission
+//! window (the last `2 × capacity` tokens offered for the first time, at least 1,024 and at
+//! most 1,048,576), and served from the cache from its third request on: a [`Doorkeeper`]
+//! (a Bloom filter of three bits per token, cleared at the end of each window) remembers the
+//! first offer. A token seen once, the common case of clients that rarely reuse a token, so
+//! costs a hash and three bit operations instead of an insertion and an eviction in the cache,
+//! and a flood of valid tokens sent once never reaches it. Among tokens offered twice, moka's
+//! TinyLFU admission keeps the ones clients reuse most.
+//!
+//! **Bounds.** At most [`Settings::token_cache_capacity`](crate::Settings) entries (10,000 by
+//! default) and at most [`Settings::token_cache_max_bytes`](crate::Settings) bytes (64 MiB by
+//! default); either at 0 turns the cache off. Each entry weighs its estimated size: the token,
+//! its decoded claims (walked once, when stored: their strings, arrays and objects as
+//! allocated) and the bookkeeping of the entry, and at least `max_bytes / capacity`, so that
+//! the weight bound also holds the count to the capacity. An entry heavier than `max_bytes`
+//! alone is not stored. The doorkeeper adds a fixed 1.5 bytes per token of its window (32 KiB
+//! with the default capacity, at most 2 MiB).
 
+use std::hash::BuildHasher as _;
+use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -39,10 +53,21 @@ pub(crate) struct VerifiedToken {
     pub(crate) key: KeyId,
 }
 
+/// A stored token: what verifying it established, and its weight (computed once, when stored).
+#[derive(Clone)]
+struct Entry {
+    verified: Arc<VerifiedToken>,
+    weight: u32,
+}
+
 /// The process-wide cache, with its counters.
 pub(crate) struct TokenCache {
-    entries: moka::sync::Cache<Box<str>, Arc<VerifiedToken>, foldhash::fast::RandomState>,
+    entries: moka::sync::Cache<Box<str>, Entry, foldhash::fast::RandomState>,
+    doorkeeper: Doorkeeper,
     capacity: u64,
+    max_bytes: u64,
+    /// The least weight of an entry: `max_bytes / capacity`, rounded up.
+    min_weight: u64,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -53,8 +78,12 @@ static CACHE: OnceLock<Option<TokenCache>> = OnceLock::new();
 pub(crate) fn cache() -> Option<&'static TokenCache> {
     CACHE
         .get_or_init(|| {
-            let capacity = crate::settings::current().token_cache_capacity;
-            (capacity > 0).then(|| TokenCache::new(capacity))
+            let settings = crate::settings::current();
+            let (capacity, max_bytes) = (
+                settings.token_cache_capacity,
+                settings.token_cache_max_bytes,
+            );
+            (capacity > 0 && max_bytes > 0).then(|| TokenCache::new(capacity, max_bytes))
         })
         .as_ref()
 }
@@ -66,12 +95,19 @@ pub(crate) fn built() -> Option<&'static TokenCache> {
 }
 
 impl TokenCache {
-    fn new(capacity: u64) -> Self {
+    /// A cache of at most `capacity` entries and `max_bytes` of weight (both above 0).
+    fn new(capacity: u64, max_bytes: u64) -> Self {
+        // moka weighs an entry in a `u32`: beyond 4 GiB per entry of capacity, the count binds.
+        let max_bytes = max_bytes.min(capacity.saturating_mul(u64::from(u32::MAX)));
         TokenCache {
             entries: moka::sync::Cache::builder()
-                .max_capacity(capacity)
+                .max_capacity(max_bytes)
+                .weigher(|_, entry: &Entry| entry.weight)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
+            doorkeeper: Doorkeeper::new(capacity),
             capacity,
+            max_bytes,
+            min_weight: max_bytes.div_ceil(capacity.max(1)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -86,11 +122,22 @@ impl TokenCache {
             &self.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        entry
+        entry.map(|entry| entry.verified)
     }
 
+    /// Offers a token that passed its first verification: stored if it was offered before
+    /// within the admission window and fits the byte bound; otherwise only remembered as seen.
     pub(crate) fn insert(&self, token: &str, verified: Arc<VerifiedToken>) {
-        self.entries.insert(Box::from(token), verified);
+        if !self.doorkeeper.seen_before(token) {
+            return;
+        }
+        let weight = estimated_size(token, &verified).max(self.min_weight);
+        if weight > self.max_bytes {
+            return;
+        }
+        let weight = u32::try_from(weight).unwrap_or(u32::MAX);
+        self.entries
+            .insert(Box::from(token), Entry { verified, weight });
     }
 
     /// Forgets a token whose key left its set.
@@ -103,10 +150,131 @@ impl TokenCache {
         self.entries.run_pending_tasks();
         crate::stats::TokenCacheStats {
             capacity: self.capacity,
+            max_bytes: self.max_bytes,
             entries: self.entries.entry_count(),
+            bytes: self.entries.weighted_size(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
         }
+    }
+}
+
+// ----- weight -----
+
+/// What an entry holds besides its token and claims: moka's bookkeeping (the key's `Arc`, the
+/// entry's information and deque nodes, the hash table's bucket, about 400 bytes with moka
+/// 0.12), the `VerifiedToken` and the claims' `Arc`.
+const ENTRY_OVERHEAD: u64 = 400 + size_of::<VerifiedToken>() as u64 + 32;
+
+/// The approximate heap size of a stored token: the token, its decoded claims and headers,
+/// and the entry's bookkeeping. Walks the claims once; their values number at most the
+/// payload's length (bounded by [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN)) and are nested at
+/// most 128 deep (the JSON parser's limit).
+///
+/// Against the growth of the resident set as entries were stored (release build, glibc):
+/// 5,511 bytes estimated for 5,557 measured per typical access token (16 claims, 1 KiB);
+/// 248 KB for 229 KB per token of 11 KiB of arrays of four numbers; 741 KB for 743 KB per
+/// token of 11 KiB of arrays nested six deep.
+fn estimated_size(token: &str, verified: &VerifiedToken) -> u64 {
+    let headers = [&verified.kid, &verified.typ]
+        .into_iter()
+        .flatten()
+        .map(|text| allocation(text.len()))
+        .sum::<usize>();
+    let bytes = allocation(token.len()) + headers + object_heap(&verified.claims);
+    ENTRY_OVERHEAD.saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX))
+}
+
+/// What the allocator hands out for `bytes`: a header of 8 bytes, rounded up to 16, at least
+/// 32; nothing for 0.
+fn allocation(bytes: usize) -> usize {
+    if bytes == 0 {
+        0
+    } else {
+        bytes.saturating_add(8).next_multiple_of(16).max(32)
+    }
+}
+
+/// An object's members, names and values side by side, about 7 to a B-tree node of 11 (one
+/// node at least). serde_json's `preserve_order` map takes about as much per member.
+fn object_heap(map: &Map<String, Value>) -> usize {
+    const NODE: usize = 11 * (size_of::<String>() + size_of::<Value>()) + 24;
+    let members: usize = map
+        .iter()
+        .map(|(name, value)| allocation(name.capacity()) + value_heap(value))
+        .sum();
+    allocation(NODE) * map.len().div_ceil(7) + members
+}
+
+/// The heap a decoded value holds beyond its own `size_of::<Value>()` (which its parent
+/// counts): a string's buffer, an array's slots and elements, an object's nodes and members.
+fn value_heap(value: &Value) -> usize {
+    match value {
+        Value::String(text) => allocation(text.capacity()),
+        Value::Array(items) => {
+            allocation(items.capacity() * size_of::<Value>())
+                + items.iter().map(value_heap).sum::<usize>()
+        }
+        Value::Object(map) => object_heap(map),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+// ----- admission -----
+
+/// Remembers, approximately, which tokens were offered since it was last cleared: a Bloom
+/// filter of three bits per token in atomic words (lock-free), cleared after `window` tokens
+/// were recorded. A false positive (under 1 % when full) only stores a token at its first
+/// offer, as every token was stored before there was a doorkeeper.
+struct Doorkeeper {
+    words: Box<[AtomicU64]>,
+    /// The number of bits, minus one (a power of two, minus one).
+    mask: u64,
+    /// Tokens recorded since the last clearing.
+    recorded: AtomicU64,
+    window: u64,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Doorkeeper {
+    /// Twelve bits per token of a window of `2 × capacity` tokens (1,024 to 1,048,576).
+    fn new(capacity: u64) -> Self {
+        let window = capacity.saturating_mul(2).clamp(1 << 10, 1 << 20);
+        let bits = (window * 12).next_power_of_two();
+        Doorkeeper {
+            words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
+            mask: bits - 1,
+            recorded: AtomicU64::new(0),
+            window,
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// Whether `token` was recorded since the last clearing; records it if not.
+    fn seen_before(&self, token: &str) -> bool {
+        let hash = self.hasher.hash_one(token);
+        // Three positions from one hash (Kirsch–Mitzenmacher double hashing).
+        let (first, step) = (hash & 0xffff_ffff, (hash >> 32) | 1);
+        let mut seen = true;
+        for i in 0..3 {
+            let bit = first.wrapping_add(i * step) & self.mask;
+            // `bit / 64` is below `words.len()`: `mask + 1` is the number of bits.
+            let word = &self.words[(bit / 64) as usize];
+            let flag = 1 << (bit % 64);
+            if word.load(Ordering::Relaxed) & flag == 0 {
+                word.fetch_or(flag, Ordering::Relaxed);
+                seen = false;
+            }
+        }
+        if !seen && self.recorded.fetch_add(1, Ordering::Relaxed) + 1 == self.window {
+            // Aging: tokens not offered again within the window are forgotten. Offers racing
+            // with the clearing may be forgotten too: they are stored at their next offer.
+            for word in &self.words {
+                word.store(0, Ordering::Relaxed);
+            }
+            self.recorded.store(0, Ordering::Relaxed);
+        }
+        seen
     }
 }
 
@@ -115,9 +283,9 @@ mod tests {
     use super::*;
     use crate::keys;
 
-    fn entry() -> Arc<VerifiedToken> {
+    fn entry_with(claims: Map<String, Value>) -> Arc<VerifiedToken> {
         Arc::new(VerifiedToken {
-            claims: Arc::new(Map::new()),
+            claims: Arc::new(claims),
             alg: Alg::RS256,
             kid: None,
             typ: None,
@@ -129,11 +297,21 @@ mod tests {
         })
     }
 
+    fn entry() -> Arc<VerifiedToken> {
+        entry_with(Map::new())
+    }
+
+    /// Offers `token` twice: the second offer stores it.
+    fn store(cache: &TokenCache, token: &str, verified: &Arc<VerifiedToken>) {
+        cache.insert(token, Arc::clone(verified));
+        cache.insert(token, Arc::clone(verified));
+    }
+
     #[test]
     fn only_the_exact_token_finds_its_entry() {
-        let cache = TokenCache::new(10);
+        let cache = TokenCache::new(10, 1 << 20);
         let token = "a".repeat(900);
-        cache.insert(&token, entry());
+        store(&cache, &token, &entry());
         assert!(cache.get(&token.clone()).is_some());
         for at in [0, 450, 899] {
             let mut other = token.clone();
@@ -147,15 +325,30 @@ mod tests {
     }
 
     #[test]
+    fn a_token_offered_once_is_not_stored_and_is_stored_at_its_second_offer() {
+        let cache = TokenCache::new(10, 1 << 20);
+        let verified = entry();
+        cache.insert("once", Arc::clone(&verified));
+        assert!(cache.get("once").is_none());
+        assert_eq!(cache.stats().entries, 0);
+        cache.insert("once", verified);
+        assert!(cache.get("once").is_some());
+    }
+
+    #[test]
     fn a_hundred_thousand_distinct_tokens_stay_within_the_capacity_and_reused_ones_survive() {
-        let cache = TokenCache::new(1_000);
+        let cache = TokenCache::new(1_000, 64 << 20);
         let shared = entry();
         let hot: Vec<String> = (0..100).map(|i| format!("hot-{i}")).collect();
         for token in &hot {
-            cache.insert(token, Arc::clone(&shared));
+            store(&cache, token, &shared);
         }
         for i in 0..100_000 {
+            // Valid tokens sent once, and every tenth one sent twice (stored, then not reused).
             cache.insert(&format!("once-{i}"), Arc::clone(&shared));
+            if i % 10 == 5 {
+                cache.insert(&format!("once-{i}"), Arc::clone(&shared));
+            }
             // Clients reusing their tokens keep sending them through the flood.
             if i % 10 == 0 {
                 let _ = cache.get(&hot[(i / 10) % hot.len()]);
@@ -163,6 +356,7 @@ mod tests {
         }
         let stats = cache.stats();
         assert!(stats.entries <= 1_000, "{stats:?}");
+        assert!(stats.bytes <= stats.max_bytes, "{stats:?}");
         let kept = hot
             .iter()
             .filter(|token| cache.get(token).is_some())
@@ -171,5 +365,62 @@ mod tests {
             kept >= 90,
             "only {kept} of 100 reused tokens survived the flood"
         );
+    }
+
+    #[test]
+    fn large_claims_weigh_their_decoded_size_and_the_weight_stays_within_max_bytes() {
+        // 2,000 arrays of four numbers: 18 KiB of JSON, about 300 KiB decoded.
+        let text = format!("{{\"blob\":[{}]}}", vec!["[1,2,3,4]"; 2_000].join(","));
+        let claims = crate::json::object(text.as_bytes()).unwrap_or_default();
+        let token = "t".repeat(1_000);
+        let weight = estimated_size(&token, &entry_with(claims.clone()));
+        assert!(weight > 10 * text.len() as u64, "{weight}");
+        assert!(weight < 40 * text.len() as u64, "{weight}");
+
+        let cache = TokenCache::new(1_000, 4 << 20);
+        let large = entry_with(claims);
+        for i in 0..100 {
+            store(&cache, &format!("large-{i}"), &large);
+        }
+        let stats = cache.stats();
+        assert!(stats.bytes <= 4 << 20, "{stats:?}");
+        assert!(stats.entries > 0 && stats.entries < 20, "{stats:?}");
+    }
+
+    #[test]
+    fn an_entry_heavier_than_max_bytes_alone_is_not_stored() {
+        let text = format!("{{\"blob\":[{}]}}", vec!["[1,2,3,4]"; 2_000].join(","));
+        let claims = crate::json::object(text.as_bytes()).unwrap_or_default();
+        let cache = TokenCache::new(1_000, 64 << 10);
+        store(&cache, "large", &entry_with(claims));
+        assert!(cache.get("large").is_none());
+        store(&cache, "small", &entry());
+        assert!(cache.get("small").is_some());
+    }
+
+    #[test]
+    fn the_count_stays_within_the_capacity_whatever_max_bytes() {
+        let cache = TokenCache::new(100, 1 << 40);
+        let shared = entry();
+        for i in 0..1_000 {
+            store(&cache, &format!("token-{i}"), &shared);
+        }
+        let stats = cache.stats();
+        assert!(stats.entries <= 100, "{stats:?}");
+    }
+
+    #[test]
+    fn the_doorkeeper_forgets_after_its_window() {
+        let doorkeeper = Doorkeeper::new(10);
+        assert!(!doorkeeper.seen_before("first"));
+        assert!(doorkeeper.seen_before("first"));
+        // The window is 1,024 tokens (the least): once that many are recorded, all are cleared.
+        let mut others = 0;
+        while doorkeeper.recorded.load(Ordering::Relaxed) != 0 {
+            doorkeeper.seen_before(&format!("other-{others}"));
+            others += 1;
+        }
+        assert!((1_023..1_100).contains(&others), "{others}");
+        assert!(!doorkeeper.seen_before("first"));
     }
 }
