@@ -7,9 +7,9 @@
 //! brings keys it has never seen) and two live issuers never share material. EC and Ed25519
 //! keys are cheap and always fresh.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -262,14 +262,51 @@ pub(crate) struct KeyRing {
 impl KeyRing {
     /// A ring with one fresh key of each kind.
     pub(crate) fn new() -> Result<KeyRing, TestIssuerError> {
-        let mut ring = KeyRing {
+        let mut ring = KeyRing::empty();
+        ring.current = ring.fresh_set()?;
+        Ok(ring)
+    }
+
+    fn empty() -> KeyRing {
+        KeyRing {
             current: Vec::new(),
             old: Vec::new(),
             foreign: Vec::new(),
             seen: HashSet::new(),
             leased: Vec::new(),
+        }
+    }
+
+    /// A ring that starts with the keys every ring for `issuer` started with in this process
+    /// (made by the first), so that issuers started one after another, or side by side, for
+    /// the same issuer string serve the same keys at first: a key set the guard fetched from
+    /// one verifies the tokens of the next. Rotations are each ring's own.
+    pub(crate) fn for_issuer(issuer: &str) -> Result<KeyRing, TestIssuerError> {
+        static INITIAL: LazyLock<Mutex<HashMap<String, Vec<SigningKey>>>> =
+            LazyLock::new(Default::default);
+        let known = INITIAL
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(issuer)
+            .cloned();
+        let mut ring = KeyRing::empty();
+        let initial = match known {
+            Some(initial) => initial,
+            None => {
+                let fresh = ring.fresh_set()?;
+                // Kept for the process: never given back to the RSA pool, so no other issuer
+                // signs with them.
+                ring.leased.clear();
+                INITIAL
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(issuer.to_owned())
+                    .or_insert(fresh)
+                    .clone()
+            }
         };
-        ring.current = ring.fresh_set()?;
+        ring.seen.extend(initial.iter().map(|key| key.material.id));
+        ring.current = initial;
         Ok(ring)
     }
 

@@ -376,7 +376,14 @@ impl TestIssuerBuilder {
             validators: self.validators,
             answers,
         };
-        let shared = Arc::new(Shared::new(config, KeyRing::new()?));
+        // Issuers started for the same issuer string start with the same keys: see
+        // `KeyRing::for_issuer`.
+        let ring = if issuer == local {
+            KeyRing::new()?
+        } else {
+            KeyRing::for_issuer(&issuer)?
+        };
+        let shared = Arc::new(Shared::new(config, ring));
         let server = Server::start(listener, Arc::clone(&shared))?;
         // The issuer first, then the provider's other addresses (Entra ID's common endpoints
         // and key locations), each to its local path.
@@ -399,7 +406,10 @@ impl TestIssuerBuilder {
 /// An OpenID Connect provider on `127.0.0.1` for tests: discovery, a JWKS, tokens, rotation,
 /// faults and request counts. See the [crate documentation](crate).
 ///
-/// `Send + Sync`: share one in a `static` (`LazyLock`) or start one per test. Starting takes
+/// `Send + Sync`: share one in a `static` (`LazyLock`) or start one per test. Both work with the
+/// default settings, in parallel or not: issuers started in one process for the same issuer
+/// string start with the same keys, and starting or dropping one (its fetch route) makes the
+/// guard fetch that issuer's keys afresh at the next request. Starting takes
 /// about a millisecond once the process has an RSA key to spare: RSA keys come from a
 /// process-wide pool, and only the first issuers of a test binary wait for one to be generated
 /// (a fifth of a second on average in an unoptimised build). The server stops when the

@@ -36,6 +36,11 @@ impl RefreshBudget {
             }
         }
     }
+
+    /// The whole burst again, as for a new key set.
+    pub(crate) fn reset(&self) {
+        self.full_at.store(0, Ordering::Release);
+    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,9 @@ pub(crate) struct Cached {
 
 type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 
+/// Why a refresh stored nothing: the keys were forgotten while it ran.
+const SUPERSEDED: &str = "the key source changed during the fetch";
+
 #[derive(Default)]
 struct State {
     /// The JWKS URI found by discovery (forgotten after a failed refresh).
@@ -68,6 +71,8 @@ struct State {
     /// Consecutive failed refreshes, and when the next may start.
     failures: u32,
     retry_at: Option<Instant>,
+    /// Counts [`KeyCache::forget`]s: a refresh started before the last one stores nothing.
+    generation: u64,
 }
 
 #[derive(Default)]
@@ -210,29 +215,34 @@ impl KeyCache {
     /// # Errors
     /// 503 when no keys are usable and none can be fetched now.
     async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
-        let now = Instant::now();
-        if let Some(cached) = self.serve(now) {
-            return Ok(cached);
-        }
-        let refresh = {
-            let mut state = self.lock();
-            // A refresh may have completed since the load above.
-            if let Some(cached) = self.usable(now) {
+        // A refresh superseded by `forget` is followed by one from the new source (twice at
+        // most: sources do not change that often).
+        for _ in 0..3 {
+            let now = Instant::now();
+            if let Some(cached) = self.serve(now) {
                 return Ok(cached);
             }
-            match (self.in_flight.load_full(), state.retry_at) {
-                (Some(in_flight), _) => (*in_flight).clone(),
-                (None, Some(retry_at)) if retry_at > now => {
-                    return Err(Rejection::keys_unavailable(retry_at - now));
+            let refresh = {
+                let mut state = self.lock();
+                // A refresh may have completed since the load above.
+                if let Some(cached) = self.usable(now) {
+                    return Ok(cached);
                 }
-                (None, _) => self.start_refresh(&mut state),
+                match (self.in_flight.load_full(), state.retry_at) {
+                    (Some(in_flight), _) => (*in_flight).clone(),
+                    (None, Some(retry_at)) if retry_at > now => {
+                        return Err(Rejection::keys_unavailable(retry_at - now));
+                    }
+                    (None, _) => self.start_refresh(&mut state),
+                }
+            };
+            match (refresh.await, self.usable(Instant::now())) {
+                (_, Some(cached)) => return Ok(cached),
+                (Err(FetchError::Aborted(reason)), None) if reason == SUPERSEDED => continue,
+                _ => break,
             }
-        };
-        let outcome = refresh.await;
-        match (outcome, self.usable(Instant::now())) {
-            (Ok(()), Some(cached)) => Ok(cached),
-            _ => Err(Rejection::keys_unavailable(self.retry_in())),
         }
+        Err(Rejection::keys_unavailable(self.retry_in()))
     }
 
     /// Fetches now unless usable keys are held, ignoring any backoff; joins a refresh under
@@ -322,6 +332,7 @@ impl KeyCache {
             .clone()
             .or_else(|| state.discovered_uri.clone());
         let validators = state.validators.clone();
+        let generation = state.generation;
         self.counters.fetches.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("jwks_refresh", issuer = %self.issuer);
         let task = async move {
@@ -335,7 +346,7 @@ impl KeyCache {
                 ))),
                 Err(_panic) => Err(FetchError::Aborted("the fetch panicked".into())),
             };
-            this.settle(outcome)
+            this.settle(outcome, generation)
         }
         .instrument(span);
         let refresh = match worker::spawn(task) {
@@ -376,9 +387,17 @@ impl KeyCache {
         Ok((uri, fetched))
     }
 
-    /// Stores the outcome of a refresh and clears the in-flight marker.
-    fn settle(&self, outcome: Result<(String, Fetched), FetchError>) -> Result<(), FetchError> {
+    /// Stores the outcome of a refresh started at `generation` and clears the in-flight marker;
+    /// stores nothing when the keys were forgotten since it started.
+    fn settle(
+        &self,
+        outcome: Result<(String, Fetched), FetchError>,
+        generation: u64,
+    ) -> Result<(), FetchError> {
         let mut state = self.lock();
+        if generation != state.generation {
+            return Err(FetchError::Aborted(SUPERSEDED.to_owned()));
+        }
         let now = Instant::now();
         let max_stale = settings::current().max_stale;
         // Freshness never takes more than half of `max_stale`, so that at least the other half
@@ -489,6 +508,37 @@ impl KeyCache {
                 "signing key refresh failed again"
             );
         }
+    }
+
+    /// Whether this cache fetches from under `prefix` (a URL ending with `/`): its configured
+    /// JWKS URI, or its discovery document and the JWKS URI that document named.
+    pub(crate) fn fetches_under(&self, prefix: &str) -> bool {
+        let under = |url: &str| url.starts_with(prefix) || url == prefix.trim_end_matches('/');
+        if let Some(jwks_uri) = &self.jwks_uri {
+            return under(jwks_uri);
+        }
+        under(&fetch::discovery_base(&self.issuer))
+            || self.lock().discovered_uri.as_deref().is_some_and(under)
+    }
+
+    /// Forgets the held keys and all that was learnt from where they came from (the
+    /// discovered JWKS URI, validators, failures and backoff, the refresh budget): the next
+    /// request fetches afresh. For a change of where keys come from ([`fetch_from`]): a new
+    /// source is a new key set. A refresh under way stores nothing; requests waiting on it
+    /// start another.
+    ///
+    /// [`fetch_from`]: crate::fetch_from
+    pub(crate) fn forget(&self) {
+        let mut state = self.lock();
+        let generation = state.generation.wrapping_add(1);
+        *state = State {
+            generation,
+            ..State::default()
+        };
+        self.current.store(None);
+        self.in_flight.store(None);
+        self.budget.reset();
+        self.background_gate.store(0, Ordering::Release);
     }
 
     /// How long until the next fetch may be tried.

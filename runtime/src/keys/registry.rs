@@ -30,3 +30,13 @@ pub(crate) fn all_caches() -> Vec<Arc<KeyCache>> {
     let caches = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
     caches.values().cloned().collect()
 }
+
+/// Forgets the keys of every cache that fetches from under `prefix` (see
+/// [`KeyCache::forget`]): a fetch route for it was installed or removed.
+pub(crate) fn forget_keys_under(prefix: &str) {
+    for cache in all_caches() {
+        if cache.fetches_under(prefix) {
+            cache.forget();
+        }
+    }
+}
