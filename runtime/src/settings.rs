@@ -214,9 +214,13 @@ impl Settings {
     /// of [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN). An entry weighs at least
     /// `max_bytes / capacity`, so that the two bounds hold together (with the defaults,
     /// 6.7 KiB: 10,000 typical tokens fill the cache, or about 90 of the largest). A token
-    /// heavier than the whole bound is not stored. [`stats`](crate::stats) reports the entries' current weight as
-    /// `token_cache.bytes`. The admission filter of [`Settings::token_cache_capacity`] takes
-    /// 1.5 bytes per token of its window besides (32 KiB with the default capacity).
+    /// heavier than the whole bound is not stored. [`stats()`](crate::stats()) reports the
+    /// entries' current weight as `token_cache.bytes`.
+    ///
+    /// Besides the bound: the admission filter of [`Settings::token_cache_capacity`] (1.5
+    /// bytes per token of its window, 32 KiB with the default capacity), and, for an instant,
+    /// up to 64 stored tokens the cache has not yet weighed against its bound (`moka` applies
+    /// it every 64 insertions).
     pub fn token_cache_max_bytes(mut self, bytes: u64) -> Self {
         self.token_cache_max_bytes = bytes;
         self

@@ -2,8 +2,10 @@
 //! memory test. `bench/load/run` drives it (see BENCHMARKS.md); by hand:
 //!
 //! ```text
-//! load-bench serve <variant> [--addr-file PATH]   # one variant, one Tokio worker
+//! load-bench serve <variant> [--addr-file PATH] [--issuer-url URL]   # one variant, one Tokio worker
+//! load-bench issuer [--addr-file PATH]             # only the issuer and its control routes
 //! load-bench feed <control-url> <bench-url> <tokens> <server-pid> [--concurrency N] [--batch N]
+//!                 [--repeat N] [--large]
 //! load-bench variants                              # the variant names
 //! ```
 //!
@@ -12,13 +14,21 @@
 //! harness's control routes on another (so that the measured router holds only `/data`):
 //!
 //! - `GET /token?alg=RS256`: a valid token (`aud` = `api`, `scope` = `read`, six hours long);
-//! - `GET /mint?n=1000&start=0&alg=EdDSA`: `n` distinct valid tokens (`jti` = `start + i`),
-//!   one a line, for the memory test;
+//! - `GET /mint?n=1000&start=0&alg=EdDSA&large=1`: `n` distinct valid tokens (`jti` =
+//!   `start + i`), one a line, signed on every core, for the memory and cache-miss tests
+//!   (`large=1`: with 11 KiB of nested arrays, about 230 KB once decoded);
 //! - `GET /stats`: the issuer's request counters and jwks-guard's verified-token cache,
-//!   `{"jwks": n, "discovery": n, "token_cache": {"capacity", "entries", "hits", "misses"}}`
-//!   (`token_cache` is `null` when the cache is off or the variant is not jwks-guard);
+//!   `{"jwks": n, "discovery": n, "token_cache": {"capacity", "max_bytes", "entries",
+//!   "bytes", "hits", "misses"}}` (`token_cache` is `null` when the cache is off or the
+//!   variant is not jwks-guard);
 //! - `POST /rotate`: a key rotation (new keys signed with from now on, old keys still
 //!   published).
+//!
+//! With `--issuer-url`, `serve` starts no issuer: it trusts the one `load-bench issuer` serves
+//! at that URL (jwks-guard through `fetch_from`, the other variants through its JWKS URL), and
+//! its control listener serves only `GET /stats`. The cache-miss test mints its tokens once
+//! from that shared issuer and restarts each variant's server for every round, so that no
+//! token is ever seen twice by one server.
 //!
 //! The variant's listener and handler run on one `current_thread` Tokio runtime: one worker.
 //! jwks-guard fetches keys on its own runtime (idle between fetches). The issuer (the provider,
@@ -52,6 +62,9 @@ const SCOPE: &str = "read";
 const TOKEN_LIFETIME: Duration = Duration::from_secs(6 * 60 * 60);
 /// The verified-token cache capacity of `guard-cache-on` (the library's default).
 const CACHE_CAPACITY: u64 = 10_000;
+/// Arrays of four numbers in a large token: 11 KiB of JSON, about 230 KB once decoded, the
+/// token just under jwks-guard's 16 KiB limit.
+const LARGE_ARRAYS: usize = 1_100;
 /// The hand-written extractor refetches the JWKS for an unknown `kid` at most this often.
 const HAND_WRITTEN_COOLDOWN: Duration = Duration::from_secs(30);
 
@@ -160,7 +173,7 @@ enum App {
     Axum07(axum07::Router),
 }
 
-async fn app(variant: Variant, issuer: &TestIssuer) -> Result<App, String> {
+async fn app(variant: Variant, jwks_url: &str) -> Result<App, String> {
     Ok(match variant {
         Variant::NoAuth => App::Axum08(axum::Router::new().route("/data", get(no_auth))),
         Variant::NoAuthAxum07 => {
@@ -170,15 +183,15 @@ async fn app(variant: Variant, issuer: &TestIssuer) -> Result<App, String> {
             App::Axum08(axum::Router::new().route("/data", get(guarded)))
         }
         Variant::HandWritten => {
-            let state = HandWritten::start(issuer.jwks_url()).await?;
+            let state = HandWritten::start(jwks_url.to_owned()).await?;
             App::Axum08(
                 axum::Router::new()
                     .route("/data", get(hand_written))
                     .with_state(Arc::new(state)),
             )
         }
-        Variant::JwtAuthorizer => App::Axum07(jwt_authorizer_app(issuer).await?),
-        Variant::AxumJwtAuth => App::Axum08(axum_jwt_auth_app(issuer).await?),
+        Variant::JwtAuthorizer => App::Axum07(jwt_authorizer_app(jwks_url).await?),
+        Variant::AxumJwtAuth => App::Axum08(axum_jwt_auth_app(jwks_url).await?),
     })
 }
 
@@ -306,10 +319,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// jwt-authorizer 0.15 as its documentation sets it up: `from_jwks_url`, its default refresh
 /// (an unknown `kid` refetches once the keys are 10 minutes old), `iss`/`aud`/`exp`/`nbf` with
 /// 60 s leeway, and a claims check for the scope (403 otherwise), as an axum 0.7 layer.
-async fn jwt_authorizer_app(issuer: &TestIssuer) -> Result<axum07::Router, String> {
+async fn jwt_authorizer_app(jwks_url: &str) -> Result<axum07::Router, String> {
     use jwt_authorizer::IntoLayer as _;
     let authorizer: jwt_authorizer::Authorizer<ScopeClaims> =
-        jwt_authorizer::JwtAuthorizer::from_jwks_url(&issuer.jwks_url())
+        jwt_authorizer::JwtAuthorizer::from_jwks_url(jwks_url)
             .validation(
                 jwt_authorizer::Validation::new()
                     .iss(&[ISSUER])
@@ -336,14 +349,14 @@ async fn jwt_authorizer_route(
 /// with its defaults (keys fetched at start and refreshed every hour; an unknown `kid` is
 /// rejected without a fetch), a `Validation` for RS256 with `iss`/`aud`/`exp`/`nbf` and 60 s
 /// leeway, the `Claims` extractor, and the scope checked in the handler.
-async fn axum_jwt_auth_app(issuer: &TestIssuer) -> Result<axum::Router, String> {
+async fn axum_jwt_auth_app(jwks_url: &str) -> Result<axum::Router, String> {
     let mut validation = jsonwebtoken10::Validation::new(jsonwebtoken10::Algorithm::RS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
     validation.leeway = 60;
     validation.validate_nbf = true;
     let decoder = axum_jwt_auth::RemoteJwksDecoder::builder()
-        .jwks_url(issuer.jwks_url())
+        .jwks_url(jwks_url.to_owned())
         .validation(validation)
         .build()
         .map_err(|error| format!("axum-jwt-auth: {error}"))?;
@@ -387,6 +400,9 @@ struct Mint {
     /// Another issuer.
     #[serde(default)]
     iss: Option<String>,
+    /// With [`LARGE_ARRAYS`] arrays of nested numbers (`large=1`).
+    #[serde(default)]
+    large: u8,
 }
 
 fn one() -> u64 {
@@ -402,16 +418,22 @@ fn alg(name: Option<&str>) -> Result<Alg, (StatusCode, String)> {
     }
 }
 
-fn mint(issuer: &TestIssuer, alg: Alg, jti: Option<u64>) -> String {
+fn mint(issuer: &TestIssuer, alg: Alg, jti: Option<u64>, large: bool) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
-    let builder = issuer
+    let mut builder = issuer
         .token()
         .audience(AUDIENCE)
         .scopes([SCOPE])
         .claim("exp", now + TOKEN_LIFETIME.as_secs())
         .alg(alg);
+    if large {
+        builder = builder.claim(
+            "blob",
+            serde_json::Value::Array(vec![serde_json::json!([1, 2, 3, 4]); LARGE_ARRAYS]),
+        );
+    }
     match jti {
         Some(jti) => builder.claim("jti", jti.to_string()).sign(),
         None => builder.sign(),
@@ -424,7 +446,7 @@ async fn control_token(
 ) -> Result<String, (StatusCode, String)> {
     let alg = alg(query.alg.as_deref())?;
     if query.aud.is_none() && query.scope.is_none() && query.iss.is_none() {
-        return Ok(mint(&issuer, alg, None));
+        return Ok(mint(&issuer, alg, None, false));
     }
     let mut builder = issuer
         .token()
@@ -443,26 +465,66 @@ async fn control_mint(
 ) -> Result<String, (StatusCode, String)> {
     let alg = alg(query.alg.as_deref())?;
     let n = query.n.min(100_000);
+    let (start, large) = (query.start, query.large != 0);
+    // Signed on every core (RSA signatures take about a millisecond each).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+    let signed = tokio::task::spawn_blocking(move || {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|worker| {
+                    let issuer = &issuer;
+                    scope.spawn(move || {
+                        (start + worker..start.saturating_add(n))
+                            .step_by(threads as usize)
+                            .map(|jti| (jti, mint(issuer, alg, Some(jti), large)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<(u64, String)> = workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_default())
+                .collect();
+            all.sort_unstable_by_key(|(jti, _)| *jti);
+            all
+        })
+    })
+    .await
+    .map_err(|error| (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))?;
     let mut tokens = String::new();
-    for jti in query.start..query.start.saturating_add(n) {
-        tokens.push_str(&mint(&issuer, alg, Some(jti)));
+    for (_, token) in signed {
+        tokens.push_str(&token);
         tokens.push('\n');
     }
     Ok(tokens)
 }
 
 async fn control_stats(State(issuer): State<Arc<TestIssuer>>) -> Json<serde_json::Value> {
+    Json(stats_json(
+        issuer.jwks_requests(),
+        issuer.discovery_requests(),
+    ))
+}
+
+/// `/stats` of a server without an issuer of its own (`serve --issuer-url`).
+async fn control_stats_only() -> Json<serde_json::Value> {
+    Json(stats_json(0, 0))
+}
+
+fn stats_json(jwks: u64, discovery: u64) -> serde_json::Value {
     let cache = jwks_guard::stats().token_cache;
-    Json(serde_json::json!({
-        "jwks": issuer.jwks_requests(),
-        "discovery": issuer.discovery_requests(),
+    serde_json::json!({
+        "jwks": jwks,
+        "discovery": discovery,
         "token_cache": cache.map(|cache| serde_json::json!({
             "capacity": cache.capacity,
+            "max_bytes": cache.max_bytes,
             "entries": cache.entries,
+            "bytes": cache.bytes,
             "hits": cache.hits,
             "misses": cache.misses,
         })),
-    }))
+    })
 }
 
 async fn control_rotate(
@@ -485,14 +547,35 @@ fn control(issuer: Arc<TestIssuer>) -> axum::Router {
 
 // ----- serve -----
 
-fn serve(variant: Variant, addr_file: Option<PathBuf>) -> Result<(), String> {
+fn serve(
+    variant: Variant,
+    addr_file: Option<PathBuf>,
+    issuer_url: Option<String>,
+) -> Result<(), String> {
     if let Some(settings) = guard_settings(variant) {
         jwks_guard::configure(settings).map_err(|error| error.to_string())?;
     }
-    let issuer =
-        Arc::new(TestIssuer::start_as(ISSUER).map_err(|error| format!("test issuer: {error}"))?);
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let control_addr = start_control(Arc::clone(&issuer), loopback)?;
+    // The issuer lives as long as the server: this binding holds it.
+    let (_issuer, jwks_url, control_addr) = match issuer_url {
+        Some(url) => {
+            let url = url.trim_end_matches('/').to_owned();
+            jwks_guard::fetch_from(ISSUER, format!("{url}/")).keep();
+            let control = axum::Router::new().route("/stats", get(control_stats_only));
+            (
+                None,
+                format!("{url}/jwks"),
+                start_control(control, loopback)?,
+            )
+        }
+        None => {
+            let issuer = Arc::new(
+                TestIssuer::start_as(ISSUER).map_err(|error| format!("test issuer: {error}"))?,
+            );
+            let control_addr = start_control(control(Arc::clone(&issuer)), loopback)?;
+            (Some(Arc::clone(&issuer)), issuer.jwks_url(), control_addr)
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -501,7 +584,7 @@ fn serve(variant: Variant, addr_file: Option<PathBuf>) -> Result<(), String> {
         let bench = tokio::net::TcpListener::bind(loopback)
             .await
             .map_err(|error| format!("bind: {error}"))?;
-        let app = app(variant, &issuer).await?;
+        let app = app(variant, &jwks_url).await?;
         let addresses = format!(
             "bench=http://{}\ncontrol=http://{control_addr}\n",
             bench.local_addr().map_err(|error| error.to_string())?,
@@ -522,7 +605,7 @@ fn serve(variant: Variant, addr_file: Option<PathBuf>) -> Result<(), String> {
 /// Serves the control routes on a thread of their own, `bench-control`, so that minting and
 /// rotating (an RSA key generation) never run on the measured worker; the driver pins this
 /// thread and the issuer's (`test-issuer-*`) to the load generator's core.
-fn start_control(issuer: Arc<TestIssuer>, addr: SocketAddr) -> Result<SocketAddr, String> {
+fn start_control(routes: axum::Router, addr: SocketAddr) -> Result<SocketAddr, String> {
     let listener = std::net::TcpListener::bind(addr).map_err(|error| format!("bind: {error}"))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     listener
@@ -537,7 +620,7 @@ fn start_control(issuer: Arc<TestIssuer>, addr: SocketAddr) -> Result<SocketAddr
         .spawn(move || {
             runtime.block_on(async move {
                 let served = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => axum::serve(listener, control(issuer)).await,
+                    Ok(listener) => axum::serve(listener, routes).await,
                     Err(error) => Err(error),
                 };
                 if let Err(error) = served {
@@ -549,6 +632,25 @@ fn start_control(issuer: Arc<TestIssuer>, addr: SocketAddr) -> Result<SocketAddr
     Ok(local)
 }
 
+/// `load-bench issuer`: the issuer and its control routes alone, until killed. The servers of
+/// the cache-miss test trust it (`serve --issuer-url`), so that one minted pool serves every
+/// variant and round.
+fn issuer(addr_file: Option<PathBuf>) -> Result<(), String> {
+    let issuer =
+        Arc::new(TestIssuer::start_as(ISSUER).map_err(|error| format!("test issuer: {error}"))?);
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let control_addr = start_control(control(Arc::clone(&issuer)), loopback)?;
+    let addresses = format!("issuer={}\ncontrol=http://{control_addr}\n", issuer.url());
+    match &addr_file {
+        Some(path) => std::fs::write(path, &addresses)
+            .map_err(|error| format!("{}: {error}", path.display()))?,
+        None => print!("{addresses}"),
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
 // ----- feed: distinct tokens through one server, for the memory test -----
 
 struct Feed {
@@ -558,6 +660,10 @@ struct Feed {
     pid: u32,
     concurrency: usize,
     batch: u64,
+    /// How many times each token is sent (the second stores it in jwks-guard's cache).
+    repeat: u64,
+    /// Tokens with [`LARGE_ARRAYS`] nested arrays.
+    large: bool,
 }
 
 /// The resident set of `pid`, in KiB, from `/proc/PID/status`.
@@ -584,7 +690,11 @@ fn feed(feed: Feed) -> Result<(), String> {
         let started = Instant::now();
         while sent < feed.tokens {
             let n = feed.batch.min(feed.tokens - sent);
-            let url = format!("{}/mint?n={n}&start={sent}&alg=EdDSA", feed.control);
+            let url = format!(
+                "{}/mint?n={n}&start={sent}&alg=EdDSA&large={}",
+                feed.control,
+                u8::from(feed.large)
+            );
             let tokens = client
                 .get(&url)
                 .send()
@@ -595,6 +705,7 @@ fn feed(feed: Feed) -> Result<(), String> {
                 .await
                 .map_err(|error| format!("{url}: {error}"))?;
             let statuses: Vec<_> = futures_util::stream::iter(tokens.lines())
+                .flat_map(|token| futures_util::stream::iter((0..feed.repeat).map(move |_| token)))
                 .map(|token| {
                     let request = client.get(&feed.bench).bearer_auth(token);
                     async move { request.send().await.map(|response| response.status()) }
@@ -602,10 +713,12 @@ fn feed(feed: Feed) -> Result<(), String> {
                 .buffer_unordered(feed.concurrency)
                 .collect()
                 .await;
+            let mut ok = 0_u64;
             for status in statuses {
                 let status = status.map_err(|error| format!("{}: {error}", feed.bench))?;
-                accepted += u64::from(status == reqwest::StatusCode::OK);
+                ok += u64::from(status == reqwest::StatusCode::OK);
             }
+            accepted += ok / feed.repeat;
             sent += n;
             if accepted == 0 {
                 return Err(format!(
@@ -636,8 +749,10 @@ fn feed(feed: Feed) -> Result<(), String> {
 // ----- command line -----
 
 const USAGE: &str = "usage:
-  load-bench serve <variant> [--addr-file PATH]
+  load-bench serve <variant> [--addr-file PATH] [--issuer-url URL]
+  load-bench issuer [--addr-file PATH]
   load-bench feed <control-url> <bench-url> <tokens> <server-pid> [--concurrency N] [--batch N]
+                  [--repeat N] [--large]
   load-bench variants";
 
 fn number<T: std::str::FromStr>(value: Option<String>, what: &str) -> Result<T, String> {
@@ -651,6 +766,17 @@ fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
     match args.next().as_deref() {
         Some("serve") => {
             let variant = Variant::parse(&args.next().ok_or(USAGE)?)?;
+            let (mut addr_file, mut issuer_url) = (None, None);
+            while let Some(flag) = args.next() {
+                match flag.as_str() {
+                    "--addr-file" => addr_file = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
+                    "--issuer-url" => issuer_url = Some(args.next().ok_or(USAGE)?),
+                    other => return Err(format!("unknown option {other}\n{USAGE}")),
+                }
+            }
+            serve(variant, addr_file, issuer_url)
+        }
+        Some("issuer") => {
             let mut addr_file = None;
             while let Some(flag) = args.next() {
                 match flag.as_str() {
@@ -658,18 +784,20 @@ fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
                     other => return Err(format!("unknown option {other}\n{USAGE}")),
                 }
             }
-            serve(variant, addr_file)
+            issuer(addr_file)
         }
         Some("feed") => {
             let control = args.next().ok_or(USAGE)?;
             let bench = args.next().ok_or(USAGE)?;
             let tokens = number(args.next(), "tokens")?;
             let pid = number(args.next(), "server-pid")?;
-            let (mut concurrency, mut batch) = (16, 1000);
+            let (mut concurrency, mut batch, mut repeat, mut large) = (16, 1000, 1, false);
             while let Some(flag) = args.next() {
                 match flag.as_str() {
                     "--concurrency" => concurrency = number(args.next(), "--concurrency")?,
                     "--batch" => batch = number(args.next(), "--batch")?,
+                    "--repeat" => repeat = number(args.next(), "--repeat")?,
+                    "--large" => large = true,
                     other => return Err(format!("unknown option {other}\n{USAGE}")),
                 }
             }
@@ -680,6 +808,8 @@ fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
                 pid,
                 concurrency: concurrency.max(1),
                 batch: batch.clamp(1, 100_000),
+                repeat: repeat.clamp(1, 100),
+                large,
             })
         }
         Some("variants") => {
