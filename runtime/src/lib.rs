@@ -48,7 +48,6 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod authenticated;
 mod bearer;
 mod checks;
 mod claims;
@@ -72,12 +71,11 @@ pub mod __fuzz;
 pub mod integrations;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod layer;
+pub use integrations::tower as layer;
 
-pub use authenticated::Authenticated;
 pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
-pub use guard::ClaimsTarget;
+pub use guard::{Authenticated, ClaimsTarget};
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};
 pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};

@@ -1,5 +1,5 @@
-//! actix-web 4: `Protected` as a [`FromRequest`] extractor and [`Rejection`] as a
-//! [`ResponseError`].
+//! actix-web 4: `Protected` (the guard `#[protected]` puts first in a handler) and
+//! [`Authenticated`] as [`FromRequest`] extractors, and [`Rejection`] as a [`ResponseError`].
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
@@ -21,12 +21,16 @@
 //! With actix-web's route attributes, write `#[protected(...)]` above `#[get("/orders")]` and
 //! register the handler with `App::service` (the other order works as well).
 //!
-//! The extractor copies the `Authorization` header values out of the request and checks them
-//! with [`Protected::authorize`]; a [`Rejection`] becomes its documented response (status,
-//! `WWW-Authenticate`, `Retry-After` and JSON body), or what
+//! `Authenticated<C>` takes its [`Policy`] from the application data:
+//! `App::new().app_data(web::Data::new(policy))` (or `.app_data(policy)`); without one there,
+//! the request is logged and answered 500.
+//!
+//! The extractors copy the `Authorization` header values out of the request and check them
+//! with [`Protected::authorize`] or [`Policy::authorize`]; a [`Rejection`] becomes its
+//! documented response (status, `WWW-Authenticate`, `Retry-After` and JSON body), or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
 //! actix-web polls all of a handler's extractors together, so while the guard waits for keys a
-//! body extractor would run too: the extractor holds the request body back until it has
+//! body extractor would run too: both extractors hold the request body back until they have
 //! accepted the request.
 
 use std::future::Future;
@@ -35,11 +39,14 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::{StreamExt as _, future, stream};
 
-use crate::guard::{Protected, StaticPolicy};
+use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::policy::Policy;
 use crate::reject::Rejection;
+
+// The guard of `#[protected]` handlers.
 
 impl<P: StaticPolicy> FromRequest for Protected<P> {
     type Error = Rejection;
@@ -58,13 +65,13 @@ impl<P: StaticPolicy> FromRequest for Protected<P> {
 
 /// The request's `Authorization` values, copied out (cheap clones of shared bytes): the
 /// extractor's future must not borrow the request.
-pub(super) fn authorization_values(req: &HttpRequest) -> Vec<HeaderValue> {
+fn authorization_values(req: &HttpRequest) -> Vec<HeaderValue> {
     req.headers().get_all(AUTHORIZATION).cloned().collect()
 }
 
 /// Holds the request body back from the extractors polled beside the guard until the returned
 /// sender is used (the request is accepted); dropping it unused withholds the body for good.
-pub(super) fn hold_body(payload: &mut Payload) -> tokio::sync::oneshot::Sender<()> {
+fn hold_body(payload: &mut Payload) -> tokio::sync::oneshot::Sender<()> {
     let (accepted, gate) = tokio::sync::oneshot::channel::<()>();
     let body = payload.take();
     let gated = stream::once(async move { gate.await.ok().map(|()| body) })
@@ -75,6 +82,34 @@ pub(super) fn hold_body(payload: &mut Payload) -> tokio::sync::oneshot::Sender<(
     };
     accepted
 }
+
+// `Authenticated`: the policy from the application data.
+
+impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
+    type Error = Rejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let policy = req
+            .app_data::<web::Data<Policy>>()
+            .map(|data| Policy::clone(data))
+            .or_else(|| req.app_data::<Policy>().cloned());
+        let values = authorization_values(req);
+        // As for `#[protected]`: the body waits until the request is accepted, so that the
+        // extractors polled beside this one never read an unauthenticated body.
+        let accepted = hold_body(payload);
+        Box::pin(async move {
+            let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
+            let claims = policy
+                .authorize(values.iter().map(HeaderValue::as_bytes))
+                .await?;
+            let _ = accepted.send(());
+            Ok(Authenticated(claims))
+        })
+    }
+}
+
+// The response to a refused request.
 
 impl ResponseError for Rejection {
     fn status_code(&self) -> StatusCode {

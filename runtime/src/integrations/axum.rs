@@ -1,5 +1,6 @@
-//! axum 0.8: `Protected` as a [`FromRequestParts`] extractor and [`Rejection`] as a response
-//! (its [`RejectionResponse`](crate::RejectionResponse): the RFC 6750 answer, or what
+//! axum 0.8: `Protected` (the guard `#[protected]` puts first in a handler) and
+//! [`Authenticated`] as [`FromRequestParts`] extractors, and [`Rejection`] as a response (its
+//! [`RejectionResponse`](crate::RejectionResponse): the RFC 6750 answer, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it).
 //!
 //! ```
@@ -23,18 +24,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The extractor only reads headers, so it runs before any body extractor: an unauthenticated
-//! request is answered before its body is read.
+//! `Authenticated<C>` takes its [`Policy`] from the router's state (`Policy: FromRef<S>`): the
+//! policy itself (`.with_state(policy)`), or a field of your state with `#[derive(FromRef)]`.
+//! Both extractors only read headers, so they run before any body extractor: an
+//! unauthenticated request is answered before its body is read. [`RequireTokenLayer`] puts one
+//! policy over a whole router instead.
+//!
+//! [`RequireTokenLayer`]: super::tower::RequireTokenLayer
 
 use axum_core::body::Body;
-use axum_core::extract::FromRequestParts;
+use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
-use http::{HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
-use crate::guard::{Protected, StaticPolicy};
+use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy};
+use crate::policy::Policy;
 use crate::reject::Rejection;
+
+// The guard of `#[protected]` handlers.
 
 impl<S, P> FromRequestParts<S> for Protected<P>
 where
@@ -44,14 +53,38 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
-        let values = parts
-            .headers
-            .get_all(AUTHORIZATION)
-            .iter()
-            .map(HeaderValue::as_bytes);
-        Protected::authorize(values).await
+        Protected::authorize(authorization_values(&parts.headers)).await
     }
 }
+
+/// The values of a request's `Authorization` headers, as the guard reads them.
+pub(super) fn authorization_values(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> {
+    headers
+        .get_all(AUTHORIZATION)
+        .iter()
+        .map(HeaderValue::as_bytes)
+}
+
+// `Authenticated`: the policy from the router's state.
+
+impl<S, C> FromRequestParts<S> for Authenticated<C>
+where
+    Policy: FromRef<S>,
+    S: Send + Sync,
+    C: ClaimsTarget,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
+        let policy = Policy::from_ref(state);
+        policy
+            .authorize(authorization_values(&parts.headers))
+            .await
+            .map(Authenticated)
+    }
+}
+
+// The response to a refused request.
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {

@@ -1,5 +1,9 @@
-//! Framework adapters: each converts a request into header values and a [`Rejection`] into a
-//! response, nothing more. What each calls, and what any other framework can call:
+//! Framework adapters, one module per framework, each behind its feature: the guard of
+//! `#[protected]` handlers, the [`Authenticated`] extractor and the [`Rejection`] as the
+//! framework's response. Each turns a request into its `Authorization` header values and a
+//! [`Rejection`] into a response, nothing more. `tower` (feature `axum`, also at
+//! `jwks_guard::layer`) puts one policy over a whole router. What each calls, and what any
+//! other framework can call:
 //!
 //! ```
 //! use jwks_guard::{Claims, Policy};
@@ -22,21 +26,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`Authenticated`]: crate::Authenticated
 //! [`Rejection`]: crate::Rejection
 
 #[cfg(feature = "actix-web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix-web")))]
 pub mod actix;
-#[cfg(feature = "actix-web")]
-mod actix_state;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
-#[cfg(feature = "axum")]
-mod axum_state;
 #[cfg(feature = "poem")]
+#[cfg_attr(docsrs, doc(cfg(feature = "poem")))]
 pub mod poem;
-#[cfg(feature = "poem")]
-mod poem_state;
 #[cfg(feature = "rocket")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub mod rocket;
-#[cfg(feature = "rocket")]
-mod rocket_state;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod tower;

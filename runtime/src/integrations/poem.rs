@@ -1,4 +1,5 @@
-//! Poem 3: `Protected` as a [`FromRequest`] extractor and [`Rejection`] as a [`ResponseError`].
+//! Poem 3: `Protected` (the guard `#[protected]` puts first in a handler) and [`Authenticated`]
+//! as [`FromRequest`] extractors, and [`Rejection`] as a [`ResponseError`].
 //!
 //! Put `#[protected]` above `#[handler]`, so that `#[handler]` sees the rewritten function:
 //!
@@ -21,8 +22,12 @@
 //! # });
 //! ```
 //!
-//! The extractor reads only the `Authorization` headers, never the body: as the first
-//! parameter of the handler it answers an unauthenticated request before any body extractor
+//! `Authenticated<C>` takes its [`Policy`] from the request's data: `get(handler.data(policy))`,
+//! or `.data(policy)` on a whole `Route`; without one there, the request is logged and answered
+//! 500.
+//!
+//! The extractors read only the `Authorization` headers, never the body: as the first
+//! parameter of the handler they answer an unauthenticated request before any body extractor
 //! runs. A failed extraction becomes a `poem::Error` whose source is the [`Rejection`] and whose
 //! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
@@ -32,19 +37,41 @@ use poem::http::header::AUTHORIZATION;
 use poem::http::{HeaderName, HeaderValue, StatusCode};
 use poem::{FromRequest, Request, RequestBody, Response};
 
-use crate::guard::{Protected, StaticPolicy};
+use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::policy::Policy;
 use crate::reject::Rejection;
+
+// The guard of `#[protected]` handlers.
 
 impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let values = request
-            .headers()
-            .get_all(AUTHORIZATION)
-            .iter()
-            .map(HeaderValue::as_bytes);
-        Ok(Protected::authorize(values).await?)
+        Ok(Protected::authorize(authorization_values(request)).await?)
     }
 }
+
+/// The values of the request's `Authorization` headers.
+fn authorization_values(request: &Request) -> impl Iterator<Item = &[u8]> {
+    request
+        .headers()
+        .get_all(AUTHORIZATION)
+        .iter()
+        .map(HeaderValue::as_bytes)
+}
+
+// `Authenticated`: the policy from the request's data.
+
+impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let policy = request
+            .data::<Policy>()
+            .ok_or_else(|| missing_policy("Poem request data"))?;
+        Ok(Authenticated(
+            policy.authorize(authorization_values(request)).await?,
+        ))
+    }
+}
+
+// The response to a refused request.
 
 impl ResponseError for Rejection {
     fn status(&self) -> StatusCode {

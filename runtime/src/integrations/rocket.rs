@@ -1,6 +1,7 @@
-//! Rocket 0.5: `Protected` (the guard `#[protected]` puts first in a handler) as a
-//! [`FromRequest`] request guard, and the [`Guard`] fairing that answers its refusals with the
-//! status, `WWW-Authenticate`, `Retry-After` and JSON body of the [`Rejection`].
+//! Rocket 0.5: `Protected` (the guard `#[protected]` puts first in a handler) and
+//! [`Authenticated`] as [`FromRequest`] request guards, and the [`Guard`] fairing that answers
+//! their refusals with the status, `WWW-Authenticate`, `Retry-After` and JSON body of the
+//! [`Rejection`].
 //!
 //! ```no_run
 //! use jwks_guard::{Claims, protected};
@@ -23,7 +24,10 @@
 //! # }
 //! ```
 //!
-//! The guard only reads headers and Rocket runs request guards before data guards, so an
+//! `Authenticated<C>` takes its [`Policy`] from managed state: `rocket::build().manage(policy)`;
+//! without one there, the request is logged and answered 500.
+//!
+//! The guards only read headers and Rocket runs request guards before data guards, so an
 //! unauthenticated request is answered before its body is read. A failing request guard hands
 //! Rocket a status only, which Rocket answers through its catcher (yours or its default one):
 //! **attach [`Guard`]** (once, nothing to register) and it completes that answer with the
@@ -49,11 +53,69 @@ use rocket::http::{Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
-use crate::guard::{Protected, StaticPolicy};
+use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::policy::Policy;
 use crate::reject::{Rejection, RejectionResponse};
 
+// The guard of `#[protected]` handlers.
+
+#[rocket::async_trait]
+impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        outcome(
+            request,
+            Protected::authorize(authorization_values(request)).await,
+        )
+    }
+}
+
+/// The values of the request's `Authorization` headers.
+fn authorization_values<'a>(request: &'a Request<'_>) -> impl Iterator<Item = &'a [u8]> {
+    request.headers().get("Authorization").map(str::as_bytes)
+}
+
+/// A guard's answer: the value, or the refusal, recorded for [`Guard`] and failing the route
+/// with its status.
+fn outcome<T>(request: &Request<'_>, result: Result<T, Rejection>) -> Outcome<T, Rejection> {
+    match result {
+        Ok(value) => Outcome::Success(value),
+        Err(rejection) => Outcome::Error((Refused::record(request, &rejection), rejection)),
+    }
+}
+
+// `Authenticated`: the policy from managed state.
+
+/// The verified claims as a Rocket request guard, the policy taken from managed state
+/// (`rocket::build().manage(policy)`); a refused request fails the route with the refusal's
+/// status, and the [`Guard`] fairing completes the catcher's answer.
+///
+/// As `Option<Authenticated<C>>`, the guard never fails: Rocket turns every refusal into
+/// `None` and runs the handler, so `None` means the request carried no token **or** one the
+/// policy refused (a bad signature, an expired token, a missing scope, keys that could not be
+/// fetched). `Result<Authenticated<C>, Rejection>` hands the handler the [`Rejection`] instead.
+/// Either way the handler's answer is sent as it is, except that an answer with the refusal's
+/// own status (a 401 to a request without a valid token) gets the refusal's headers and body
+/// from the fairing, which cannot tell it from the catcher's. Take `Authenticated<C>` itself
+/// where a refused token must stop the request.
+#[rocket::async_trait]
+impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        let claims = match request.rocket().state::<Policy>() {
+            Some(policy) => policy.authorize(authorization_values(request)).await,
+            None => Err(missing_policy("Rocket managed state")),
+        };
+        outcome(request, claims.map(Authenticated))
+    }
+}
+
+// The response to a refused request: the fairing completes the catcher's answer.
+
 /// The fairing that answers a request refused by a `#[protected]` handler or an
-/// [`Authenticated`](crate::Authenticated) guard with its [`Rejection`]: status,
+/// [`Authenticated`] guard with its [`Rejection`]: status,
 /// `WWW-Authenticate`, `Retry-After`, JSON body. Attach it once:
 /// `rocket::build().attach(Guard)`.
 ///
@@ -65,13 +127,13 @@ pub struct Guard;
 
 /// The answer to this request's last refusal by a guard, if any: what [`Guard`] writes.
 #[derive(Default)]
-pub(super) struct Refused(Mutex<Option<RejectionResponse>>);
+struct Refused(Mutex<Option<RejectionResponse>>);
 
 impl Refused {
     /// Keeps `rejection`'s answer for [`Guard`], replacing an earlier refusal of the same request
     /// (a refusal that `Option` or `Result` turned into a value, then a guard that failed the
     /// route); returns the status the guard fails with.
-    pub(super) fn record(request: &Request<'_>, rejection: &Rejection) -> Status {
+    fn record(request: &Request<'_>, rejection: &Rejection) -> Status {
         let response = rejection.response();
         let status = Status::new(response.status());
         let slot = request.local_cache(Refused::default);
@@ -83,19 +145,6 @@ impl Refused {
     fn take(request: &Request<'_>) -> Option<RejectionResponse> {
         let slot = request.local_cache(Refused::default);
         slot.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-}
-
-#[rocket::async_trait]
-impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
-    type Error = Rejection;
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
-        let values = request.headers().get("Authorization").map(str::as_bytes);
-        match Protected::authorize(values).await {
-            Ok(guard) => Outcome::Success(guard),
-            Err(rejection) => Outcome::Error((Refused::record(request, &rejection), rejection)),
-        }
     }
 }
 

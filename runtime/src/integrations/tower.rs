@@ -1,5 +1,6 @@
-//! [`RequireTokenLayer`]: one [`Policy`] over a whole axum `Router` (or any tower service
-//! taking `http::Request`s), the verified [`Claims`] in each request's extensions.
+//! tower: [`RequireTokenLayer`], one [`Policy`] over a whole axum `Router` (or any tower
+//! service taking `http::Request`s), the verified [`Claims`] in each request's extensions.
+//! Also at `jwks_guard::layer`, the path the examples use.
 //!
 //! ```no_run
 //! use axum::{Extension, Router, routing::get};
@@ -41,11 +42,11 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
-use http::header::AUTHORIZATION;
-use http::{HeaderValue, Request};
+use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::axum::authorization_values;
 use crate::claims::Claims;
 use crate::policy::Policy;
 
@@ -132,11 +133,7 @@ where
         let policy = self.policy.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let values = parts
-                .headers
-                .get_all(AUTHORIZATION)
-                .iter()
-                .map(HeaderValue::as_bytes);
+            let values = authorization_values(&parts.headers);
             let claims = match policy.authorize::<Claims>(values).await {
                 Ok(claims) => claims,
                 Err(rejection) => return Ok(rejection.into_response()),
