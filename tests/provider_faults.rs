@@ -16,10 +16,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwks_guard::{
-    KeySetState, KeySetStats, PrefetchError, RejectionKind, Settings, configure, prefetch,
-    protected, stats,
-};
+use jwks_guard::stats::{KeySetState, KeySetStats};
+use jwks_guard::{PrefetchError, RejectionKind, Settings, configure, prefetch, protected, stats};
 use jwks_guard_test::{Alg, Answer, TestIssuer};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

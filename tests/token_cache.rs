@@ -13,7 +13,8 @@ mod common;
 use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jwks_guard::{Claims, Settings, TokenCacheStats, configure, protected, stats};
+use jwks_guard::stats::TokenCacheStats;
+use jwks_guard::{Claims, Settings, configure, protected, stats};
 use jwks_guard_test::TestIssuer;
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;

@@ -6,10 +6,11 @@
 
 use serde_json::{Map, Value};
 
+use crate::alg::Alg;
 use crate::claims::{ClaimsError, Registered, for_each_scope};
-use crate::policy::{ClaimExpect, ClaimValue, Issuer, Policy, normalize_typ};
+use crate::policy::{ClaimExpect, ClaimValue, Issuer, Policy};
 use crate::reject::Rejection;
-use crate::spec::Alg;
+use crate::token::normalize_typ;
 
 /// The policy's algorithm allow-list.
 pub(crate) fn check_algorithm(policy: &Policy, alg: Alg) -> Result<(), Rejection> {

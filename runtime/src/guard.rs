@@ -12,7 +12,7 @@ use crate::bearer::bearer_token;
 use crate::claims::{Claims, ClaimsError};
 use crate::policy::{Policy, PolicyCell};
 use crate::reject::Rejection;
-use crate::verify::{Verified, verify};
+use crate::verify::{AcceptedClaims, verify};
 
 /// A handler's policy as a type. Not public API: the `#[protected]` expansion implements it
 /// for one hidden type per handler.
@@ -37,19 +37,17 @@ pub trait ClaimsTarget: Sized + Send + 'static {
     /// # Errors
     /// The claims do not fit the type.
     #[doc(hidden)]
-    fn from_verified(claims: VerifiedClaims<'_>) -> Result<Self, serde_json::Error>;
+    fn from_verified(claims: ClaimsSource<'_>) -> Result<Self, serde_json::Error>;
 }
 
 /// A verified token's claims, as read once by the checks. Not public API.
 #[doc(hidden)]
-pub struct VerifiedClaims<'a>(Verified<'a>);
+pub struct ClaimsSource<'a>(AcceptedClaims<'a>);
 
 impl<T: DeserializeOwned + Send + 'static> ClaimsTarget for T {
     /// [`Claims`] is built from the claims as the checks read them, sharing the decoded
     /// payload; any other type is deserialised from the payload in one pass.
-    fn from_verified(
-        VerifiedClaims(verified): VerifiedClaims<'_>,
-    ) -> Result<Self, serde_json::Error> {
+    fn from_verified(ClaimsSource(verified): ClaimsSource<'_>) -> Result<Self, serde_json::Error> {
         if TypeId::of::<T>() == TypeId::of::<Claims>() {
             let mut claims = Some(Claims::from_verified(verified.claims, verified.registered));
             if let Some(Some(Ok(claims))) = (&mut claims as &mut dyn Any)
@@ -69,7 +67,7 @@ impl<T: DeserializeOwned + Send + 'static> ClaimsTarget for T {
 pub struct NoClaims;
 
 impl ClaimsTarget for NoClaims {
-    fn from_verified(_: VerifiedClaims<'_>) -> Result<Self, serde_json::Error> {
+    fn from_verified(_: ClaimsSource<'_>) -> Result<Self, serde_json::Error> {
         Ok(NoClaims)
     }
 }
@@ -188,6 +186,34 @@ impl<C> Authenticated<C> {
     }
 }
 
+impl Policy {
+    /// Checks the values of every `Authorization` header of a request against this policy and
+    /// builds the verified claims as `C` ([`Claims`](crate::Claims), or any
+    /// `serde::de::DeserializeOwned + Send + 'static` type): what every framework adapter
+    /// calls, exposed for frameworks without one.
+    ///
+    /// ```no_run
+    /// # async fn run(policy: jwks_guard::Policy, headers: http::HeaderMap) {
+    /// use jwks_guard::Claims;
+    ///
+    /// let values = headers.get_all(http::header::AUTHORIZATION).iter().map(|v| v.as_bytes());
+    /// match policy.authorize::<Claims>(values).await {
+    ///     Ok(claims) => println!("hello {:?}", claims.sub),
+    ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body()),
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub async fn authorize<'a, C: ClaimsTarget>(
+        &self,
+        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<C, Rejection> {
+        authorize(self, authorization_values).await
+    }
+}
+
 /// Checks a request's `Authorization` header values against `policy`, and builds the claims
 /// as `C`: the one path every request takes, with the macro's policy or one built by hand.
 pub(crate) async fn authorize<'a, C: ClaimsTarget>(
@@ -197,7 +223,7 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
     let outcome = async {
         let token = bearer_token(authorization_values)?;
         verify(policy, token, |verified| {
-            C::from_verified(VerifiedClaims(verified)).map_err(|error| {
+            C::from_verified(ClaimsSource(verified)).map_err(|error| {
                 // serde's message may quote the token's own text (an unknown variant or field).
                 tracing::debug!(
                     error = %crate::keys::loggable(&error.to_string(), crate::keys::TEXT_CHARS),

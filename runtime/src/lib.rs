@@ -48,20 +48,23 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod alg;
 mod bearer;
 mod checks;
 mod claims;
 mod guard;
-mod json;
+mod issuer;
 mod keys;
 mod policy;
 mod prefetch;
 mod reject;
 mod settings;
 mod spec;
-mod stats;
+pub mod stats;
+mod strict_json;
 mod token;
 mod token_cache;
+mod url_map;
 mod verify;
 
 #[cfg(any(test, fuzzing))]
@@ -73,6 +76,7 @@ pub mod integrations;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use integrations::tower as layer;
 
+pub use alg::{Alg, KeyType};
 pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::{Authenticated, ClaimsTarget};
@@ -82,13 +86,13 @@ pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind, RejectionResponse};
 pub use settings::{ConfigureError, Settings, configure};
-pub use spec::Alg;
-pub use stats::{KeySetState, KeySetStats, Rejections, Stats, TokenCacheStats, stats};
+pub use stats::stats;
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::guard::{NoClaims, Protected, StaticPolicy, VerifiedClaims};
+    pub use crate::alg::Alg;
+    pub use crate::guard::{ClaimsSource, NoClaims, Protected, StaticPolicy};
     pub use crate::policy::PolicyCell;
-    pub use crate::spec::{Alg, ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
+    pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
 }

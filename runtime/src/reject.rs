@@ -27,8 +27,8 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The kinds of refusal, each with its status and RFC 6750 challenge.
@@ -239,7 +239,7 @@ impl Rejection {
     ///
     /// [`Policy::authorize`]: crate::Policy::authorize
     pub fn response(&self) -> RejectionResponse {
-        self.response_with(crate::settings::rejection_response())
+        self.response_with(INSTALLED.get())
     }
 
     /// The response `function` makes of this rejection (the default one without a function, or
@@ -264,6 +264,17 @@ impl Rejection {
             },
         }
     }
+}
+
+/// The function [`configure`](crate::configure) installed from
+/// [`Settings::rejection_response`](crate::Settings::rejection_response), if any.
+static INSTALLED: OnceLock<ResponseFn> = OnceLock::new();
+
+/// Installs the function every adapter answers rejections through: once, by
+/// [`configure`](crate::configure).
+pub(crate) fn install_response(function: ResponseFn) {
+    // `configure` succeeds once, so this is the first and only call.
+    let _ = INSTALLED.set(function);
 }
 
 /// The function installed with

@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::keys::one_slash;
+use crate::url_map::one_slash;
 
 /// How keys are fetched and cached. Every value has a documented default; durations longer
 /// than a year are shortened to a year, a fetch timeout or budget period under 100 ms is
@@ -57,7 +57,7 @@ impl Default for Settings {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             max_response_bytes: 512 * 1024,
-            max_rsa_modulus_bits: crate::keys::MAX_RSA_BITS,
+            max_rsa_modulus_bits: MAX_RSA_BITS,
             token_cache_capacity: 10_000,
             token_cache_max_bytes: 64 * 1024 * 1024,
             client: None,
@@ -173,8 +173,7 @@ impl Settings {
     /// of one verification. Values are kept within 2048 to 8192: keys under 2048 bits are never
     /// used (RFC 7518 §3.3).
     pub fn max_rsa_modulus_bits(mut self, bits: usize) -> Self {
-        self.max_rsa_modulus_bits =
-            bits.clamp(crate::keys::MIN_RSA_BITS, crate::keys::MAX_RSA_BITS);
+        self.max_rsa_modulus_bits = bits.clamp(MIN_RSA_BITS, MAX_RSA_BITS);
         self
     }
 
@@ -274,7 +273,7 @@ impl Settings {
     /// Where `url` is fetched from under [`fetch_from`](Self::fetch_from), if it is under a
     /// mapped issuer.
     pub(crate) fn mapped_url(&self, url: &str) -> Option<String> {
-        crate::keys::mapped_url(
+        crate::url_map::mapped_url(
             url,
             self.fetch_bases
                 .iter()
@@ -332,6 +331,13 @@ impl Settings {
 #[error("jwks_guard::configure must be called once, before the first protected request")]
 pub struct ConfigureError(());
 
+/// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
+pub(crate) const MIN_RSA_BITS: usize = 2048;
+
+/// The largest RSA modulus aws-lc-rs verifies with, in bits: the default of
+/// [`Settings::max_rsa_modulus_bits`].
+pub(crate) const MAX_RSA_BITS: usize = 8192;
+
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
 /// Installs the process-wide settings. Call it once, before the first protected request
@@ -340,17 +346,12 @@ static SETTINGS: OnceLock<Settings> = OnceLock::new();
 /// # Errors
 /// When called a second time, or after a protected request already installed the defaults.
 pub fn configure(settings: Settings) -> Result<(), ConfigureError> {
-    SETTINGS.set(settings).map_err(|_| ConfigureError(()))
-}
-
-/// The function installed with [`Settings::rejection_response`], if settings were configured
-/// with one (never installs the defaults).
-#[cfg_attr(
-    not(any(feature = "axum", feature = "actix-web", feature = "rocket", feature = "poem")),
-    allow(dead_code) // only the framework adapters answer rejections
-)]
-pub(crate) fn rejection_response() -> Option<&'static crate::reject::ResponseFn> {
-    SETTINGS.get()?.rejection_response.as_ref()
+    let response = settings.rejection_response.clone();
+    SETTINGS.set(settings).map_err(|_| ConfigureError(()))?;
+    if let Some(response) = response {
+        crate::reject::install_response(response);
+    }
+    Ok(())
 }
 
 /// The settings in force: the configured ones, else the defaults (installed at first use).

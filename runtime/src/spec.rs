@@ -6,6 +6,8 @@
 //! as `env("VAR")` are only named here and read once, at the first request (see
 //! [`crate::policy`]).
 
+use crate::alg::Alg;
+
 /// A string setting: written in the attribute, or read from an environment variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
@@ -55,56 +57,6 @@ pub struct ClaimSpec {
     pub name: &'static str,
     /// What the claim must hold.
     pub expect: Expect,
-}
-
-/// A signature algorithm that may appear in the `algorithms = [...]` allow-list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum Alg {
-    RS256,
-    RS384,
-    RS512,
-    PS256,
-    PS384,
-    PS512,
-    ES256,
-    ES384,
-    EdDSA,
-}
-
-impl Alg {
-    /// Every supported algorithm, which is also the default allow-list.
-    pub const ALL: &'static [Alg] = &[
-        Alg::RS256,
-        Alg::RS384,
-        Alg::RS512,
-        Alg::PS256,
-        Alg::PS384,
-        Alg::PS512,
-        Alg::ES256,
-        Alg::ES384,
-        Alg::EdDSA,
-    ];
-
-    /// The JOSE name (`"RS256"`, `"EdDSA"`, ...).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Alg::RS256 => "RS256",
-            Alg::RS384 => "RS384",
-            Alg::RS512 => "RS512",
-            Alg::PS256 => "PS256",
-            Alg::PS384 => "PS384",
-            Alg::PS512 => "PS512",
-            Alg::ES256 => "ES256",
-            Alg::ES384 => "ES384",
-            Alg::EdDSA => "EdDSA",
-        }
-    }
-
-    /// Parses a JOSE name exactly (case-sensitive, as RFC 7518 spells them).
-    pub fn from_name(name: &str) -> Option<Alg> {
-        Alg::ALL.iter().copied().find(|alg| alg.name() == name)
-    }
 }
 
 /// Everything one `#[protected(...)]` attribute says, as constant data.
@@ -230,29 +182,5 @@ impl PolicySpec {
     pub const fn typ(mut self, typ: &'static str) -> Self {
         self.typ = Some(typ);
         self
-    }
-}
-
-/// A set of algorithms (a handler's allow-list, what a key may verify), as a bit mask over
-/// [`Alg::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct AlgSet(u16);
-
-impl AlgSet {
-    pub(crate) fn of(algs: &[Alg]) -> Self {
-        AlgSet(algs.iter().fold(0, |bits, alg| bits | Self::bit(*alg)))
-    }
-
-    pub(crate) fn contains(self, alg: Alg) -> bool {
-        self.0 & Self::bit(alg) != 0
-    }
-
-    /// Whether the two sets share an algorithm.
-    pub(crate) fn intersects(self, other: AlgSet) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    fn bit(alg: Alg) -> u16 {
-        1 << Alg::ALL.iter().position(|a| *a == alg).unwrap_or(15)
     }
 }

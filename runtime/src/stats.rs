@@ -1,5 +1,5 @@
-//! Counters for metrics exporters: [`stats`], a cheap snapshot of every key cache and of the
-//! rejections answered so far.
+//! Counters for metrics exporters: [`stats()`], a cheap snapshot of every key cache, of the
+//! verified-token cache and of the rejections answered so far, and the types it returns.
 //!
 //! ```
 //! let snapshot = jwks_guard::stats();
@@ -10,12 +10,12 @@
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
 
-use crate::keys;
+pub use crate::keys::{KeySetState, KeySetStats};
 use crate::reject::RejectionKind;
+pub use crate::token_cache::TokenCacheStats;
 
-/// A snapshot of the library's counters: see [`stats`].
+/// A snapshot of the library's counters: see [`stats()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
@@ -28,69 +28,6 @@ pub struct Stats {
     /// [`Settings::token_cache_max_bytes`](crate::Settings::token_cache_max_bytes) 0) or no
     /// protected request has been served yet.
     pub token_cache: Option<TokenCacheStats>,
-}
-
-/// The counters of the verified-token cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenCacheStats {
-    /// The most tokens it holds
-    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity)).
-    pub capacity: u64,
-    /// The most weight it holds, in bytes
-    /// ([`Settings::token_cache_max_bytes`](crate::Settings::token_cache_max_bytes)).
-    pub max_bytes: u64,
-    /// The tokens it holds now.
-    pub entries: u64,
-    /// The weight of the tokens it holds now, in bytes: each entry's estimated size (token,
-    /// decoded claims, bookkeeping), or `max_bytes / capacity` if that is more. At most
-    /// `max_bytes`.
-    pub bytes: u64,
-    /// Requests whose token was found (each still ran the handler's checks).
-    pub hits: u64,
-    /// Requests whose token was not found and was verified afresh.
-    pub misses: u64,
-}
-
-/// The counters and state of one key cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct KeySetStats {
-    /// The issuer.
-    pub issuer: String,
-    /// The configured JWKS URI; `None` when it is discovered.
-    pub jwks_uri: Option<String>,
-    /// Where the cache stands.
-    pub state: KeySetState,
-    /// Usable keys held.
-    pub keys: usize,
-    /// Refreshes started (discovery and JWKS count as one).
-    pub fetches: u64,
-    /// Refreshes that failed.
-    pub failures: u64,
-    /// Refreshes answered `304 Not Modified`.
-    pub not_modified: u64,
-    /// Requests served with keys past their freshness (while a refresh ran or failed).
-    pub stale_serves: u64,
-    /// When a refresh last succeeded.
-    pub last_success: Option<SystemTime>,
-}
-
-/// Where a key cache stands (see the state diagram in the README's "When the provider
-/// misbehaves").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeySetState {
-    /// Nothing fetched yet.
-    Empty,
-    /// Keys held and fresh.
-    Fresh,
-    /// Keys held past their freshness; a refresh is due or under way.
-    Stale,
-    /// Keys held and served, but the last refresh failed.
-    Failing,
-    /// No keys to serve: never fetched successfully, or held past `max_stale`. Requests get 503.
-    Unavailable,
 }
 
 /// Rejections by kind.
@@ -137,7 +74,7 @@ pub(crate) fn count_rejection(kind: RejectionKind) {
 /// so it may run before [`configure`](crate::configure).
 pub fn stats() -> Stats {
     Stats {
-        key_sets: keys::all_caches()
+        key_sets: crate::keys::all_caches()
             .iter()
             .map(|cache| cache.stats())
             .collect(),

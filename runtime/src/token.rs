@@ -4,9 +4,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::json::{self, StrictJsonError};
+use crate::alg::Alg;
 use crate::reject::Rejection;
-use crate::spec::Alg;
+use crate::strict_json::{self, StrictJsonError};
 
 /// The longest signature accepted, in bytes: RSA 8192.
 const MAX_SIGNATURE_LEN: usize = 1024;
@@ -65,7 +65,7 @@ impl<'a> Jws<'a> {
         let header_json = URL_SAFE_NO_PAD
             .decode(header)
             .map_err(|_| Rejection::invalid_token("malformed token header"))?;
-        let members = json::object(&header_json).map_err(|error| match error {
+        let members = strict_json::object(&header_json).map_err(|error| match error {
             StrictJsonError::DuplicateMember => {
                 Rejection::invalid_token("token header has a duplicate member")
             }
@@ -101,7 +101,7 @@ impl<'a> Jws<'a> {
 
 /// A decoded payload as a JSON object with no duplicate member names.
 pub(crate) fn payload_object(json: &[u8]) -> Result<Map<String, Value>, Rejection> {
-    json::object(json).map_err(|error| match error {
+    strict_json::object(json).map_err(|error| match error {
         StrictJsonError::DuplicateMember => {
             Rejection::invalid_token("token payload has a duplicate member")
         }
@@ -137,7 +137,7 @@ fn read_header(members: &Map<String, Value>) -> Result<(Alg, Header), Rejection>
             "unencoded payloads (RFC 7797) are not accepted",
         ));
     }
-    if string("cty")?.is_some_and(|cty| crate::policy::normalize_typ(cty) == "jwt") {
+    if string("cty")?.is_some_and(|cty| normalize_typ(cty) == "jwt") {
         return Err(Rejection::invalid_token("nested tokens are not accepted"));
     }
     let alg_name = string("alg")?.ok_or_else(|| Rejection::invalid_token("token has no alg"))?;
@@ -153,6 +153,15 @@ fn read_header(members: &Map<String, Value>) -> Result<(Alg, Header), Rejection>
         typ: string("typ")?.map(str::to_owned),
     };
     Ok((alg, header))
+}
+
+/// `typ` compares case-insensitively with the `application/` prefix optional (RFC 7515 §4.1.9).
+pub(crate) fn normalize_typ(typ: &str) -> String {
+    let lower = typ.trim().to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
 }
 
 #[cfg(test)]
@@ -291,5 +300,11 @@ mod tests {
             desc(&format!("{h}.{p}.{long}")),
             "malformed token signature"
         );
+    }
+
+    #[test]
+    fn typ_is_normalized() {
+        assert_eq!(normalize_typ("application/AT+JWT"), "at+jwt");
+        assert_eq!(normalize_typ("at+jwt"), "at+jwt");
     }
 }

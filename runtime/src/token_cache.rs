@@ -36,11 +36,11 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::keys::{KeyCache, KeyId};
-use crate::spec::Alg;
+use crate::alg::Alg;
+use crate::keys::{KeyCache, KeyThumbprint};
 
 /// What verifying a token established, independent of any handler's policy.
-pub(crate) struct VerifiedToken {
+pub(crate) struct CachedVerification {
     /// The payload, as decoded once.
     pub(crate) claims: Arc<Map<String, Value>>,
     pub(crate) alg: Alg,
@@ -50,14 +50,36 @@ pub(crate) struct VerifiedToken {
     pub(crate) typ: Option<Box<str>>,
     /// The key cache whose key verified the signature, and that key.
     pub(crate) keys: Arc<KeyCache>,
-    pub(crate) key: KeyId,
+    pub(crate) key: KeyThumbprint,
 }
 
 /// A stored token: what verifying it established, and its weight (computed once, when stored).
 #[derive(Clone)]
 struct Entry {
-    verified: Arc<VerifiedToken>,
+    verified: Arc<CachedVerification>,
     weight: u32,
+}
+
+/// The counters of the verified-token cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCacheStats {
+    /// The most tokens it holds
+    /// ([`Settings::token_cache_capacity`](crate::Settings::token_cache_capacity)).
+    pub capacity: u64,
+    /// The most weight it holds, in bytes
+    /// ([`Settings::token_cache_max_bytes`](crate::Settings::token_cache_max_bytes)).
+    pub max_bytes: u64,
+    /// The tokens it holds now.
+    pub entries: u64,
+    /// The weight of the tokens it holds now, in bytes: each entry's estimated size (token,
+    /// decoded claims, bookkeeping), or `max_bytes / capacity` if that is more. At most
+    /// `max_bytes`.
+    pub bytes: u64,
+    /// Requests whose token was found (each still ran the handler's checks).
+    pub hits: u64,
+    /// Requests whose token was not found and was verified afresh.
+    pub misses: u64,
 }
 
 /// The process-wide cache, with its counters.
@@ -114,7 +136,7 @@ impl TokenCache {
     }
 
     /// The entry of a token, counting the hit or miss.
-    pub(crate) fn get(&self, token: &str) -> Option<Arc<VerifiedToken>> {
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<CachedVerification>> {
         let entry = self.entries.get(token);
         let counter = if entry.is_some() {
             &self.hits
@@ -127,7 +149,7 @@ impl TokenCache {
 
     /// Offers a token that passed its first verification: stored if it was offered before
     /// within the admission window and fits the byte bound; otherwise only remembered as seen.
-    pub(crate) fn insert(&self, token: &str, verified: Arc<VerifiedToken>) {
+    pub(crate) fn insert(&self, token: &str, verified: Arc<CachedVerification>) {
         if !self.doorkeeper.seen_before(token) {
             return;
         }
@@ -146,9 +168,9 @@ impl TokenCache {
     }
 
     /// A snapshot of the counters, after the cache's pending evictions.
-    pub(crate) fn stats(&self) -> crate::stats::TokenCacheStats {
+    pub(crate) fn stats(&self) -> TokenCacheStats {
         self.entries.run_pending_tasks();
-        crate::stats::TokenCacheStats {
+        TokenCacheStats {
             capacity: self.capacity,
             max_bytes: self.max_bytes,
             entries: self.entries.entry_count(),
@@ -163,8 +185,8 @@ impl TokenCache {
 
 /// What an entry holds besides its token and claims: moka's bookkeeping (the key's `Arc`, the
 /// entry's information and deque nodes, the hash table's bucket, about 400 bytes with moka
-/// 0.12), the `VerifiedToken` and the claims' `Arc`.
-const ENTRY_OVERHEAD: u64 = 400 + size_of::<VerifiedToken>() as u64 + 32;
+/// 0.12), the `CachedVerification` and the claims' `Arc`.
+const ENTRY_OVERHEAD: u64 = 400 + size_of::<CachedVerification>() as u64 + 32;
 
 /// The approximate heap size of a stored token: the token, its decoded claims and headers,
 /// and the entry's bookkeeping. Walks the claims once; their values number at most the
@@ -175,7 +197,7 @@ const ENTRY_OVERHEAD: u64 = 400 + size_of::<VerifiedToken>() as u64 + 32;
 /// 5,511 bytes estimated for 5,557 measured per typical access token (16 claims, 1 KiB);
 /// 248 KB for 229 KB per token of 11 KiB of arrays of four numbers; 741 KB for 743 KB per
 /// token of 11 KiB of arrays nested six deep.
-fn estimated_size(token: &str, verified: &VerifiedToken) -> u64 {
+fn estimated_size(token: &str, verified: &CachedVerification) -> u64 {
     let headers = [&verified.kid, &verified.typ]
         .into_iter()
         .flatten()
@@ -283,8 +305,8 @@ mod tests {
     use super::*;
     use crate::keys;
 
-    fn entry_with(claims: Map<String, Value>) -> Arc<VerifiedToken> {
-        Arc::new(VerifiedToken {
+    fn entry_with(claims: Map<String, Value>) -> Arc<CachedVerification> {
+        Arc::new(CachedVerification {
             claims: Arc::new(claims),
             alg: Alg::RS256,
             kid: None,
@@ -293,16 +315,16 @@ mod tests {
                 "https://token-cache.test/",
                 Some("https://token-cache.test/jwks"),
             ),
-            key: KeyId::for_tests(0),
+            key: KeyThumbprint::for_tests(0),
         })
     }
 
-    fn entry() -> Arc<VerifiedToken> {
+    fn entry() -> Arc<CachedVerification> {
         entry_with(Map::new())
     }
 
     /// Offers `token` twice: the second offer stores it.
-    fn store(cache: &TokenCache, token: &str, verified: &Arc<VerifiedToken>) {
+    fn store(cache: &TokenCache, token: &str, verified: &Arc<CachedVerification>) {
         cache.insert(token, Arc::clone(verified));
         cache.insert(token, Arc::clone(verified));
     }
@@ -371,7 +393,7 @@ mod tests {
     fn large_claims_weigh_their_decoded_size_and_the_weight_stays_within_max_bytes() {
         // 2,000 arrays of four numbers: 18 KiB of JSON, about 300 KiB decoded.
         let text = format!("{{\"blob\":[{}]}}", vec!["[1,2,3,4]"; 2_000].join(","));
-        let claims = crate::json::object(text.as_bytes()).unwrap_or_default();
+        let claims = crate::strict_json::object(text.as_bytes()).unwrap_or_default();
         let token = "t".repeat(1_000);
         let weight = estimated_size(&token, &entry_with(claims.clone()));
         assert!(weight > 10 * text.len() as u64, "{weight}");
@@ -390,7 +412,7 @@ mod tests {
     #[test]
     fn an_entry_heavier_than_max_bytes_alone_is_not_stored() {
         let text = format!("{{\"blob\":[{}]}}", vec!["[1,2,3,4]"; 2_000].join(","));
-        let claims = crate::json::object(text.as_bytes()).unwrap_or_default();
+        let claims = crate::strict_json::object(text.as_bytes()).unwrap_or_default();
         let cache = TokenCache::new(1_000, 64 << 10);
         store(&cache, "large", &entry_with(claims));
         assert!(cache.get("large").is_none());

@@ -27,11 +27,11 @@ use crate::claims::Registered;
 use crate::policy::{Issuer, Policy};
 use crate::reject::Rejection;
 use crate::token::Jws;
-use crate::token_cache::{self, TokenCache, VerifiedToken};
+use crate::token_cache::{self, CachedVerification, TokenCache};
 
 /// The claims of a token that passed every check, as read once: what a handler's claims type
 /// is built from.
-pub(crate) struct Verified<'a> {
+pub(crate) struct AcceptedClaims<'a> {
     pub(crate) claims: &'a Arc<Map<String, Value>>,
     pub(crate) registered: &'a Registered<'a>,
 }
@@ -40,7 +40,7 @@ pub(crate) struct Verified<'a> {
 pub(crate) async fn verify<T>(
     policy: &Policy,
     token: &str,
-    build: impl FnOnce(Verified<'_>) -> Result<T, Rejection>,
+    build: impl FnOnce(AcceptedClaims<'_>) -> Result<T, Rejection>,
 ) -> Result<T, Rejection> {
     let now = unix_now();
     let cache = token_cache::cache();
@@ -49,7 +49,7 @@ pub(crate) async fn verify<T>(
     {
         match recheck(policy, &hit, now) {
             Recheck::Passed(registered) => {
-                return build(Verified {
+                return build(AcceptedClaims {
                     claims: &hit.claims,
                     registered: &registered,
                 });
@@ -71,7 +71,7 @@ async fn verify_afresh<T>(
     token: &str,
     now: i64,
     cache: Option<&TokenCache>,
-    build: impl FnOnce(Verified<'_>) -> Result<T, Rejection>,
+    build: impl FnOnce(AcceptedClaims<'_>) -> Result<T, Rejection>,
 ) -> Result<T, Rejection> {
     let jws = Jws::parse(token)?;
     check_algorithm(policy, jws.alg)?;
@@ -88,7 +88,7 @@ async fn verify_afresh<T>(
         if let Some(cache) = cache
             && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
         {
-            let verified = VerifiedToken {
+            let verified = CachedVerification {
                 claims: Arc::clone(&claims),
                 alg: jws.alg,
                 kid: jws.header.kid.as_deref().map(Box::from),
@@ -99,7 +99,7 @@ async fn verify_afresh<T>(
             cache.insert(token, Arc::new(verified));
         }
     })?;
-    build(Verified {
+    build(AcceptedClaims {
         claims: &claims,
         registered: &registered,
     })
@@ -140,7 +140,7 @@ enum Recheck<'a> {
 }
 
 /// The steps of a first verification, minus parsing and the signature.
-fn recheck<'a>(policy: &Policy, hit: &'a VerifiedToken, now: i64) -> Recheck<'a> {
+fn recheck<'a>(policy: &Policy, hit: &'a CachedVerification, now: i64) -> Recheck<'a> {
     let origin = check_algorithm(policy, hit.alg).and_then(|()| issuer_of(policy, &hit.claims));
     let (issuer, registered) = match origin {
         Ok(origin) => origin,

@@ -24,54 +24,27 @@ use serde_json::{Map, Value};
 
 use super::{Alg, TestIssuerError};
 
-/// The kinds of key an issuer holds, one current key of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum KeyKind {
-    /// RSA 2048: RS256 … PS512.
-    Rsa,
-    /// EC P-256: ES256.
-    P256,
-    /// EC P-384: ES384.
-    P384,
-    /// Ed25519: EdDSA.
-    Ed25519,
+/// The kinds of key an issuer holds, one current key of each: the runtime's key types.
+pub(crate) use jwks_guard::KeyType as KeyKind;
+
+/// Every kind an issuer holds, in the order the JWKS lists them.
+pub(crate) const KINDS: [KeyKind; 4] =
+    [KeyKind::Rsa, KeyKind::P256, KeyKind::P384, KeyKind::Ed25519];
+
+/// The `alg` the JWKS publishes for a kind of key: the first it verifies (RS256, ES256, ES384,
+/// EdDSA).
+pub(crate) fn published_alg(kind: KeyKind) -> Alg {
+    kind.algorithms().next().unwrap_or(Alg::RS256)
 }
 
-impl KeyKind {
-    /// Every kind, in the order the JWKS lists them.
-    pub(crate) const ALL: [KeyKind; 4] =
-        [KeyKind::Rsa, KeyKind::P256, KeyKind::P384, KeyKind::Ed25519];
-
-    /// The kind of key that signs with `alg`.
-    pub(crate) fn of(alg: Alg) -> KeyKind {
-        match alg {
-            Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
-                KeyKind::Rsa
-            }
-            Alg::ES256 => KeyKind::P256,
-            Alg::ES384 => KeyKind::P384,
-            Alg::EdDSA => KeyKind::Ed25519,
-        }
-    }
-
-    /// The `alg` the JWKS publishes for this kind of key.
-    pub(crate) fn published_alg(self) -> Alg {
-        match self {
-            KeyKind::Rsa => Alg::RS256,
-            KeyKind::P256 => Alg::ES256,
-            KeyKind::P384 => Alg::ES384,
-            KeyKind::Ed25519 => Alg::EdDSA,
-        }
-    }
-
-    /// The prefix of the kids given to this kind of key.
-    fn label(self) -> &'static str {
-        match self {
-            KeyKind::Rsa => "rsa",
-            KeyKind::P256 => "p256",
-            KeyKind::P384 => "p384",
-            KeyKind::Ed25519 => "ed25519",
-        }
+/// The prefix of the kids given to a kind of key.
+fn label(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Rsa => "rsa",
+        KeyKind::P256 => "p256",
+        KeyKind::P384 => "p384",
+        KeyKind::Ed25519 => "ed25519",
+        _ => "key",
     }
 }
 
@@ -98,7 +71,7 @@ impl Material {
     /// fixed-length `r || s` for ECDSA; RFC 8037 for EdDSA).
     pub(crate) fn sign(&self, alg: Alg, message: &[u8]) -> Result<Vec<u8>, TestIssuerError> {
         let mismatch = || {
-            let (kind, alg) = (self.kind.label(), alg.name());
+            let (kind, alg) = (label(self.kind), alg.name());
             TestIssuerError::Sign(format!("a {kind} key cannot sign {alg}"))
         };
         let failed = |_| TestIssuerError::Sign(format!("{} signing failed", alg.name()));
@@ -111,7 +84,7 @@ impl Material {
                     .map_err(failed)?;
                 Ok(signature)
             }
-            Pair::Ecdsa(pair) if KeyKind::of(alg) == self.kind => pair
+            Pair::Ecdsa(pair) if alg.key_type() == self.kind => pair
                 .sign(&SystemRandom::new(), message)
                 .map(|signature| signature.as_ref().to_vec())
                 .map_err(failed),
@@ -143,7 +116,7 @@ fn next_id() -> u64 {
 
 /// Generates fresh key material of the given kind.
 fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
-    let failed = |_| TestIssuerError::Key(kind.label());
+    let failed = |_| TestIssuerError::Key(label(kind));
     let b64 = |bytes: &[u8]| Value::String(URL_SAFE_NO_PAD.encode(bytes));
     let mut public = Map::new();
     let pair = match kind {
@@ -171,10 +144,10 @@ fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
             // The uncompressed point: 0x04 || x || y, each coordinate `size` bytes.
             let point = pair.public_key().as_ref();
             let Some((0x04, coordinates)) = point.split_first() else {
-                return Err(TestIssuerError::Key(kind.label()));
+                return Err(TestIssuerError::Key(label(kind)));
             };
             if coordinates.len() != 2 * size {
-                return Err(TestIssuerError::Key(kind.label()));
+                return Err(TestIssuerError::Key(label(kind)));
             }
             let (x, y) = coordinates.split_at(size);
             public.insert("kty".into(), "EC".into());
@@ -190,6 +163,7 @@ fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
             public.insert("x".into(), b64(pair.public_key().as_ref()));
             Pair::Ed25519(pair)
         }
+        _ => return Err(TestIssuerError::Key(label(kind))),
     };
     Ok(Material {
         id: next_id(),
@@ -238,7 +212,7 @@ impl SigningKey {
         jwk.insert("kid".into(), Value::String(self.kid.clone()));
         jwk.insert("use".into(), Value::String("sig".into()));
         if with_alg {
-            let alg = self.material.kind.published_alg().name();
+            let alg = published_alg(self.material.kind).name();
             jwk.insert("alg".into(), Value::String(alg.into()));
         }
         Value::Object(jwk)
@@ -247,7 +221,7 @@ impl SigningKey {
 
 /// One issuer's keys: the current ones, older ones still published, and foreign ones.
 pub(crate) struct KeyRing {
-    /// One per [`KeyKind`], in [`KeyKind::ALL`] order.
+    /// One per [`KeyKind`], in [`KINDS`] order.
     current: Vec<SigningKey>,
     /// Keys replaced by [`KeyRing::rotate`] with `keep_old`, still in the JWKS.
     old: Vec<SigningKey>,
@@ -322,14 +296,14 @@ impl KeyRing {
         self.seen.insert(material.id);
         let kid = format!(
             "{}-{}",
-            kind.label(),
+            label(kind),
             NEXT_KID.fetch_add(1, Ordering::Relaxed)
         );
         Ok(SigningKey { kid, material })
     }
 
     fn fresh_set(&mut self) -> Result<Vec<SigningKey>, TestIssuerError> {
-        KeyKind::ALL.iter().map(|&kind| self.fresh(kind)).collect()
+        KINDS.iter().map(|&kind| self.fresh(kind)).collect()
     }
 
     /// Replaces the current keys with new ones; the old ones stay published if `keep_old`.
@@ -396,7 +370,7 @@ mod tests {
         let mut ring = KeyRing::new().unwrap();
         let mut ids = HashSet::new();
         for _ in 0..3 {
-            for kind in KeyKind::ALL {
+            for kind in KINDS {
                 assert!(ids.insert(ring.current(kind).unwrap().material.id));
             }
             ring.rotate(false).unwrap();

@@ -149,7 +149,7 @@ pub use token::TokenBuilder;
 /// runtime's own [`jwks_guard::Alg`].
 pub use jwks_guard::Alg;
 
-use keys::{KeyKind, KeyRing};
+use keys::KeyRing;
 use providers::Layout;
 use server::{Answers, Config, Counter, Endpoint, Server, Shared};
 
@@ -535,7 +535,7 @@ impl TestIssuer {
     pub fn kid(&self, alg: Alg) -> String {
         self.shared
             .keys()
-            .current(KeyKind::of(alg))
+            .current(alg.key_type())
             .map(|key| key.kid.clone())
             .unwrap_or_default()
     }

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::keys::{KeyKind, Material};
+use super::keys::Material;
 use super::server::Shared;
 use super::{Alg, TestIssuerError};
 
@@ -320,7 +320,7 @@ impl TokenBuilder {
 
     /// The compact JWS (`header.payload.signature`), or why it could not be signed.
     pub fn try_sign(&self) -> Result<String, TestIssuerError> {
-        let kind = KeyKind::of(self.alg);
+        let kind = self.alg.key_type();
         let (key, kid) = {
             let mut keys = self.shared.keys();
             let current_kid = keys.current(kind).map(|key| key.kid.clone());
@@ -348,7 +348,7 @@ impl TokenBuilder {
         let kid = self
             .shared
             .keys()
-            .current(KeyKind::of(self.alg))
+            .current(self.alg.key_type())
             .map(|k| k.kid.clone());
         format!("{}.", builder.signing_input(kid))
     }
@@ -394,7 +394,7 @@ pub(crate) fn sign_with_current_key(
 ) -> Result<String, TestIssuerError> {
     let key = shared
         .keys()
-        .current(KeyKind::of(alg))
+        .current(alg.key_type())
         .cloned()
         .ok_or_else(|| TestIssuerError::Sign("no key for this algorithm".into()))?;
     sign(&key.material, alg, message)

@@ -9,12 +9,12 @@ use std::sync::LazyLock;
 
 use futures_util::FutureExt as _;
 
+use crate::alg::{Alg, AlgSet};
 use crate::checks::issuer_of;
 use crate::claims::Claims;
 use crate::keys::{self, KeyCache, KeyLimits, KeySet};
 use crate::policy::{ClaimExpect, ClaimRule, ClaimValue, Issuer, Policy, Rules};
 use crate::reject::Rejection;
-use crate::spec::{Alg, AlgSet};
 use crate::token::payload_object;
 use crate::verify::judge;
 

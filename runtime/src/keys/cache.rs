@@ -41,12 +41,12 @@ use tracing::Instrument as _;
 
 use super::budget::RefreshBudget;
 use super::fetch::{self, FetchError, Fetched, Validators, jittered};
-use super::jwk::{KeyId, KeyProblem, KeySet};
-use super::worker;
+use super::fetch_runtime;
+use super::jwk::{KeyProblem, KeySet, KeyThumbprint};
+use super::snapshot::{KeySetState, KeySetStats};
+use crate::alg::Alg;
 use crate::reject::Rejection;
 use crate::settings;
-use crate::spec::Alg;
-use crate::stats::{KeySetState, KeySetStats};
 use crate::token::Jws;
 
 /// A key set, the instant it stops being fresh, and the instant it stops being served.
@@ -170,7 +170,7 @@ impl KeyCache {
         self: &Arc<Self>,
         jws: &Jws<'_>,
         worth_a_refresh: impl FnOnce() -> bool,
-    ) -> Result<KeyId, Rejection> {
+    ) -> Result<KeyThumbprint, Rejection> {
         let kid = jws.header.kid.as_deref();
         let check =
             |keys: &KeySet| keys.verify(kid, jws.alg, jws.signing_input.as_bytes(), &jws.signature);
@@ -194,7 +194,12 @@ impl KeyCache {
     /// `id` (the key is held, and the same key selection picks it): what a token verified
     /// earlier by that key relies on. Like any use of stale keys, starts a background refresh
     /// when they are stale.
-    pub(crate) fn still_selects(self: &Arc<Self>, kid: Option<&str>, alg: Alg, id: KeyId) -> bool {
+    pub(crate) fn still_selects(
+        self: &Arc<Self>,
+        kid: Option<&str>,
+        alg: Alg,
+        id: KeyThumbprint,
+    ) -> bool {
         self.serve(Instant::now())
             .is_some_and(|cached| cached.keys.selects(kid, alg, id))
     }
@@ -349,7 +354,7 @@ impl KeyCache {
             this.settle(outcome, generation)
         }
         .instrument(span);
-        let refresh = match worker::spawn(task) {
+        let refresh = match fetch_runtime::spawn(task) {
             Ok(handle) => async move {
                 handle
                     .await
@@ -517,7 +522,7 @@ impl KeyCache {
         if let Some(jwks_uri) = &self.jwks_uri {
             return under(jwks_uri);
         }
-        under(&fetch::discovery_base(&self.issuer))
+        under(&crate::issuer::discovery_base(&self.issuer))
             || self.lock().discovered_uri.as_deref().is_some_and(under)
     }
 
@@ -549,7 +554,7 @@ impl KeyCache {
         })
     }
 
-    /// A snapshot of this cache for [`crate::stats`] (takes the state lock briefly).
+    /// A snapshot of this cache for [`crate::stats()`] (takes the state lock briefly).
     pub(crate) fn stats(&self) -> KeySetStats {
         let now = Instant::now();
         let failures = self.lock().failures;

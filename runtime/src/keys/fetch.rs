@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::jwk::{JwksError, KeyLimits, KeySet, TEXT_CHARS, loggable};
 use super::transport;
+use crate::issuer::discovery_base;
 use crate::settings::Settings;
 
 /// Why no key set could be fetched. Every text in it that a provider chose (a discovered URL,
@@ -109,25 +110,6 @@ pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String
         }) => Ok(format!("{base}/.well-known/jwks.json")),
         Err(error) => Err(error),
     }
-}
-
-/// Where the discovery document of `issuer` lives, without a trailing `/`: under the issuer,
-/// or for an issuer template (`{tenantid}`), at the provider's common endpoint, whose
-/// document names the template itself as its issuer (Entra ID: `…/{tenantid}/v2.0` →
-/// `…/common/v2.0`; the v1 `https://sts.windows.net/{tenantid}/` →
-/// `https://login.microsoftonline.com/common`).
-pub(crate) fn discovery_base(issuer: &str) -> String {
-    const PLACEHOLDER: &str = crate::policy::TENANT_PLACEHOLDER;
-    if !issuer.contains(PLACEHOLDER) {
-        return issuer.trim_end_matches('/').to_owned();
-    }
-    if issuer.starts_with("https://sts.windows.net/") {
-        return "https://login.microsoftonline.com/common".to_owned();
-    }
-    issuer
-        .replacen(PLACEHOLDER, "common", 1)
-        .trim_end_matches('/')
-        .to_owned()
 }
 
 /// The `jwks_uri` of the discovery document `body` fetched from `url`, whose `issuer` must
@@ -484,22 +466,6 @@ mod tests {
         );
         assert_eq!(max_age(&headers(&["max-age=soon"])), None);
         assert_eq!(max_age(&headers(&[])), None);
-    }
-
-    #[test]
-    fn an_issuer_template_is_discovered_at_the_common_endpoint() {
-        assert_eq!(
-            discovery_base("https://login.microsoftonline.com/{tenantid}/v2.0"),
-            "https://login.microsoftonline.com/common/v2.0"
-        );
-        assert_eq!(
-            discovery_base("https://sts.windows.net/{tenantid}/"),
-            "https://login.microsoftonline.com/common"
-        );
-        assert_eq!(
-            discovery_base("https://id.example.com/"),
-            "https://id.example.com"
-        );
     }
 
     #[test]

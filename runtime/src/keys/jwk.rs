@@ -21,16 +21,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::spec::{Alg, AlgSet};
+use crate::alg::{Alg, AlgSet, KeyType};
+use crate::settings::{MAX_RSA_BITS, MIN_RSA_BITS};
 
 /// The most keys sharing one `kid` that a token is tried against.
 const MAX_SHARED_KID: usize = 4;
-
-/// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
-pub(crate) const MIN_RSA_BITS: usize = 2048;
-
-/// The largest RSA modulus aws-lc-rs verifies with, in bits.
-pub(crate) const MAX_RSA_BITS: usize = 8192;
 
 /// The JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2).
 const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
@@ -56,19 +51,19 @@ impl Default for KeyLimits {
 /// same key refetched (even re-parsed after a `200` without validators) keeps its identity and
 /// a key that leaves the set is recognised as gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct KeyId([u8; 32]);
+pub(crate) struct KeyThumbprint([u8; 32]);
 
 #[cfg(test)]
-impl KeyId {
+impl KeyThumbprint {
     pub(crate) fn for_tests(byte: u8) -> Self {
-        KeyId([byte; 32])
+        KeyThumbprint([byte; 32])
     }
 }
 
 /// One verification key: its public key parsed for each algorithm it may verify.
 pub(crate) struct PreparedKey {
     pub(crate) kid: Option<String>,
-    pub(crate) id: KeyId,
+    pub(crate) id: KeyThumbprint,
     /// The algorithms this key may verify: its `alg`, or every one its type allows.
     pub(crate) algs: AlgSet,
     parsed: Vec<(Alg, ParsedPublicKey)>,
@@ -189,7 +184,7 @@ impl KeySet {
         alg: Alg,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<KeyId, KeyProblem> {
+    ) -> Result<KeyThumbprint, KeyProblem> {
         self.candidates(kid, alg)?
             .find(|key| key.verifies(alg, message, signature))
             .map(|key| key.id)
@@ -198,7 +193,7 @@ impl KeySet {
 
     /// Whether [`verify`](Self::verify) would still try the key `id` for a token naming `kid`
     /// with `alg`: the same selection, without the signature. What a cached token relies on.
-    pub(crate) fn selects(&self, kid: Option<&str>, alg: Alg, id: KeyId) -> bool {
+    pub(crate) fn selects(&self, kid: Option<&str>, alg: Alg, id: KeyThumbprint) -> bool {
         self.candidates(kid, alg)
             .is_ok_and(|mut keys| keys.any(|key| key.id == id))
     }
@@ -343,17 +338,17 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
             .and_then(|text| URL_SAFE_NO_PAD.decode(text).ok())
             .ok_or(Skip::Debug(what))
     };
-    let (type_algs, public): (&[Alg], PublicKey) = match (field("kty"), field("crv")) {
+    let (key_type, public) = match (field("kty"), field("crv")) {
         (Some("RSA"), _) => {
             let n = b64("n", "RSA `n` is missing or not base64url")?;
             let e = b64("e", "RSA `e` is missing or not base64url")?;
-            (RSA_ALGS, PublicKey::rsa(n, e, limits)?)
+            (KeyType::Rsa, PublicKey::rsa(n, e, limits)?)
         }
-        (Some("EC"), Some("P-256")) => (&[Alg::ES256], PublicKey::ec(&b64, 32)?),
-        (Some("EC"), Some("P-384")) => (&[Alg::ES384], PublicKey::ec(&b64, 48)?),
+        (Some("EC"), Some("P-256")) => (KeyType::P256, PublicKey::ec(&b64, 32)?),
+        (Some("EC"), Some("P-384")) => (KeyType::P384, PublicKey::ec(&b64, 48)?),
         (Some("OKP"), Some("Ed25519")) => {
             let x = b64("x", "OKP `x` is missing or not base64url")?;
-            (&[Alg::EdDSA], PublicKey::ed25519(x)?)
+            (KeyType::Ed25519, PublicKey::ed25519(x)?)
         }
         (Some("oct"), _) => {
             return Err(Skip::Warn(
@@ -363,9 +358,9 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         _ => return skip("unsupported key type or curve"),
     };
     let algs: Vec<Alg> = match stated_alg {
-        Some(alg) if type_algs.contains(&alg) => vec![alg],
+        Some(alg) if alg.key_type() == key_type => vec![alg],
         Some(_) => return skip("`alg` does not fit the key type"),
-        None => type_algs.to_vec(),
+        None => key_type.algorithms().collect(),
     };
     let parsed = algs
         .iter()
@@ -378,9 +373,6 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         parsed,
     })
 }
-
-/// The algorithms of an RSA key: RS256 … PS512, which [`Alg::ALL`] lists first.
-const RSA_ALGS: &[Alg] = Alg::ALL.split_at(6).0;
 
 /// A JWK's public key, checked, in the form aws-lc-rs parses.
 enum PublicKey {
@@ -446,7 +438,7 @@ impl PublicKey {
 
     /// The key's identity: a digest of its type and public material, each part
     /// length-prefixed so that no two keys share an encoding.
-    fn id(&self) -> KeyId {
+    fn id(&self) -> KeyThumbprint {
         let mut context = digest::Context::new(&digest::SHA256);
         let parts: [&[u8]; 3] = match self {
             PublicKey::Rsa { n, e } => [b"RSA", n, e],
@@ -459,7 +451,7 @@ impl PublicKey {
         }
         let mut id = [0; 32];
         id.copy_from_slice(context.finish().as_ref());
-        KeyId(id)
+        KeyThumbprint(id)
     }
 
     /// The key parsed for `alg`; a point off its curve or a modulus aws-lc-rs refuses skips
@@ -912,7 +904,7 @@ mod tests {
 
     #[test]
     fn rsa_keys_verify_exactly_the_rs_and_ps_algorithms() {
-        let names: Vec<&str> = RSA_ALGS.iter().map(|alg| alg.name()).collect();
+        let names: Vec<&str> = KeyType::Rsa.algorithms().map(Alg::name).collect();
         assert_eq!(
             names,
             ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]

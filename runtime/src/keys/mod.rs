@@ -3,18 +3,19 @@
 mod budget;
 mod cache;
 mod fetch;
+mod fetch_runtime;
 mod jwk;
 mod registry;
 mod route;
+mod snapshot;
 mod transport;
-mod worker;
 
 pub(crate) use cache::KeyCache;
-pub(crate) use jwk::{KeyId, MAX_RSA_BITS, MIN_RSA_BITS};
+pub(crate) use jwk::KeyThumbprint;
 pub(crate) use jwk::{TEXT_CHARS, loggable};
 pub(crate) use registry::{all_caches, cache_for};
 pub use route::{FetchRoute, fetch_from};
-pub(crate) use route::{mapped_url, one_slash};
+pub use snapshot::{KeySetState, KeySetStats};
 pub(crate) use transport::UrlError;
 #[cfg(any(test, fuzzing))]
 pub(crate) use {
@@ -29,7 +30,7 @@ pub(crate) use {
 pub(crate) fn check_sources(issuer: &str, jwks_uri: Option<&str>) -> Result<(), UrlError> {
     let source = match jwks_uri {
         Some(jwks_uri) => jwks_uri.to_owned(),
-        None => fetch::discovery_base(issuer),
+        None => crate::issuer::discovery_base(issuer),
     };
     // Where requests really go: the mapped address, if a route or `fetch_from` maps the source.
     // The settings are read without installing them, so that a policy built first leaves

@@ -4,9 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{Issuer, Policy, Rules, TENANT_PLACEHOLDER, normalize_typ};
+use super::{Issuer, Policy, Rules};
+use crate::alg::{Alg, AlgSet};
+use crate::issuer::{TENANT_PLACEHOLDER, is_template};
 use crate::keys;
-use crate::spec::{Alg, AlgSet, PolicySpec};
+use crate::spec::PolicySpec;
+use crate::token::normalize_typ;
 
 /// Builds a [`Policy`]: one method per key of `#[protected(...)]`, then [`build`](Self::build).
 ///
@@ -322,11 +325,7 @@ impl PolicyBuilder {
         }
         if let Some(tenants) = &self.tenants {
             list("tenants", tenants)?;
-            if !self
-                .issuers
-                .iter()
-                .any(|issuer| issuer.contains(TENANT_PLACEHOLDER))
-            {
+            if !self.issuers.iter().any(|issuer| is_template(issuer)) {
                 return Err(PolicyError::TenantsWithoutTemplate);
             }
         }
