@@ -10,7 +10,8 @@ use jwks_guard::{Claims, protected};
 use jwks_guard_test::{ENTRA_TENANT_ID, Provider, TestIssuer};
 use serde_json::json;
 
-use common::{Reply, get_with_token, serve_handler};
+use Gets::{Body, EndsWith, Misconfigured, Refused, Status};
+use common::{get_with_token, serve_handler};
 
 /// What a handler answers: the subject and scopes it received.
 fn seen(claims: &Claims) -> String {
@@ -22,12 +23,35 @@ fn seen(claims: &Claims) -> String {
     )
 }
 
-fn assert_401(reply: &Reply, description: &str) {
-    assert_eq!(
-        (reply.status, reply.description().as_str()),
-        (401, description),
-        "{reply:?}"
-    );
+/// What a case expects.
+enum Gets {
+    /// 200 with exactly this body.
+    Body(&'static str),
+    /// 200 with a body ending with this.
+    EndsWith(&'static str),
+    /// This status.
+    Status(u16),
+    /// 401 with this description.
+    Refused(&'static str),
+    /// 500 `server_error`.
+    Misconfigured,
+}
+
+/// Sends each case's token to its URL and checks the answer; a failure names the case.
+async fn check(cases: Vec<(&str, &str, String, Gets)>) {
+    for (case, url, token, gets) in cases {
+        let reply = get_with_token(url, &token).await;
+        let holds = match gets {
+            Gets::Body(body) => reply.status == 200 && reply.text == body,
+            Gets::EndsWith(end) => reply.status == 200 && reply.text.ends_with(end),
+            Gets::Status(status) => reply.status == status,
+            Gets::Misconfigured => (reply.status, &*reply.error()) == (500, "server_error"),
+            Gets::Refused(description) => {
+                (reply.status, &*reply.description()) == (401, description)
+            }
+        };
+        assert!(holds, "{case}: {reply:?}");
+    }
 }
 
 #[protected(
@@ -43,26 +67,20 @@ async fn cognito(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn cognito_access_tokens_pass_on_client_id_and_id_tokens_do_not() {
     let issuer = TestIssuer::like(Provider::Cognito).expect("issuer");
-    let url = serve_handler(cognito).await;
-    let reply = get_with_token(&url, &issuer.token().sign()).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    assert!(
-        reply
-            .text
-            .ends_with("aws.cognito.signin.user.admin,orders/read")
-    );
+    let url = &*serve_handler(cognito).await;
     // An ID token of the same pool: its client in `aud`, `token_use: "id"`.
     let id_token = issuer
         .token()
         .audience("1example23456789")
-        .claim("token_use", "id")
-        .sign();
-    assert_eq!(get_with_token(&url, &id_token).await.status, 403);
-    let other_client = issuer.token().claim("client_id", "another-app").sign();
-    assert_401(
-        &get_with_token(&url, &other_client).await,
-        "client_id mismatch",
-    );
+        .claim("token_use", "id");
+    let other_client = issuer.token().claim("client_id", "another-app");
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an access token", url, issuer.token().sign(), EndsWith("aws.cognito.signin.user.admin,orders/read")),
+        ("an ID token", url, id_token.sign(), Status(403)),
+        ("another client", url, other_client.sign(), Refused("client_id mismatch")),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -88,34 +106,21 @@ async fn entra_v1(#[claims] claims: Claims) -> String {
 async fn entra_multi_tenant_issuers_are_filled_from_tid_and_limited_to_the_listed_tenants() {
     let v2 = TestIssuer::like(Provider::EntraV2).expect("v2 issuer");
     let v1 = TestIssuer::like(Provider::EntraV1).expect("v1 issuer");
-    let v2_url = serve_handler(entra_v2).await;
-    let v1_url = serve_handler(entra_v1).await;
-
-    let reply = get_with_token(&v2_url, &v2.token().sign()).await;
-    assert_eq!((reply.status, reply.text.as_str()), (200, ENTRA_TENANT_ID));
-    let reply = get_with_token(&v1_url, &v1.token().sign()).await;
-    assert_eq!((reply.status, reply.text.as_str()), (200, ENTRA_TENANT_ID));
-
-    // Another tenant: accepted by the v1 handler (no allow-list), not by the v2 one.
+    let v2_url = &*serve_handler(entra_v2).await;
+    let v1_url = &*serve_handler(entra_v1).await;
     let stranger = "99998888-7777-6666-5555-444433332222";
-    assert_401(
-        &get_with_token(&v2_url, &v2.token().tenant(stranger).sign()).await,
-        "tenant not allowed",
-    );
-    let reply = get_with_token(&v1_url, &v1.token().tenant(stranger).sign()).await;
-    assert_eq!((reply.status, reply.text.as_str()), (200, stranger));
-
-    // A v1 token on the v2 issuer, and an `iss` whose tenant is not the token's `tid`.
-    let v1_token = v1
-        .token()
-        .audience("00001111-aaaa-2222-bbbb-3333cccc4444")
-        .sign();
-    assert_401(&get_with_token(&v2_url, &v1_token).await, "issuer mismatch");
-    let mismatched = v2.token().claim("tid", stranger).sign();
-    assert_401(
-        &get_with_token(&v2_url, &mismatched).await,
-        "issuer mismatch",
-    );
+    let v1_token = v1.token().audience("00001111-aaaa-2222-bbbb-3333cccc4444");
+    #[rustfmt::skip]
+    let cases = vec![
+        ("a v2 token", v2_url, v2.token().sign(), Body(ENTRA_TENANT_ID)),
+        ("a v1 token", v1_url, v1.token().sign(), Body(ENTRA_TENANT_ID)),
+        // Another tenant: accepted by the v1 handler (no allow-list), not by the v2 one.
+        ("another tenant, v2", v2_url, v2.token().tenant(stranger).sign(), Refused("tenant not allowed")),
+        ("another tenant, v1", v1_url, v1.token().tenant(stranger).sign(), Body(stranger)),
+        ("a v1 token on the v2 issuer", v2_url, v1_token.sign(), Refused("issuer mismatch")),
+        ("an iss whose tenant is not tid", v2_url, v2.token().claim("tid", stranger).sign(), Refused("issuer mismatch")),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -130,19 +135,17 @@ async fn auth0(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn auth0_tokens_with_the_userinfo_audience_pass_and_tokens_for_another_api_do_not() {
     let issuer = TestIssuer::like(Provider::Auth0).expect("issuer");
-    let url = serve_handler(auth0).await;
-    assert_eq!(
-        get_with_token(&url, &issuer.token().sign()).await.status,
-        200
-    );
-    let other_api = issuer
-        .token()
-        .audiences([
-            "https://billing.example.com",
-            "https://example.eu.auth0.com/userinfo",
-        ])
-        .sign();
-    assert_401(&get_with_token(&url, &other_api).await, "audience mismatch");
+    let url = &*serve_handler(auth0).await;
+    let other_api = issuer.token().audiences([
+        "https://billing.example.com",
+        "https://example.eu.auth0.com/userinfo",
+    ]);
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an access token", url, issuer.token().sign(), Status(200)),
+        ("another API", url, other_api.sign(), Refused("audience mismatch")),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -157,16 +160,13 @@ async fn okta(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn okta_scp_arrays_grant_their_scopes() {
     let issuer = TestIssuer::like(Provider::Okta).expect("issuer");
-    let url = serve_handler(okta).await;
-    let reply = get_with_token(&url, &issuer.token().sign()).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    assert!(
-        reply.text.ends_with("openid,profile,orders:read"),
-        "{}",
-        reply.text
-    );
-    let without = issuer.token().scp(["openid"]).sign();
-    assert_eq!(get_with_token(&url, &without).await.status, 403);
+    let url = &*serve_handler(okta).await;
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an access token", url, issuer.token().sign(), EndsWith("openid,profile,orders:read")),
+        ("without the scope", url, issuer.token().scp(["openid"]).sign(), Status(403)),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -181,20 +181,19 @@ async fn keycloak(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn keycloak_tokens_need_the_api_audience_and_the_realm_role() {
     let issuer = TestIssuer::like(Provider::Keycloak).expect("issuer");
-    let url = serve_handler(keycloak).await;
-    // Keycloak's default `aud: "account"` is not this API.
-    assert_401(
-        &get_with_token(&url, &issuer.token().sign()).await,
-        "audience mismatch",
-    );
-    let no_role = issuer.token().audiences(["orders-api", "account"]).sign();
-    assert_eq!(get_with_token(&url, &no_role).await.status, 403);
-    let reader = issuer
-        .token()
-        .audiences(["orders-api", "account"])
-        .claim("realm_access", json!({"roles": ["orders-reader"]}))
-        .sign();
-    assert_eq!(get_with_token(&url, &reader).await.status, 200);
+    let url = &*serve_handler(keycloak).await;
+    let no_role = issuer.token().audiences(["orders-api", "account"]);
+    let reader = no_role
+        .clone()
+        .claim("realm_access", json!({"roles": ["orders-reader"]}));
+    #[rustfmt::skip]
+    let cases = vec![
+        // Keycloak's default `aud: "account"` is not this API.
+        ("the default token", url, issuer.token().sign(), Refused("audience mismatch")),
+        ("without the role", url, no_role.sign(), Status(403)),
+        ("with the role", url, reader.sign(), Status(200)),
+    ];
+    check(cases).await;
 }
 
 #[protected(issuer = "https://auth.example.com", audience = "orders-client", scopes = ["orders.read"])]
@@ -205,12 +204,12 @@ async fn spring(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn spring_scope_arrays_grant_their_scopes() {
     let issuer = TestIssuer::like(Provider::Spring).expect("issuer");
-    let url = serve_handler(spring).await;
-    let reply = get_with_token(&url, &issuer.token().sign()).await;
-    assert_eq!(
-        (reply.status, reply.text.as_str()),
-        (200, "alice openid,orders.read")
-    );
+    let url = &*serve_handler(spring).await;
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an access token", url, issuer.token().sign(), Body("alice openid,orders.read")),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -233,25 +232,20 @@ async fn google_without_scheme() {}
 #[tokio::test]
 async fn google_tokens_pass_with_either_issuer_form() {
     let issuer = TestIssuer::like(Provider::Google).expect("issuer");
-    let url = serve_handler(google).await;
-    for iss in ["https://accounts.google.com", "accounts.google.com"] {
-        let reply = get_with_token(&url, &issuer.token().issuer(iss).sign()).await;
-        assert_eq!((reply.status, reply.text.as_str()), (200, iss));
-    }
-    assert_eq!(issuer.jwks_requests(), 1, "both forms share one key cache");
-    let unverified = issuer.token().claim("email_verified", false).sign();
-    assert_eq!(get_with_token(&url, &unverified).await.status, 403);
+    let url = &*serve_handler(google).await;
     // Without the `https://` form listed, it is a configuration error: 500, logged once.
-    let misconfigured = serve_handler(google_without_scheme).await;
-    let reply = get_with_token(
-        &misconfigured,
-        &issuer.token().issuer("accounts.google.com").sign(),
-    )
-    .await;
-    assert_eq!(
-        (reply.status, reply.error().as_str()),
-        (500, "server_error")
-    );
+    let misconfigured = &*serve_handler(google_without_scheme).await;
+    let (https, schemeless) = ("https://accounts.google.com", "accounts.google.com");
+    let unverified = issuer.token().claim("email_verified", false);
+    #[rustfmt::skip]
+    let cases = vec![
+        (https, url, issuer.token().issuer(https).sign(), Body(https)),
+        (schemeless, url, issuer.token().issuer(schemeless).sign(), Body(schemeless)),
+        ("an unverified email", url, unverified.sign(), Status(403)),
+        ("no https:// form listed", misconfigured, issuer.token().issuer(schemeless).sign(), Misconfigured),
+    ];
+    check(cases).await;
+    assert_eq!(issuer.jwks_requests(), 1, "both forms share one key cache");
 }
 
 #[protected(
@@ -266,13 +260,14 @@ async fn zuplo(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn zuplo_identity_tokens_need_the_account_and_project() {
     let issuer = TestIssuer::like(Provider::Zuplo).expect("issuer");
-    let url = serve_handler(zuplo).await;
-    assert_eq!(
-        get_with_token(&url, &issuer.token().sign()).await.status,
-        200
-    );
-    let other_account = issuer.token().claim("account", "someone-else").sign();
-    assert_eq!(get_with_token(&url, &other_account).await.status, 403);
+    let url = &*serve_handler(zuplo).await;
+    let other_account = issuer.token().claim("account", "someone-else");
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an identity token", url, issuer.token().sign(), Status(200)),
+        ("another account", url, other_account.sign(), Status(403)),
+    ];
+    check(cases).await;
 }
 
 #[protected(
@@ -287,11 +282,11 @@ async fn authaction(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn authaction_tokens_pass_and_need_their_scope() {
     let issuer = TestIssuer::like(Provider::AuthAction).expect("issuer");
-    let url = serve_handler(authaction).await;
-    assert_eq!(
-        get_with_token(&url, &issuer.token().sign()).await.status,
-        200
-    );
-    let no_scope = issuer.token().without_claim("scope").sign();
-    assert_eq!(get_with_token(&url, &no_scope).await.status, 403);
+    let url = &*serve_handler(authaction).await;
+    #[rustfmt::skip]
+    let cases = vec![
+        ("an access token", url, issuer.token().sign(), Status(200)),
+        ("no scope", url, issuer.token().without_claim("scope").sign(), Status(403)),
+    ];
+    check(cases).await;
 }

@@ -7,6 +7,21 @@ use std::sync::LazyLock;
 use axum::Router;
 use serde_json::Value;
 
+/// How long any one request (or server start) of a test may take.
+pub const LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `future`, or a panic naming `what` once [`LIMIT`] has passed.
+#[track_caller]
+pub fn bounded<T>(what: &str, future: impl Future<Output = T>) -> impl Future<Output = T> {
+    let caller = std::panic::Location::caller();
+    let what = what.to_owned();
+    async move {
+        tokio::time::timeout(LIMIT, future)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no answer within {LIMIT:?} ({caller})"))
+    }
+}
+
 /// Serves `app` on a free port of 127.0.0.1 on the current runtime; returns its base URL.
 pub async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))

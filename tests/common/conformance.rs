@@ -1,0 +1,487 @@
+//! The behaviour every framework shares, written once: the README's response table as rows of
+//! data (a request, the answer it must get), and the guard-before-body and first-request tests
+//! as functions. Each framework's test binary (`tests/responses.rs` for axum, `tests/actix.rs`,
+//! `tests/rocket.rs`, `tests/poem.rs`) serves the same handlers under its own route attributes
+//! and runs all of it against its real server on 127.0.0.1. Included with
+//! `#[path = "common/conformance.rs"] mod conformance;`.
+//!
+//! The handlers each framework serves, all with `audience = "api"`:
+//!
+//! | route                | `#[protected(…)]`                                        | answers            |
+//! |----------------------|----------------------------------------------------------|--------------------|
+//! | `GET /whoami`        | `issuer = "https://conformance.test/"`, `#[claims] Claims` | `sub`            |
+//! | `GET /profile`       | the same, `#[claims] Profile`                             | `"{sub} <{email}>"` |
+//! | `GET /orders`        | the same, `scopes = ["orders:read", "orders:list"]`       | `"orders"`         |
+//! | `POST /orders`       | the same, `#[claims] Claims` and a JSON [`NewOrder`]      | `"{item} for {sub}"` |
+//! | `GET /typed`         | the same, `typ = "at+jwt"`                                | `"typed"`          |
+//! | `GET /tenant`        | the same, `claims(tenant = "acme")`                       | `"tenant"`         |
+//! | `GET /misconfigured` | `issuer = env("JWKS_GUARD_TEST_UNSET")`                   |                    |
+//! | `GET /empty-env`     | `issuer = env("JWKS_GUARD_TEST_EMPTY")`                   |                    |
+//! | `GET /down`          | `issuer = "https://down.test/"`                           |                    |
+//! | `GET /garbage`       | `issuer = "https://garbage.test/"`                        |                    |
+//! | `GET /liar`          | `issuer = "https://liar.test/"`                           |                    |
+//! | `GET /first-requests`| `issuer = "https://first-requests.test/"`, `#[claims] Claims` | [`first_request`] |
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use jwks_guard::Claims;
+use jwks_guard_test::{Alg, Answer, TestIssuer, TokenBuilder};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::common::{self, Reply, bounded};
+
+/// The audience of every handler.
+pub const AUDIENCE: &str = "api";
+
+/// A claim value no answer may ever contain.
+const SECRET: &str = "s3cr3t-value";
+
+/// The providers of the table, started once per test binary (like the key cache).
+pub struct Issuers {
+    /// `https://conformance.test/`: healthy.
+    pub main: TestIssuer,
+    /// `https://down.test/`: answers 500 to everything.
+    pub down: TestIssuer,
+    /// `https://garbage.test/`: its JWKS is not JSON.
+    pub garbage: TestIssuer,
+    /// `https://liar.test/`: its discovery document names another issuer.
+    pub liar: TestIssuer,
+}
+
+/// The table's providers.
+pub static ISSUERS: LazyLock<Issuers> = LazyLock::new(|| {
+    // Started side by side: each makes its own keys.
+    let names = ["conformance", "down", "garbage", "liar"];
+    let [main, down, garbage, liar] = std::thread::scope(|scope| {
+        names
+            .map(|name| scope.spawn(move || TestIssuer::start_as(format!("https://{name}.test/"))))
+            .map(|started| started.join().expect("issuer thread").expect("test issuer"))
+    });
+    down.set_answer(Answer::Status(500));
+    garbage.set_jwks_answer(Answer::Garbage);
+    let document =
+        json!({"issuer": "https://evil.test/", "jwks_uri": format!("{}jwks", liar.issuer())});
+    liar.set_discovery_answer(Answer::Body(document.to_string()));
+    Issuers {
+        main,
+        down,
+        garbage,
+        liar,
+    }
+});
+
+/// A token of the healthy provider for [`AUDIENCE`].
+pub fn token() -> TokenBuilder {
+    ISSUERS.main.token().audience(AUDIENCE)
+}
+
+/// The custom claims type of `GET /profile`.
+#[derive(Deserialize)]
+pub struct Profile {
+    pub sub: String,
+    pub email: String,
+}
+
+impl Profile {
+    /// What `GET /profile` answers.
+    pub fn answer(&self) -> String {
+        format!("{} <{}>", self.sub, self.email)
+    }
+}
+
+/// The JSON body of `POST /orders`.
+#[derive(Deserialize)]
+pub struct NewOrder {
+    pub item: String,
+}
+
+/// What `POST /orders` answers.
+pub fn new_order(claims: &Claims, order: &NewOrder) -> String {
+    format!(
+        "{} for {}",
+        order.item,
+        claims.sub.as_deref().unwrap_or_default()
+    )
+}
+
+/// What `GET /first-requests` answers: the subject and the thread that served it.
+pub fn first_request(claims: &Claims) -> String {
+    let sub = claims.sub.as_deref().unwrap_or_default();
+    format!("{sub} on {:?}", std::thread::current().id())
+}
+
+/// The answer a row expects.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect {
+    /// 200 with this body and no challenge.
+    Ok(&'static str),
+    /// 401, exactly `WWW-Authenticate: Bearer`, `unauthorized` (RFC 6750 §3.1).
+    MissingCredentials,
+    /// 400 `invalid_request` with this description, in the challenge and the body.
+    InvalidRequest(&'static str),
+    /// 401 `invalid_token` with this description, in the challenge and the body.
+    InvalidToken(&'static str),
+    /// 403 `insufficient_scope` naming the route's scopes in the challenge.
+    InsufficientScope {
+        scope: &'static str,
+        description: &'static str,
+    },
+    /// 503 `temporarily_unavailable`, no challenge, `Retry-After` of a first failure (1–2 s).
+    Unavailable,
+    /// 500 `server_error`, no challenge, no `Retry-After`.
+    Misconfigured,
+    /// The framework's own answer with this status (the guard let the request through).
+    Framework(u16),
+    /// The handler's own answer: this status and body, no challenge.
+    Handler(u16, &'static str),
+}
+
+impl Expect {
+    /// Checks everything a client reads of `reply`; `case` names the row in a failure.
+    #[track_caller]
+    pub fn check(self, reply: &Reply, case: &str) {
+        let Some((status, challenge, error, description)) = self.refusal() else {
+            let (status, body) = match self {
+                Expect::Ok(body) => (200, Some(body)),
+                Expect::Handler(status, body) => (status, Some(body)),
+                Expect::Framework(status) => (status, None),
+                refusal => unreachable!("{refusal:?} has a refusal"),
+            };
+            let seen = (reply.status, reply.www_authenticate.as_deref());
+            assert_eq!(seen, (status, None), "{case}: {reply:?}");
+            assert!(
+                body.is_none_or(|body| reply.text == body),
+                "{case}: {reply:?}"
+            );
+            return;
+        };
+        let body = json!({"error": error, "error_description": description}).to_string();
+        let seen = (
+            reply.status,
+            reply.www_authenticate.as_deref(),
+            reply.content_type.as_deref(),
+        );
+        let expected = (status, challenge.as_deref(), Some("application/json"));
+        assert_eq!(
+            (seen, &*reply.text),
+            (expected, &*body),
+            "{case}: {reply:?}"
+        );
+        let retry_after = reply.retry_after.as_deref();
+        if status == 503 {
+            // The first retry waits the initial backoff of one second, ±10 %, rounded up.
+            assert!(matches!(retry_after, Some("1" | "2")), "{case}: {reply:?}");
+        } else {
+            assert_eq!(retry_after, None, "{case}: {reply:?}");
+        }
+    }
+
+    /// For a refusal: its status, challenge, error code and description.
+    #[rustfmt::skip]
+    fn refusal(self) -> Option<(u16, Option<String>, &'static str, &'static str)> {
+        let bearer = |error, description| {
+            Some(format!(r#"Bearer error="{error}", error_description="{description}""#))
+        };
+        Some(match self {
+            Expect::MissingCredentials => (401, Some("Bearer".into()), "unauthorized", "bearer token required"),
+            Expect::InvalidRequest(text) => (400, bearer("invalid_request", text), "invalid_request", text),
+            Expect::InvalidToken(text) => (401, bearer("invalid_token", text), "invalid_token", text),
+            Expect::InsufficientScope { scope, description } => {
+                let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+                (403, Some(challenge), "insufficient_scope", description)
+            }
+            Expect::Unavailable => (503, None, "temporarily_unavailable", "signing keys are temporarily unavailable"),
+            Expect::Misconfigured => (500, None, "server_error", "authentication is misconfigured"),
+            Expect::Ok(_) | Expect::Handler(..) | Expect::Framework(_) => return None,
+        })
+    }
+}
+
+/// What a row sends.
+enum Request {
+    /// GET with these headers.
+    Get(Vec<(&'static str, String)>),
+    /// POST of this JSON body, with these headers.
+    Post(Vec<(&'static str, String)>, &'static str),
+}
+
+/// `Authorization: Bearer <token>`.
+fn bearer(token: &str) -> Vec<(&'static str, String)> {
+    vec![("authorization", format!("Bearer {token}"))]
+}
+
+/// `Authorization: <value>`.
+fn authorization(value: &str) -> Vec<(&'static str, String)> {
+    vec![("authorization", value.to_owned())]
+}
+
+/// The response table: a name, a path, what is sent and the answer it must get.
+#[rustfmt::skip]
+fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
+    use Expect::*;
+    use Request::*;
+    let issuers = &*ISSUERS;
+    let valid = token().subject("alice").sign();
+    let tampered = {
+        let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
+        parts[1] = token().subject("mallory").sign().split('.').nth(1).expect("payload").into();
+        parts.join(".")
+    };
+    let orders = |scopes: &[&str]| Get(bearer(&token().scopes(scopes.iter().copied()).sign()));
+    let on_whoami = |builder: TokenBuilder| Get(bearer(&builder.sign()));
+    let scope = "orders:read orders:list";
+    let tenant = |value: Option<&str>| {
+        let builder = token();
+        Get(bearer(&match value {
+            Some(value) => builder.claim("tenant", value).sign(),
+            None => builder.sign(),
+        }))
+    };
+    let twice = vec![
+        ("authorization", format!("Bearer {valid}")),
+        ("authorization", format!("Bearer {valid}")),
+    ];
+    let post = |headers, body| Post(headers, body);
+    vec![
+        // 200
+        ("a valid token", "/whoami", Get(bearer(&valid)), Ok("alice")),
+        ("the scheme in any case", "/whoami", Get(authorization(&format!("bEaReR {valid}"))), Ok("alice")),
+        ("claims that fit the custom type", "/profile", on_whoami(token().subject("carol").claim("email", "carol@example.com")), Ok("carol <carol@example.com>")),
+        // 401 without an error code
+        ("no Authorization header", "/whoami", Get(vec![]), MissingCredentials),
+        ("another scheme", "/whoami", Get(authorization("Basic dXNlcjpwYXNz")), MissingCredentials),
+        ("no Authorization header, custom claims type", "/profile", Get(vec![]), MissingCredentials),
+        // 400
+        ("`Bearer` alone", "/whoami", Get(authorization("Bearer")), InvalidRequest("empty bearer token")),
+        ("`Bearer` and a space", "/whoami", Get(authorization("Bearer ")), InvalidRequest("empty bearer token")),
+        ("a comma in the token", "/whoami", Get(authorization("Bearer a,b")), InvalidRequest("bearer token contains characters not allowed by RFC 6750")),
+        ("a space in the token", "/whoami", Get(authorization("Bearer a b")), InvalidRequest("bearer token contains characters not allowed by RFC 6750")),
+        ("a quote in the token", "/whoami", Get(authorization("Bearer a\"b")), InvalidRequest("bearer token contains characters not allowed by RFC 6750")),
+        ("`=` leading the token", "/whoami", Get(authorization("Bearer =abc")), InvalidRequest("bearer token contains characters not allowed by RFC 6750")),
+        ("a tab after `Bearer`", "/whoami", Get(authorization(&format!("Bearer\t{valid}"))), InvalidRequest("the bearer token must follow `Bearer` and a space")),
+        ("two Authorization headers", "/whoami", Get(twice), InvalidRequest("several Authorization headers")),
+        // 401 invalid_token
+        ("one segment", "/whoami", Get(bearer("not-a-jwt")), InvalidToken("not a JWS: expected three dot-separated parts")),
+        ("two segments", "/whoami", Get(bearer("abc.def")), InvalidToken("not a JWS: expected three dot-separated parts")),
+        ("a foreign key", "/whoami", on_whoami(token().foreign_key()), InvalidToken("invalid signature")),
+        ("a tampered payload", "/whoami", Get(bearer(&tampered)), InvalidToken("invalid signature")),
+        ("an unknown kid", "/whoami", on_whoami(token().kid("no-such-key")), InvalidToken("unknown signing key")),
+        ("alg HS256", "/whoami", on_whoami(token().header("alg", "HS256")), InvalidToken("algorithm not allowed")),
+        ("alg none", "/whoami", on_whoami(token().header("alg", "none")), InvalidToken("unsigned tokens are not accepted")),
+        ("an expired token", "/whoami", on_whoami(token().expired()), InvalidToken("token expired")),
+        ("an expired token carrying a secret", "/whoami", on_whoami(token().expired().claim("secret", SECRET)), InvalidToken("token expired")),
+        ("a token not yet valid", "/whoami", on_whoami(token().not_yet_valid()), InvalidToken("token not yet valid")),
+        ("no exp", "/whoami", on_whoami(token().without_claim("exp")), InvalidToken("token has no exp claim")),
+        ("no iss", "/whoami", on_whoami(token().without_claim("iss")), InvalidToken("token has no iss claim")),
+        ("another iss", "/whoami", on_whoami(token().issuer("https://elsewhere.test/")), InvalidToken("issuer mismatch")),
+        ("no aud", "/whoami", on_whoami(issuers.main.token()), InvalidToken("token has no aud claim")),
+        ("another aud", "/whoami", on_whoami(issuers.main.token().audience("another-api")), InvalidToken("audience mismatch")),
+        ("a string exp", "/whoami", on_whoami(token().claim("exp", "tomorrow")), InvalidToken("malformed `exp` claim")),
+        ("typ JWT where at+jwt is required", "/typed", on_whoami(token().typ("JWT")), InvalidToken("token type mismatch")),
+        ("typ application/at+jwt", "/typed", on_whoami(token().typ("application/at+jwt")), Ok("typed")),
+        ("claims that do not fit the custom type", "/profile", on_whoami(token()), InvalidToken("token claims do not match the expected claims type")),
+        // 403
+        ("a missing scope", "/orders", orders(&["orders:read"]), InsufficientScope { scope, description: "missing scope orders:list" }),
+        ("every scope", "/orders", orders(&["orders:list", "orders:read"]), Ok("orders")),
+        ("a missing required claim", "/tenant", tenant(None), InsufficientScope { scope: "", description: "missing claim tenant" }),
+        ("a required claim's other value", "/tenant", tenant(Some("globex")), InsufficientScope { scope: "", description: "claim tenant does not have the required value" }),
+        ("a required claim's value", "/tenant", tenant(Some("acme")), Ok("tenant")),
+        // the guard before the body
+        ("bad JSON without a token", "/orders", post(vec![], "{not json"), MissingCredentials),
+        ("bad JSON with an expired token", "/orders", post(bearer(&token().expired().sign()), "{not json"), InvalidToken("token expired")),
+        ("bad JSON with a valid token", "/orders", post(bearer(&valid), "{not json"), Framework(400)),
+        ("JSON with a valid token", "/orders", post(bearer(&valid), r#"{"item":"tea"}"#), Ok("tea for alice")),
+        // 503
+        ("a provider answering 500", "/down", on_whoami(issuers.down.token().audience(AUDIENCE)), Unavailable),
+        ("a provider answering garbage", "/garbage", on_whoami(issuers.garbage.token().audience(AUDIENCE).alg(Alg::ES256)), Unavailable),
+        ("a discovery document naming another issuer", "/liar", on_whoami(issuers.liar.token().audience(AUDIENCE)), Unavailable),
+        // 500
+        ("an unset environment variable", "/misconfigured", Get(bearer(&valid)), Misconfigured),
+        ("an empty environment variable", "/empty-env", Get(bearer(&valid)), Misconfigured),
+    ]
+}
+
+/// Sends every row of the table to the server at `base` and checks each answer; a failure
+/// names the framework and the row.
+pub async fn every_row(framework: &str, base: &str) {
+    for (name, path, send, expect) in rows() {
+        let case = format!("{framework}, {name} ({path})");
+        let url = format!("{base}{path}");
+        let reply = match &send {
+            Request::Get(headers) => bounded(&case, common::get(&url, &pairs(headers))).await,
+            Request::Post(headers, body) => {
+                bounded(&case, common::post_json(&url, &pairs(headers), body)).await
+            }
+        };
+        expect.check(&reply, &case);
+        let (Request::Get(headers) | Request::Post(headers, _)) = &send;
+        let everything = format!("{reply:?}");
+        assert!(!everything.contains(SECRET), "{case}: echoes a claim");
+        for (_, value) in headers {
+            for part in value.split(['.', ' ']).filter(|part| part.len() >= 16) {
+                assert!(!everything.contains(part), "{case}: echoes the token");
+            }
+        }
+    }
+    assert_eq!(
+        ISSUERS.liar.jwks_requests(),
+        0,
+        "{framework}: keys were fetched from an unverified discovery document"
+    );
+}
+
+fn pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}
+
+/// Sixteen requests with tokens of a new provider, whose discovery takes half a second, sent
+/// together to `base` + `/first-requests`: each gets 200 with its own subject, every one of
+/// them is answered only once that first fetch is done, and the provider sees one discovery
+/// and one JWKS request. Returns the threads that answered.
+pub async fn first_requests_share_one_key_fetch(framework: &str, base: &str) -> HashSet<String> {
+    let issuer = first_requests_issuer();
+    let delay = Duration::from_millis(500);
+    issuer.set_discovery_answer(Answer::Delay(delay));
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..16 {
+        let url = format!("{base}/first-requests");
+        let token = issuer
+            .token()
+            .audience(AUDIENCE)
+            .subject(format!("user-{n}"));
+        let (token, case) = (token.sign(), format!("{framework}, first request {n}"));
+        requests.spawn(async move {
+            let start = Instant::now();
+            let reply = bounded(&case, common::get_with_token(&url, &token)).await;
+            (n, reply, start.elapsed())
+        });
+    }
+    let mut threads = HashSet::new();
+    while let Some(joined) = requests.join_next().await {
+        let (n, reply, elapsed) = joined.expect("request task");
+        let (status, answer) = (reply.status, reply.text.split_once(" on "));
+        let subject = format!("user-{n}");
+        assert_eq!(
+            (status, answer.map(|(sub, _)| sub)),
+            (200, Some(subject.as_str())),
+            "{framework}: {reply:?}"
+        );
+        assert!(
+            elapsed >= delay / 2,
+            "{framework}: answered in {elapsed:?}, not during the first fetch"
+        );
+        threads.extend(answer.map(|(_, thread)| thread.to_owned()));
+    }
+    assert_eq!(
+        (issuer.discovery_requests(), issuer.jwks_requests()),
+        (1, 1),
+        "{framework}: one discovery and one JWKS request for all first requests"
+    );
+    threads
+}
+
+/// `https://first-requests.test/`, untouched until the first-requests test.
+pub fn first_requests_issuer() -> &'static TestIssuer {
+    static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| {
+        TestIssuer::start_as("https://first-requests.test/").expect("test issuer")
+    });
+    &ISSUER
+}
+
+/// A JSON body announced as `length` bytes of which only `{"item":` is sent, without a token,
+/// to `POST /orders`: answered 401 without the body, whatever the framework's body limit
+/// (1 kB is within every limit, 1 GB beyond them). With a token, the framework's body
+/// extractor has the request: no 401 (it waits for the body, or refuses its length).
+pub async fn a_request_without_a_token_is_answered_before_its_body(framework: &str, base: &str) {
+    for length in [1_000, 1_000_000_000] {
+        let case = format!("{framework}, Content-Length {length}");
+        let reply = unfinished_body(base, length, None, common::LIMIT).await;
+        Expect::MissingCredentials.check(&reply.expect(&case), &case);
+    }
+    let auth = format!("Bearer {}", token().sign());
+    let wait = Duration::from_millis(500);
+    let reply = unfinished_body(base, 1_000_000_000, Some(&auth), wait).await;
+    assert!(
+        reply.as_ref().is_none_or(|reply| reply.status != 401),
+        "{framework}: with a token, the guard answered: {reply:?}"
+    );
+}
+
+/// POSTs to `base/orders` a body announced as `length` bytes of which only `{"item":` is ever
+/// sent; the answer, or `None` when none came within `wait`.
+async fn unfinished_body(
+    base: &str,
+    length: usize,
+    authorization: Option<&str>,
+    wait: Duration,
+) -> Option<Reply> {
+    let host = base.trim_start_matches("http://");
+    let mut head = format!(
+        "POST /orders HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\n"
+    );
+    if let Some(value) = authorization {
+        head.push_str(&format!("Authorization: {value}\r\n"));
+    }
+    head.push_str("\r\n{\"item\":");
+    let mut stream = bounded(host, tokio::net::TcpStream::connect(host))
+        .await
+        .expect("connect to the app");
+    bounded(host, stream.write_all(head.as_bytes()))
+        .await
+        .expect("send the request head");
+    tokio::time::timeout(wait, read_response(&mut stream))
+        .await
+        .ok()
+}
+
+/// Reads one HTTP/1.1 response with a `Content-Length` body.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> Reply {
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    let (head, mut body) = loop {
+        let read = stream.read(&mut buffer).await.expect("read the response");
+        assert!(read > 0, "connection closed mid-response: {received:?}");
+        received.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            break (head.to_owned(), body.as_bytes().to_vec());
+        }
+    };
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .expect("Content-Length");
+    while body.len() < length {
+        let read = stream.read(&mut buffer).await.expect("read the body");
+        assert!(read > 0, "connection closed mid-body");
+        body.extend_from_slice(&buffer[..read]);
+    }
+    Reply {
+        status,
+        www_authenticate: header("www-authenticate"),
+        retry_after: header("retry-after"),
+        content_type: header("content-type"),
+        text: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
