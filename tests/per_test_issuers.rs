@@ -1,8 +1,8 @@
 //! One `TestIssuer` per test, all for the same issuer string, as the README's testing section
 //! shows: every test passes whatever runs beside or before it, with the default settings, in
 //! parallel and with `--test-threads=1` (CI runs both). Issuers for one issuer string start
-//! with the same keys, and starting or dropping one (a fetch route installed or removed) makes
-//! the guard fetch that issuer's keys afresh.
+//! with the same keys, and starting or dropping one (a fetch route installed or removed) is a
+//! new source of keys: the guard refreshes from it, and a key only it has is picked up at once.
 #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
@@ -59,7 +59,7 @@ async fn rotating(#[claims] claims: Claims) -> String {
 async fn an_issuer_started_after_one_that_rotated_its_keys_is_picked_up_on_its_first_request() {
     let url = serve_handler(rotating).await;
     // More rounds than the refresh budget's burst: each new issuer is picked up because its
-    // route makes the guard forget the keys it held, not by spending the budget.
+    // route is a new source of keys, whose refresh budget is whole.
     for round in 0..5 {
         let issuer = TestIssuer::start_as("https://rotating.example/").expect("test issuer");
         let token = || {

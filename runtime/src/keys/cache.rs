@@ -59,7 +59,7 @@ pub(crate) struct Cached {
 
 type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 
-/// Why a refresh stored nothing: the keys were forgotten while it ran.
+/// Why a refresh stored nothing: the source of keys changed while it ran.
 const SUPERSEDED: &str = "the key source changed during the fetch";
 
 #[derive(Default)]
@@ -71,7 +71,8 @@ struct State {
     /// Consecutive failed refreshes, and when the next may start.
     failures: u32,
     retry_at: Option<Instant>,
-    /// Counts [`KeyCache::forget`]s: a refresh started before the last one stores nothing.
+    /// Counts [`KeyCache::source_changed`]s: a refresh started before the last one belongs to
+    /// an old source.
     generation: u64,
 }
 
@@ -220,9 +221,9 @@ impl KeyCache {
     /// # Errors
     /// 503 when no keys are usable and none can be fetched now.
     async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
-        // A refresh superseded by `forget` is followed by one from the new source (twice at
-        // most: sources do not change that often).
-        for _ in 0..3 {
+        // A refresh from a source that changed meanwhile and brought no keys is followed by one
+        // from the new source (a few times at most: sources do not change that often).
+        for _ in 0..5 {
             let now = Instant::now();
             if let Some(cached) = self.serve(now) {
                 return Ok(cached);
@@ -283,37 +284,45 @@ impl KeyCache {
     /// allows; joins a refresh already under way. Returns the keys after it, or `None` when no
     /// refresh was allowed or it failed. A newer set stored since `seen` is returned at once.
     async fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Cached>) -> Option<Arc<Cached>> {
-        let now = Instant::now();
-        if let Some(newer) = self.newer_than(seen, now) {
-            return Some(newer);
-        }
-        let refresh = match self.in_flight.load_full() {
-            Some(in_flight) => (*in_flight).clone(),
-            // A provider that is failing is not asked again before its backoff has passed.
-            None if ticks(now) < self.background_gate.load(Ordering::Acquire) => return None,
-            None => {
-                // A refresh may have completed between the two loads above.
-                if let Some(newer) = self.newer_than(seen, now) {
-                    return Some(newer);
-                }
-                let settings = settings::current();
-                let granted = self.budget.try_take(
-                    ticks(now),
-                    nanos(settings.unknown_kid_cooldown),
-                    settings.refresh_burst,
-                );
-                if !granted {
-                    return None;
-                }
-                let mut state = self.lock();
-                match self.in_flight.load_full() {
-                    Some(in_flight) => (*in_flight).clone(),
-                    None => self.start_refresh(&mut state),
-                }
+        // A refresh from a source that changed meanwhile is followed by one from the new source
+        // (whose budget is whole again), a few times at most.
+        for _ in 0..5 {
+            let now = Instant::now();
+            if let Some(newer) = self.newer_than(seen, now) {
+                return Some(newer);
             }
-        };
-        refresh.await.ok()?;
-        self.usable(Instant::now())
+            let refresh = match self.in_flight.load_full() {
+                Some(in_flight) => (*in_flight).clone(),
+                // A provider that is failing is not asked again before its backoff has passed.
+                None if ticks(now) < self.background_gate.load(Ordering::Acquire) => return None,
+                None => {
+                    // A refresh may have completed between the two loads above.
+                    if let Some(newer) = self.newer_than(seen, now) {
+                        return Some(newer);
+                    }
+                    let settings = settings::current();
+                    let granted = self.budget.try_take(
+                        ticks(now),
+                        nanos(settings.unknown_kid_cooldown),
+                        settings.refresh_burst,
+                    );
+                    if !granted {
+                        return None;
+                    }
+                    let mut state = self.lock();
+                    match self.in_flight.load_full() {
+                        Some(in_flight) => (*in_flight).clone(),
+                        None => self.start_refresh(&mut state),
+                    }
+                }
+            };
+            match refresh.await {
+                Err(FetchError::Aborted(reason)) if reason == SUPERSEDED => continue,
+                Err(_) => return None,
+                Ok(()) => return self.usable(Instant::now()),
+            }
+        }
+        None
     }
 
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
@@ -400,11 +409,24 @@ impl KeyCache {
         generation: u64,
     ) -> Result<(), FetchError> {
         let mut state = self.lock();
-        if generation != state.generation {
-            return Err(FetchError::Aborted(SUPERSEDED.to_owned()));
-        }
         let now = Instant::now();
         let max_stale = settings::current().max_stale;
+        if generation != state.generation {
+            // Started before the source changed: a key set it brought is served (stale, so the
+            // new source is asked at the next request) when nothing else is held; nothing else
+            // it learnt (validators, the discovered URI, a failure) belongs to the new source.
+            if let Ok((_, Fetched::Modified { keys, .. })) = outcome
+                && self.current.load().is_none()
+            {
+                self.current.store(Some(Arc::new(Cached {
+                    keys: Arc::new(keys),
+                    fresh_until: now,
+                    usable_until: later(now, max_stale),
+                })));
+                return Ok(());
+            }
+            return Err(FetchError::Aborted(SUPERSEDED.to_owned()));
+        }
         // Freshness never takes more than half of `max_stale`, so that at least the other half
         // is left for serving held keys while refreshes fail.
         let fresh_for = |max_age: Duration| max_age.min(max_stale / 2);
@@ -526,21 +548,29 @@ impl KeyCache {
             || self.lock().discovered_uri.as_deref().is_some_and(under)
     }
 
-    /// Forgets the held keys and all that was learnt from where they came from (the
-    /// discovered JWKS URI, validators, failures and backoff, the refresh budget): the next
-    /// request fetches afresh. For a change of where keys come from ([`fetch_from`]): a new
-    /// source is a new key set. A refresh under way stores nothing; requests waiting on it
-    /// start another.
+    /// Starts over with a new source of keys ([`fetch_from`]: a route installed or removed):
+    /// everything learnt from the old one (the discovered JWKS URI, validators, failures and
+    /// backoff) is forgotten, the refresh budget is whole again, and held keys turn stale:
+    /// still served, refreshed from the new source at the next request. A token naming a key
+    /// only the new source has gets its refresh at once. A refresh under way from the old
+    /// source stores no more than keys for an empty cache, and records no failure.
     ///
     /// [`fetch_from`]: crate::fetch_from
-    pub(crate) fn forget(&self) {
+    pub(crate) fn source_changed(&self) {
         let mut state = self.lock();
         let generation = state.generation.wrapping_add(1);
         *state = State {
             generation,
             ..State::default()
         };
-        self.current.store(None);
+        let now = Instant::now();
+        if let Some(held) = self.usable(now) {
+            self.current.store(Some(Arc::new(Cached {
+                keys: Arc::clone(&held.keys),
+                fresh_until: now,
+                usable_until: held.usable_until,
+            })));
+        }
         self.in_flight.store(None);
         self.budget.reset();
         self.background_gate.store(0, Ordering::Release);

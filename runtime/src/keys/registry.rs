@@ -31,12 +31,12 @@ pub(crate) fn all_caches() -> Vec<Arc<KeyCache>> {
     caches.values().cloned().collect()
 }
 
-/// Forgets the keys of every cache that fetches from under `prefix` (see
-/// [`KeyCache::forget`]): a fetch route for it was installed or removed.
-pub(crate) fn forget_keys_under(prefix: &str) {
+/// Tells every cache that fetches from under `prefix` that its source changed (see
+/// [`KeyCache::source_changed`]): a fetch route for it was installed or removed.
+pub(crate) fn source_changed_under(prefix: &str) {
     for cache in all_caches() {
         if cache.fetches_under(prefix) {
-            cache.forget();
+            cache.source_changed();
         }
     }
 }

@@ -54,9 +54,10 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// started by a test (`jwks-guard-test`'s `TestIssuer` impersonates issuers this way). It
 /// applies from the next fetch on, to every handler and [`prefetch`](crate::prefetch) naming
 /// the issuer, and ends when the handle is dropped (or never, after
-/// [`FetchRoute::keep`]). Installing or removing a route forgets the keys held for every issuer
-/// it covers, with their refresh budget: a new source is a new key set, fetched at the next
-/// request.
+/// [`FetchRoute::keep`]). Installing or removing a route makes the keys held for every issuer it
+/// covers stale, and their refresh budget whole: a new source is a new key set, fetched at the
+/// next request (held keys are served meanwhile), and a token naming a key only the new source
+/// has gets its refresh at once.
 ///
 /// Nothing else changes: tokens must still carry `issuer` in `iss`, a discovery document
 /// fetched through the route must still name `issuer`, and `base_url` follows the rules of
@@ -105,7 +106,7 @@ pub fn fetch_from(issuer: impl AsRef<str>, base_url: impl AsRef<str>) -> FetchRo
         .write()
         .unwrap_or_else(PoisonError::into_inner)
         .push(entry);
-    super::registry::forget_keys_under(&route.issuer);
+    super::registry::source_changed_under(&route.issuer);
     route
 }
 
@@ -170,7 +171,7 @@ impl Drop for FetchRoute {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|entry| entry.id != self.id);
-        super::registry::forget_keys_under(&self.issuer);
+        super::registry::source_changed_under(&self.issuer);
         tracing::info!(
             issuer = %self.issuer,
             base_url = %self.base,
