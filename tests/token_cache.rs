@@ -385,7 +385,7 @@ async fn large_tokens_stay_within_the_byte_bound_and_small_ones_are_still_served
             .claim("blob", blob.clone())
             .sign()
     };
-    assert!(large(0).len() <= jwks_guard::MAX_TOKEN_LEN);
+    assert!(large(0).len() <= jwks_guard::bearer::MAX_TOKEN_LEN);
     let client = reqwest::Client::new();
     // Each token twice, so that its second verification offers it to the cache.
     let send = |from: usize, to: usize| {

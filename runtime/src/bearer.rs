@@ -1,4 +1,6 @@
-//! `Authorization` header → bearer token (RFC 6750 §2.1).
+//! `Authorization` header → bearer token (RFC 6750 §2.1): the first step of every request,
+//! public for code that reads credentials itself. [`Policy::authorize`](crate::Policy::authorize)
+//! runs it; a framework adapter needs nothing else.
 
 use crate::reject::Rejection;
 
@@ -15,7 +17,7 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 ///   even looked at.
 ///
 /// ```
-/// use jwks_guard::bearer_token;
+/// use jwks_guard::bearer::bearer_token;
 ///
 /// assert_eq!(bearer_token([b"Bearer abc.def.ghi".as_slice()]).ok(), Some("abc.def.ghi"));
 /// assert_eq!(bearer_token([b"bearer abc".as_slice()]).ok(), Some("abc"));

@@ -229,7 +229,7 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
                     error = %crate::keys::loggable(&error.to_string(), crate::keys::TEXT_CHARS),
                     "claims do not fit the handler's claims type"
                 );
-                Rejection::invalid_token("token claims do not match the expected claims type")
+                Rejection::invalid_token(claims_mismatch(&error))
             })
         })
         .await
@@ -239,6 +239,29 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
         rejected(rejection, &IssuerNames(policy));
     }
     outcome
+}
+
+/// The `error_description` when a verified token's claims do not fit the handler's claims
+/// type. A missing field is named (the name comes from the handler's type, never from the
+/// token); anything else serde reports may quote the token's own text, so it is only logged.
+fn claims_mismatch(error: &serde_json::Error) -> String {
+    const MISMATCH: &str = "token claims do not match the expected claims type";
+    let message = error.to_string();
+    let field = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field)
+        // RFC 6750 §3: `error_description` holds no `"` nor `\`; field names are short.
+        .filter(|field| {
+            field.len() <= 64
+                && field
+                    .bytes()
+                    .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+        });
+    match field {
+        Some(field) => format!("{MISMATCH}: missing field {field}"),
+        None => MISMATCH.to_owned(),
+    }
 }
 
 /// The answer when an adapter finds no [`Policy`] where the application should have put one
@@ -274,5 +297,38 @@ struct IssuerNames<'a>(&'a Policy);
 impl std::fmt::Debug for IssuerNames<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.0.issuers()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Profile {
+        email: String,
+        level: u8,
+    }
+
+    fn mismatch(json: &str) -> String {
+        match serde_json::from_str::<Profile>(json) {
+            Ok(profile) => format!("fits: {profile:?}"),
+            Err(error) => claims_mismatch(&error),
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named_and_nothing_of_the_token_is_quoted() {
+        assert_eq!(
+            mismatch(r#"{"level": 1}"#),
+            "token claims do not match the expected claims type: missing field email"
+        );
+        // The token's own text (a value of the wrong type) is never repeated.
+        let wrong_type = mismatch(r#"{"email": "x", "level": "secret-value"}"#);
+        assert_eq!(
+            wrong_type,
+            "token claims do not match the expected claims type"
+        );
     }
 }

@@ -14,10 +14,22 @@
 //! # }
 //! ```
 //!
-//! The attribute discovers the issuer's JSON Web Key Set, caches it process-wide, verifies the
-//! token of every request (signature, `iss`, `aud`, `exp`, `nbf`, scopes, required claims),
-//! hands the handler its claims, and answers everything else with the right RFC 6750 response
-//! (see [`Rejection`]). Settings are process-wide: see [`Settings`] and [`configure`].
+//! [`#[protected]`](macro@protected) discovers the issuer's JSON Web Key Set, caches it
+//! process-wide, verifies the token of every request (signature, `iss`, `aud`, `exp`, `nbf`,
+//! scopes, required claims), hands the handler its claims, and answers everything else with the
+//! right RFC 6750 response (see [`Rejection`]).
+//!
+//! - **The attribute**: [`#[protected]`](macro@protected) lists every key; the handler receives
+//!   [`Claims`] or any `Deserialize` type through `#[claims]`.
+//! - **Without the macro**: [`Policy::builder`], the [`Authenticated`] extractor, and
+//!   [`layer::RequireTokenLayer`] for a whole router (below).
+//! - **Frameworks**: axum (default feature), actix-web, Rocket and Poem, one feature each: see
+//!   [`integrations`].
+//! - **Settings**: process-wide, installed once with [`configure`]: see [`Settings`]. Answers
+//!   of your own (RFC 9457 problem details, a redirect): [`Settings::rejection_response`].
+//! - **Tests**: the companion crate [`jwks-guard-test`](https://docs.rs/jwks-guard-test)
+//!   starts a `TestIssuer` (a local OpenID provider on 127.0.0.1) and signs tokens for it.
+//! - **Metrics**: [`stats()`] and the types of the [`stats`](mod@stats) module.
 //!
 //! The attribute is sugar over a public path: a [`Policy`] built at run time with
 //! [`Policy::builder`], checked by the [`Authenticated`] extractor (which takes the policy
@@ -49,7 +61,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod alg;
-mod bearer;
+pub mod bearer;
 mod checks;
 mod claims;
 mod guard;
@@ -77,7 +89,6 @@ pub mod integrations;
 pub use integrations::tower as layer;
 
 pub use alg::{Alg, KeyType};
-pub use bearer::{MAX_TOKEN_LEN, bearer_token};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
 pub use guard::{Authenticated, ClaimsTarget};
 pub use jwks_guard_macros::protected;

@@ -210,7 +210,7 @@ impl Settings {
     /// arrays and objects as allocated, measured once when the token is stored), and the
     /// entry's bookkeeping. That is about 5.5 KiB for a typical 1 KiB access token, but a
     /// payload of nested arrays grows 20 to 65 times when decoded: up to 750 KiB for a token
-    /// of [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN). An entry weighs at least
+    /// of [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN). An entry weighs at least
     /// `max_bytes / capacity`, so that the two bounds hold together (with the defaults,
     /// 6.7 KiB: 10,000 typical tokens fill the cache, or about 90 of the largest). A token
     /// heavier than the whole bound is not stored. [`stats()`](crate::stats()) reports the

@@ -190,7 +190,7 @@ const ENTRY_OVERHEAD: u64 = 400 + size_of::<CachedVerification>() as u64 + 32;
 
 /// The approximate heap size of a stored token: the token, its decoded claims and headers,
 /// and the entry's bookkeeping. Walks the claims once; their values number at most the
-/// payload's length (bounded by [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN)) and are nested at
+/// payload's length (bounded by [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN)) and are nested at
 /// most 128 deep (the JSON parser's limit).
 ///
 /// Against the growth of the resident set as entries were stored (release build, glibc):

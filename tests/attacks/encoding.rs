@@ -162,7 +162,7 @@ fn a_newline_inside_the_token_is_400() {
         b"Bearer a.b\r\nc.d",
         b"Bearer a.b\0c.d",
     ] {
-        let rejection = jwks_guard::bearer_token([value]).expect_err("refused");
+        let rejection = jwks_guard::bearer::bearer_token([value]).expect_err("refused");
         assert_eq!(
             (rejection.status(), rejection.kind().error_code()),
             (400, "invalid_request"),
@@ -177,7 +177,7 @@ fn a_newline_inside_the_token_is_400() {
 #[tokio::test]
 async fn a_megabyte_token_is_refused_and_the_server_keeps_serving() {
     let huge = format!("Bearer {}", "a".repeat(1024 * 1024));
-    let rejection = jwks_guard::bearer_token([huge.as_bytes()]).expect_err("refused");
+    let rejection = jwks_guard::bearer::bearer_token([huge.as_bytes()]).expect_err("refused");
     assert_eq!(
         (rejection.status(), rejection.kind().error_code()),
         (401, "invalid_token")

@@ -284,7 +284,7 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("a string exp", "/whoami", on_whoami(token().claim("exp", "tomorrow")), InvalidToken("malformed `exp` claim")),
         ("typ JWT where at+jwt is required", "/typed", on_whoami(token().typ("JWT")), InvalidToken("token type mismatch")),
         ("typ application/at+jwt", "/typed", on_whoami(token().typ("application/at+jwt")), Ok("typed")),
-        ("claims that do not fit the custom type", "/profile", on_whoami(token()), InvalidToken("token claims do not match the expected claims type")),
+        ("claims that do not fit the custom type", "/profile", on_whoami(token()), InvalidToken("token claims do not match the expected claims type: missing field email")),
         // 403
         ("a missing scope", "/orders", orders(&["orders:read"]), InsufficientScope { scope, description: "missing scope orders:list" }),
         ("every scope", "/orders", orders(&["orders:list", "orders:read"]), Ok("orders")),
