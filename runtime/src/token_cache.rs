@@ -37,7 +37,9 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Map, Value};
 
 use crate::alg::Alg;
+use crate::claims::NumericDate;
 use crate::keys::{KeyCache, KeyThumbprint};
+use crate::token::Jws;
 
 /// What verifying a token established, independent of any handler's policy.
 pub(crate) struct CachedVerification {
@@ -51,6 +53,55 @@ pub(crate) struct CachedVerification {
     /// The key cache whose key verified the signature, and that key.
     pub(crate) keys: Arc<KeyCache>,
     pub(crate) key: KeyThumbprint,
+}
+
+impl CachedVerification {
+    /// What verifying `jws` (decoded into `claims`) with the key `key` of `keys` established.
+    pub(crate) fn of(
+        jws: &Jws<'_>,
+        claims: &Arc<Map<String, Value>>,
+        keys: &Arc<KeyCache>,
+        key: KeyThumbprint,
+    ) -> Self {
+        CachedVerification {
+            claims: Arc::clone(claims),
+            alg: jws.alg,
+            kid: jws.header.kid.as_deref().map(Box::from),
+            typ: jws.header.typ.as_deref().map(Box::from),
+            keys: Arc::clone(keys),
+            key,
+        }
+    }
+
+    /// Whether this verification still stands for a policy that verifies the token's issuer
+    /// with `keys`: the same key cache, whose current set would still pick the same key for
+    /// the token's `kid` and algorithm (like any use of stale keys, this starts a background
+    /// refresh when they are stale).
+    pub(crate) fn key_selection(&self, keys: &Arc<KeyCache>) -> KeySelection {
+        if !Arc::ptr_eq(keys, &self.keys) {
+            KeySelection::OtherKeys
+        } else if self
+            .keys
+            .still_selects(self.kid.as_deref(), self.alg, self.key)
+        {
+            KeySelection::Held
+        } else {
+            KeySelection::Gone
+        }
+    }
+}
+
+/// What a cache hit's key selection says.
+pub(crate) enum KeySelection {
+    /// The key that verified it would still be chosen.
+    Held,
+    /// The key has left its set, or would no longer be chosen for the token's `kid` and
+    /// algorithm: verify the token afresh, and forget the entry.
+    Gone,
+    /// The policy takes this issuer's keys from another key cache (another `jwks_uri`): verify
+    /// the token afresh against those (which then replaces the entry; two policies naming one
+    /// issuer with two `jwks_uri`s share no entries, a rare set-up that costs only speed).
+    OtherKeys,
 }
 
 /// A stored token: what verifying it established, and its weight (computed once, when stored).
@@ -149,10 +200,30 @@ impl TokenCache {
 
     /// Offers a token that passed its first verification: stored if it was offered before
     /// within the admission window and fits the byte bound; otherwise only remembered as seen.
+    #[cfg(test)]
     pub(crate) fn insert(&self, token: &str, verified: Arc<CachedVerification>) {
-        if !self.doorkeeper.seen_before(token) {
-            return;
+        if self.doorkeeper.seen_before(token) {
+            self.store(token, verified);
         }
+    }
+
+    /// Remembers a token the handler that verified it found valid (scopes and claims aside),
+    /// while its `exp` lies ahead: forged tokens, and the issuer's tokens meant for other APIs,
+    /// never take a place. `verification` is built only when the token is to be stored.
+    pub(crate) fn remember(
+        &self,
+        token: &str,
+        exp: Option<NumericDate>,
+        now: i64,
+        verification: impl FnOnce() -> CachedVerification,
+    ) {
+        if exp.is_some_and(|exp| !exp.reached_by(now, 0)) && self.doorkeeper.seen_before(token) {
+            self.store(token, Arc::new(verification()));
+        }
+    }
+
+    /// Stores an entry, weighed; one heavier than the whole bound is not stored.
+    fn store(&self, token: &str, verified: Arc<CachedVerification>) {
         let weight = estimated_size(token, &verified).max(self.min_weight);
         if weight > self.max_bytes {
             return;

@@ -27,7 +27,7 @@ use crate::claims::Registered;
 use crate::policy::{Issuer, Policy};
 use crate::reject::Rejection;
 use crate::token::Jws;
-use crate::token_cache::{self, CachedVerification, TokenCache};
+use crate::token_cache::{self, CachedVerification, KeySelection, TokenCache};
 
 /// The claims of a token that passed every check, as read once: what a handler's claims type
 /// is built from.
@@ -55,8 +55,8 @@ pub(crate) async fn verify<T>(
                 });
             }
             Recheck::Failed(rejection) => return Err(rejection),
-            Recheck::KeyGone => cache.invalidate(token),
-            Recheck::OtherKeys => {}
+            Recheck::Afresh(KeySelection::Gone) => cache.invalidate(token),
+            Recheck::Afresh(_) => {}
         }
     }
     // Boxed: the first verification awaits the key cache, and its state inside every
@@ -64,8 +64,9 @@ pub(crate) async fn verify<T>(
     Box::pin(verify_afresh(policy, token, now, cache, build)).await
 }
 
-/// The first verification of a token: parse, issuer, signature, [`judge`]; remembered when
-/// the cache is on and the token is valid for this handler (scopes and claims aside).
+/// The first verification of a token: parse, issuer, signature, [`judge`]; remembered (see
+/// [`TokenCache::remember`]) once [`judge`] finds it valid for this handler, scopes and claims
+/// aside.
 async fn verify_afresh<T>(
     policy: &Policy,
     token: &str,
@@ -83,20 +84,10 @@ async fn verify_afresh<T>(
         .verify(&jws, || check_lifetime(policy, &registered, now).is_ok())
         .await?;
     judge(policy, issuer, typ, &claims, &registered, now, || {
-        // Only a token this handler takes (scopes and claims aside) is remembered, so tokens
-        // of the issuer meant for other APIs do not take the places of this API's clients.
-        if let Some(cache) = cache
-            && registered.exp.is_some_and(|exp| !exp.reached_by(now, 0))
-        {
-            let verified = CachedVerification {
-                claims: Arc::clone(&claims),
-                alg: jws.alg,
-                kid: jws.header.kid.as_deref().map(Box::from),
-                typ: typ.map(Box::from),
-                keys: Arc::clone(&issuer.keys),
-                key,
-            };
-            cache.insert(token, Arc::new(verified));
+        if let Some(cache) = cache {
+            cache.remember(token, registered.exp, now, || {
+                CachedVerification::of(&jws, &claims, &issuer.keys, key)
+            });
         }
     })?;
     build(AcceptedClaims {
@@ -130,27 +121,21 @@ enum Recheck<'a> {
     Passed(Registered<'a>),
     /// A check failed: the answer, as the token's first verification would have given it.
     Failed(Rejection),
-    /// The key that verified it has left its set, or would no longer be chosen for its `kid`
-    /// and algorithm: verify it afresh (and forget the entry).
-    KeyGone,
-    /// The policy takes this issuer's keys from another key cache (another `jwks_uri`):
-    /// verify it afresh against those (which then replaces the entry; two policies naming one
-    /// issuer with two `jwks_uri`s share no entries, a rare set-up that costs only speed).
-    OtherKeys,
+    /// Verify it afresh: see [`KeySelection`].
+    Afresh(KeySelection),
 }
 
-/// The steps of a first verification, minus parsing and the signature.
+/// The steps of a first verification, minus parsing and the signature, whose place the key
+/// selection takes.
 fn recheck<'a>(policy: &Policy, hit: &'a CachedVerification, now: i64) -> Recheck<'a> {
     let origin = check_algorithm(policy, hit.alg).and_then(|()| issuer_of(policy, &hit.claims));
     let (issuer, registered) = match origin {
         Ok(origin) => origin,
         Err(rejection) => return Recheck::Failed(rejection),
     };
-    if !Arc::ptr_eq(&issuer.keys, &hit.keys) {
-        return Recheck::OtherKeys;
-    }
-    if !hit.keys.still_selects(hit.kid.as_deref(), hit.alg, hit.key) {
-        return Recheck::KeyGone;
+    match hit.key_selection(&issuer.keys) {
+        KeySelection::Held => {}
+        other => return Recheck::Afresh(other),
     }
     let typ = hit.typ.as_deref();
     match judge(policy, issuer, typ, &hit.claims, &registered, now, || {}) {
