@@ -63,8 +63,10 @@ use proc_macro::TokenStream;
 /// | `typ` | | `"at+jwt"`: the token's required `typ` header |
 /// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |
 ///
-/// `env("VAR")` is read once, at the first request; if it is not set, that is logged and the
-/// handler answers 500. Symmetric (`HS256`, ...) and unsigned (`none`) algorithms are never
+/// `env("VAR")` is read once, at the first request; if it is not set (or empty), the handler
+/// answers 500 and one error naming the variable is logged through `tracing`, which shows only
+/// with a subscriber installed (`tracing_subscriber::fmt::init();` at the top of `main`).
+/// Symmetric (`HS256`, ...) and unsigned (`none`) algorithms are never
 /// accepted.
 ///
 /// `claims(...)` lists claims the token must carry, by name (an identifier, or a string for any

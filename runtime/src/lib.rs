@@ -28,7 +28,8 @@
 //! - **Settings**: process-wide, installed once with [`configure`]: see [`Settings`]. Answers
 //!   of your own (RFC 9457 problem details, a redirect): [`Settings::rejection_response`].
 //! - **Tests**: the companion crate [`jwks-guard-test`](https://docs.rs/jwks-guard-test)
-//!   starts a `TestIssuer` (a local OpenID provider on 127.0.0.1) and signs tokens for it.
+//!   starts a [`TestIssuer`](https://docs.rs/jwks-guard-test/latest/jwks_guard_test/struct.TestIssuer.html)
+//!   (a local OpenID provider on 127.0.0.1) and signs tokens for it.
 //! - **Metrics**: [`stats()`] and the types of the [`stats`](mod@stats) module.
 //!
 //! The attribute is sugar over a public path: a [`Policy`] built at run time with

@@ -4,8 +4,9 @@
 //! an unoptimised build, sometimes more), so RSA key material is leased from a process-wide
 //! pool: a key goes back to the pool when the issuer that held it is gone, and the next issuer
 //! takes it under a new `kid`. An issuer never gets the same material twice (rotation always
-//! brings keys it has never seen) and two live issuers never share material. EC and Ed25519
-//! keys are cheap and always fresh.
+//! brings keys it has never seen), and two live issuers share material only when they
+//! impersonate the same issuer string: those start with the same keys, kept for the process
+//! (see [`KeyRing::for_issuer`]). Other EC and Ed25519 keys are cheap and always fresh.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

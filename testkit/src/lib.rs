@@ -282,7 +282,8 @@ impl TestIssuerBuilder {
     /// it, but nothing is redirected to the local server, so the application must be told
     /// where to fetch from, as with a provider reached at another address than the one its
     /// tokens name ([`Settings::fetch_from`](jwks_guard::Settings::fetch_from), or the
-    /// run-time route [`jwks_guard::fetch_from`], with [`TestIssuer::url`]).
+    /// run-time route [`jwks_guard::fetch_from`], with [`TestIssuer::url`]). Its keys are its
+    /// own, even beside another issuer of the same name (an impostor, in attack tests).
     pub fn issuer_name(mut self, issuer: impl Into<String>) -> Self {
         self.name = Some(issuer.into());
         self
@@ -376,12 +377,11 @@ impl TestIssuerBuilder {
             validators: self.validators,
             answers,
         };
-        // Issuers started for the same issuer string start with the same keys: see
-        // `KeyRing::for_issuer`.
-        let ring = if issuer == local {
-            KeyRing::new()?
-        } else {
-            KeyRing::for_issuer(&issuer)?
+        // Issuers impersonating the same issuer string start with the same keys (see
+        // `KeyRing::for_issuer`); one named without impersonation is a signer of its own.
+        let ring = match &impersonated {
+            Some(issuer) => KeyRing::for_issuer(issuer)?,
+            None => KeyRing::new()?,
         };
         let shared = Arc::new(Shared::new(config, ring));
         let server = Server::start(listener, Arc::clone(&shared))?;
@@ -407,8 +407,8 @@ impl TestIssuerBuilder {
 /// faults and request counts. See the [crate documentation](crate).
 ///
 /// `Send + Sync`: share one in a `static` (`LazyLock`) or start one per test. Both work with the
-/// default settings, in parallel or not: issuers started in one process for the same issuer
-/// string start with the same keys, and starting or dropping one (its fetch route) makes the
+/// default settings, in parallel or not: issuers started in one process to impersonate the same
+/// issuer string start with the same keys, and starting or dropping one (its fetch route) makes the
 /// guard fetch that issuer's keys afresh at the next request. Starting takes
 /// about a millisecond once the process has an RSA key to spare: RSA keys come from a
 /// process-wide pool, and only the first issuers of a test binary wait for one to be generated

@@ -59,9 +59,6 @@ pub(crate) struct Cached {
 
 type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 
-/// Why a refresh stored nothing: the source of keys changed while it ran.
-const SUPERSEDED: &str = "the key source changed during the fetch";
-
 #[derive(Default)]
 struct State {
     /// The JWKS URI found by discovery (forgotten after a failed refresh).
@@ -244,7 +241,7 @@ impl KeyCache {
             };
             match (refresh.await, self.usable(Instant::now())) {
                 (_, Some(cached)) => return Ok(cached),
-                (Err(FetchError::Aborted(reason)), None) if reason == SUPERSEDED => continue,
+                (Err(FetchError::Superseded), None) => continue,
                 _ => break,
             }
         }
@@ -254,17 +251,25 @@ impl KeyCache {
     /// Fetches now unless usable keys are held, ignoring any backoff; joins a refresh under
     /// way. For start-up.
     pub(crate) async fn prefetch(self: &Arc<Self>) -> Result<(), FetchError> {
-        if self.usable(Instant::now()).is_some() {
-            return Ok(());
-        }
-        let refresh = {
-            let mut state = self.lock();
-            match self.in_flight.load_full() {
-                Some(in_flight) => (*in_flight).clone(),
-                None => self.start_refresh(&mut state),
+        let mut outcome = Ok(());
+        // As in `keys`: a refresh from a source that changed meanwhile is tried again.
+        for _ in 0..5 {
+            if self.usable(Instant::now()).is_some() {
+                return Ok(());
             }
-        };
-        refresh.await
+            let refresh = {
+                let mut state = self.lock();
+                match self.in_flight.load_full() {
+                    Some(in_flight) => (*in_flight).clone(),
+                    None => self.start_refresh(&mut state),
+                }
+            };
+            outcome = refresh.await;
+            if !matches!(outcome, Err(FetchError::Superseded)) {
+                break;
+            }
+        }
+        outcome
     }
 
     /// The held keys, unless past `max_stale`.
@@ -317,7 +322,7 @@ impl KeyCache {
                 }
             };
             match refresh.await {
-                Err(FetchError::Aborted(reason)) if reason == SUPERSEDED => continue,
+                Err(FetchError::Superseded) => continue,
                 Err(_) => return None,
                 Ok(()) => return self.usable(Instant::now()),
             }
@@ -425,7 +430,7 @@ impl KeyCache {
                 })));
                 return Ok(());
             }
-            return Err(FetchError::Aborted(SUPERSEDED.to_owned()));
+            return Err(FetchError::Superseded);
         }
         // Freshness never takes more than half of `max_stale`, so that at least the other half
         // is left for serving held keys while refreshes fail.

@@ -58,6 +58,10 @@ pub(crate) enum FetchError {
     Client(String),
     #[error("key refresh did not complete: {0}")]
     Aborted(String),
+    /// The source of keys changed (a fetch route was installed or removed) while the refresh
+    /// ran: what it brought belongs to the old source.
+    #[error("the key source changed during the fetch")]
+    Superseded,
 }
 
 /// The validators of a fetched JWK Set and the URL that answered with them (the last hop of

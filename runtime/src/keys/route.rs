@@ -57,7 +57,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// [`FetchRoute::keep`]). Installing or removing a route makes the keys held for every issuer it
 /// covers stale, and their refresh budget whole: a new source is a new key set, fetched at the
 /// next request (held keys are served meanwhile), and a token naming a key only the new source
-/// has gets its refresh at once.
+/// has gets its refresh at once. A refresh under way from the old source is kept only if no
+/// keys were held at all, and then as stale keys too.
 ///
 /// Nothing else changes: tokens must still carry `issuer` in `iss`, a discovery document
 /// fetched through the route must still name `issuer`, and `base_url` follows the rules of
