@@ -9,44 +9,13 @@ mod common;
 #[path = "common/tls.rs"]
 mod tls;
 
-use std::sync::Once;
-use std::time::Duration;
-
-use axum::Router;
-use axum::routing::get;
-use jwks_guard::{Authenticated, Claims, Policy, Settings, configure};
 use jwks_guard_test::TestIssuer;
 
-use common::{Reply, get_with_token, serve};
-use tls::Answer;
+use common::{Reply, get_with_token};
+use tls::{Answer, protected};
 
 fn setup() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        common::trace();
-        configure(
-            Settings::new()
-                .http_client(tls::client(reqwest::redirect::Policy::none()))
-                .retry_backoff(Duration::from_millis(100), Duration::from_millis(200))
-                .jitter(0.0),
-        )
-        .expect("first configuration of this test binary");
-    });
-}
-
-/// A route protected by a policy for `issuer` whose keys are at `jwks_uri`; returns its URL.
-async fn protected(issuer: &str, jwks_uri: &str) -> String {
-    async fn me(Authenticated(claims): Authenticated<Claims>) -> String {
-        claims.sub.unwrap_or_default()
-    }
-    let policy = Policy::builder()
-        .issuer(issuer)
-        .audience("api")
-        .jwks_uri(jwks_uri)
-        .build()
-        .expect("a valid policy");
-    let base = serve(Router::new().route("/", get(me)).with_state(policy)).await;
-    format!("{base}/")
+    tls::setup(reqwest::redirect::Policy::none);
 }
 
 /// A provider named `name` whose tokens are signed by keys held by a server of its own, and a

@@ -1,7 +1,8 @@
 //! Servers on 127.0.0.1 for the redirect tests: `https` with a certificate made when the test
 //! binary starts (for the IP address 127.0.0.1), plain `http` for the hops between them, and a
-//! `reqwest` client that trusts that certificate alone. Included with
-//! `#[path = "common/tls.rs"] mod tls;` by the binaries that need it.
+//! `reqwest` client that trusts that certificate alone; the settings and the protected route
+//! both redirect tests use. Included with `#[path = "common/tls.rs"] mod tls;` (beside
+//! `mod common;`) by the binaries that need it.
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
@@ -163,4 +164,42 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// Installs this binary's settings once: a client trusting the test certificate with the
+/// redirect `policy` given, and short backoffs.
+pub fn setup(policy: fn() -> reqwest::redirect::Policy) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        crate::common::trace();
+        jwks_guard::configure(
+            jwks_guard::Settings::new()
+                .http_client(client(policy()))
+                .retry_backoff(
+                    std::time::Duration::from_millis(100),
+                    std::time::Duration::from_millis(200),
+                )
+                .jitter(0.0),
+        )
+        .expect("first configuration of this test binary");
+    });
+}
+
+/// A route protected by a policy for `issuer` whose keys are at `jwks_uri`; returns its URL.
+pub async fn protected(issuer: &str, jwks_uri: &str) -> String {
+    async fn me(
+        jwks_guard::Authenticated(claims): jwks_guard::Authenticated<jwks_guard::Claims>,
+    ) -> String {
+        claims.sub.unwrap_or_default()
+    }
+    let policy = jwks_guard::Policy::builder()
+        .issuer(issuer)
+        .audience("api")
+        .jwks_uri(jwks_uri)
+        .build()
+        .expect("a valid policy");
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(me))
+        .with_state(policy);
+    format!("{}/", crate::common::serve(app).await)
 }
