@@ -37,7 +37,7 @@ use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy};
 use crate::policy::Policy;
@@ -92,14 +92,7 @@ impl IntoResponse for Rejection {
         let mut response = Response::new(Body::from(body));
         *response.status_mut() =
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let map = response.headers_mut();
-        for (name, value) in headers {
-            if let (Ok(name), Ok(value)) =
-                (HeaderName::try_from(name), HeaderValue::try_from(value))
-            {
-                map.append(name, value);
-            }
-        }
+        super::append_headers(response.headers_mut(), headers);
         response
     }
 }

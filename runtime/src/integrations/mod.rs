@@ -44,3 +44,18 @@ pub mod rocket;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod tower;
+
+/// Appends a [`RejectionResponse`](crate::RejectionResponse)'s headers to an `http` header map
+/// (axum and Poem both answer with `http` types), leaving out any a custom response function
+/// made invalid.
+#[cfg(any(feature = "axum", feature = "poem"))]
+fn append_headers(map: &mut http::HeaderMap, headers: impl IntoIterator<Item = (String, String)>) {
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(name),
+            http::HeaderValue::try_from(value),
+        ) {
+            map.append(name, value);
+        }
+    }
+}

@@ -34,7 +34,7 @@
 
 use poem::error::ResponseError;
 use poem::http::header::AUTHORIZATION;
-use poem::http::{HeaderName, HeaderValue, StatusCode};
+use poem::http::{HeaderValue, StatusCode};
 use poem::{FromRequest, Request, RequestBody, Response};
 
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
@@ -81,14 +81,7 @@ impl ResponseError for Rejection {
     fn as_response(&self) -> Response {
         let (status, headers, body) = self.response().into_parts();
         let mut response = Response::builder().status(status_code(status)).body(body);
-        let map = response.headers_mut();
-        for (name, value) in headers {
-            if let (Ok(name), Ok(value)) =
-                (HeaderName::try_from(name), HeaderValue::try_from(value))
-            {
-                map.append(name, value);
-            }
-        }
+        super::append_headers(response.headers_mut(), headers);
         response
     }
 }
