@@ -8,9 +8,9 @@
 //! only while the current key set would still pick that key for the token's `kid` and
 //! algorithm.
 //!
-//! **When.** Only tokens whose signature verified, that passed the `aud`/`client_id`/`exp`/
-//! `nbf`/`typ` checks of the handler that verified them, and whose `exp` lies ahead are
-//! offered ([`TokenCache::insert`]): forged tokens and the issuer's tokens for other APIs never
+//! **When.** Only tokens whose signature verified, that passed the tenant/`aud`/`client_id`/
+//! `exp`/`nbf`/`typ` checks of the handler that verified them, and whose `exp` lies ahead are
+//! offered ([`TokenCache::remember`]): forged tokens and the issuer's tokens for other APIs never
 //! reach it. An offered token is stored the second time it is offered within the admission
 //! window (the last `2 × capacity` tokens offered for the first time, at least 1,024 and at
 //! most 1,048,576), and served from the cache from its third request on: a [`Doorkeeper`]

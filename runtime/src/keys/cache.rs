@@ -63,8 +63,9 @@ type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 struct State {
     /// The JWKS URI found by discovery (forgotten after a failed refresh).
     discovered_uri: Option<String>,
-    /// The validators of the last JWKS response, and the URI it came from.
-    validators: Option<(String, Validators)>,
+    /// The validators of the last JWKS response (they name the URL that sent them, the only
+    /// one they are sent back to).
+    validators: Option<Validators>,
     /// Consecutive failed refreshes, and when the next may start.
     failures: u32,
     retry_at: Option<Instant>,
@@ -387,27 +388,25 @@ impl KeyCache {
         refresh
     }
 
-    /// Discovery (when the JWKS URI is not known yet) and the JWKS fetch, conditional when the
-    /// held set came from the same URI.
+    /// Discovery (when the JWKS URI is not known yet) and the JWKS fetch, conditional on
+    /// `validators` where it reaches the URL that sent them.
     async fn fetch(
         &self,
         known_uri: Option<String>,
-        validators: Option<(String, Validators)>,
+        validators: Option<Validators>,
     ) -> Result<(String, Fetched), FetchError> {
         let settings = settings::current();
         let uri = match known_uri {
             Some(uri) => uri,
             None => fetch::discover(settings, &self.issuer).await?,
         };
-        let validators = validators
-            .filter(|(from, _)| *from == uri)
-            .map(|(_, validators)| validators);
         let fetched = fetch::jwks(settings, &self.issuer, &uri, validators.as_ref()).await?;
         Ok((uri, fetched))
     }
 
     /// Stores the outcome of a refresh started at `generation` and clears the in-flight marker;
-    /// stores nothing when the keys were forgotten since it started.
+    /// for a refresh from a source that has changed since (see [`KeyCache::source_changed`]),
+    /// only keys for an empty cache, as stale keys.
     fn settle(
         &self,
         outcome: Result<(String, Fetched), FetchError>,
@@ -459,7 +458,7 @@ impl KeyCache {
                 if self.jwks_uri.is_none() {
                     state.discovered_uri = Some(uri.clone());
                 }
-                state.validators = Some((uri, validators));
+                state.validators = Some(validators);
                 Ok(())
             }
             Ok((uri, Fetched::NotModified { max_age })) => match self.current.load_full() {
