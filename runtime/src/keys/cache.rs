@@ -59,6 +59,11 @@ pub(crate) struct Cached {
 
 type Refresh = Shared<BoxFuture<'static, Result<(), FetchError>>>;
 
+/// How many refreshes one request, prefetch or unknown `kid` starts or joins when each turns
+/// out to come from a source that changed meanwhile ([`FetchError::Superseded`]): sources do
+/// not change that often.
+const SOURCE_CHANGE_ATTEMPTS: usize = 5;
+
 #[derive(Default)]
 struct State {
     /// The JWKS URI found by discovery (forgotten after a failed refresh).
@@ -221,7 +226,7 @@ impl KeyCache {
     async fn keys(self: &Arc<Self>) -> Result<Arc<Cached>, Rejection> {
         // A refresh from a source that changed meanwhile and brought no keys is followed by one
         // from the new source (a few times at most: sources do not change that often).
-        for _ in 0..5 {
+        for _ in 0..SOURCE_CHANGE_ATTEMPTS {
             let now = Instant::now();
             if let Some(cached) = self.serve(now) {
                 return Ok(cached);
@@ -254,7 +259,7 @@ impl KeyCache {
     pub(crate) async fn prefetch(self: &Arc<Self>) -> Result<(), FetchError> {
         let mut outcome = Ok(());
         // As in `keys`: a refresh from a source that changed meanwhile is tried again.
-        for _ in 0..5 {
+        for _ in 0..SOURCE_CHANGE_ATTEMPTS {
             if self.usable(Instant::now()).is_some() {
                 return Ok(());
             }
@@ -292,7 +297,7 @@ impl KeyCache {
     async fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Cached>) -> Option<Arc<Cached>> {
         // A refresh from a source that changed meanwhile is followed by one from the new source
         // (whose budget is whole again), a few times at most.
-        for _ in 0..5 {
+        for _ in 0..SOURCE_CHANGE_ATTEMPTS {
             let now = Instant::now();
             if let Some(newer) = self.newer_than(seen, now) {
                 return Some(newer);
