@@ -6,7 +6,7 @@ mod platform {
 #[platform::auth::protected(
     issuer = "https://id.example.com/",
     audience = "orders-api",
-    crate = "crate::platform::auth",
+    crate = "crate::platform::auth"
 )]
 async fn whoami(#[claims] claims: platform::auth::Claims) -> String {
     claims.sub.unwrap_or_default()

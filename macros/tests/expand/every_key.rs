@@ -31,12 +31,15 @@ pub mod admin {
         typ = "at+jwt",
     )]
     #[allow(clippy::unused_async)]
-    pub async fn delete_tenant(Path(id): Path<String>, #[claims] Admin { sub, tenant }: Admin) -> String {
+    pub async fn delete_tenant(
+        Path(id): Path<String>,
+        #[claims] Admin { sub, tenant }: Admin,
+    ) -> String {
         format!("{sub} deleted {id} of {tenant}")
     }
 }
 
 fn main() {
-    let _: axum::Router = axum::Router::new()
-        .route("/tenants/{id}", axum::routing::delete(admin::delete_tenant));
+    let _: axum::Router =
+        axum::Router::new().route("/tenants/{id}", axum::routing::delete(admin::delete_tenant));
 }

@@ -7,5 +7,6 @@ async fn health_detail() -> &'static str {
 }
 
 fn main() {
-    let _: axum::Router = axum::Router::new().route("/health/detail", axum::routing::get(health_detail));
+    let _: axum::Router =
+        axum::Router::new().route("/health/detail", axum::routing::get(health_detail));
 }

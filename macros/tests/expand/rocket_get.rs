@@ -1,5 +1,4 @@
-// Rocket: `#[protected]` above `#[get]`, whose request guards then include the guard. Expanded
-// only (Rocket is no dev-dependency of this crate); examples/rocket.rs compiles the same pattern.
+// Rocket: `#[protected]` above `#[get]`, whose request guards then include the guard.
 use jwks_guard::{Claims, protected};
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]

@@ -22,6 +22,8 @@ pub mod orders {
 
 #[allow(deprecated)]
 fn main() {
-    let _: axum::Router = axum::Router::new()
-        .route("/orders", axum::routing::get(orders::list).delete(orders::purge));
+    let _: axum::Router = axum::Router::new().route(
+        "/orders",
+        axum::routing::get(orders::list).delete(orders::purge),
+    );
 }

@@ -42,7 +42,10 @@ async fn list_orders(
 
 // The body extractor stays last; the guard runs before it.
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:write"])]
-async fn create_order(#[claims] mut staff: Staff, Json(order): Json<NewOrder>) -> Json<Vec<String>> {
+async fn create_order(
+    #[claims] mut staff: Staff,
+    Json(order): Json<NewOrder>,
+) -> Json<Vec<String>> {
     staff.roles.push(order.item);
     staff.roles.push(staff.sub);
     Json(staff.roles)

@@ -7,7 +7,10 @@ use jwks_guard::{Claims, protected};
 
 #[tracing::instrument(skip(claims), fields(sub = claims.sub.as_deref()))]
 #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
-async fn instrument_above(#[claims] claims: Claims, axum::extract::Path(id): axum::extract::Path<u64>) -> String {
+async fn instrument_above(
+    #[claims] claims: Claims,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> String {
     format!("{id} {:?}", claims.sub)
 }
 
