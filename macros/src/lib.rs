@@ -29,23 +29,7 @@ use proc_macro::TokenStream;
 /// everything the attribute requires. Otherwise it is answered 401 (no or bad token) or 403
 /// (valid token, missing scope or claim), before any other extractor runs.
 ///
-/// ```no_run
-/// use jwks_guard::{Claims, protected};
-///
-/// #[protected(issuer = "https://id.example.com/", audience = "orders-api", scopes = ["orders:read"])]
-/// async fn list_orders(#[claims] claims: Claims) -> String {
-///     format!("orders of {}", claims.sub.unwrap_or_default())
-/// }
-///
-/// #[protected(issuer = env("OIDC_ISSUER"), audience = env("OIDC_AUDIENCE"))]
-/// async fn health_detail() -> &'static str {
-///     "ok"
-/// }
-///
-/// let app: axum::Router = axum::Router::new()
-///     .route("/orders", axum::routing::get(list_orders))
-///     .route("/health/detail", axum::routing::get(health_detail));
-/// ```
+#[cfg_attr(not(doctest), doc = include_str!("examples/routes.md"))]
 ///
 /// # Keys
 ///
@@ -105,17 +89,7 @@ use proc_macro::TokenStream;
 ///   (`skip(claims)`, `fields(sub = claims.sub)`). Below it, it still compiles, but it sees the
 ///   guard instead of your `#[claims]` parameter and records it as `__guard`.
 ///
-/// ```no_run
-/// use jwks_guard::{Claims, protected};
-///
-/// #[tracing::instrument(skip(claims), fields(sub = claims.sub.as_deref()))]
-/// #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
-/// #[axum::debug_handler]
-/// async fn me(#[claims] claims: Claims) -> String {
-///     claims.sub.unwrap_or_default()
-/// }
-/// # let _: axum::Router = axum::Router::new().route("/me", axum::routing::get(me));
-/// ```
+#[cfg_attr(not(doctest), doc = include_str!("examples/beside_other_attributes.md"))]
 ///
 /// [`jwks_guard::Claims`]: https://docs.rs/jwks-guard/latest/jwks_guard/struct.Claims.html
 #[proc_macro_attribute]

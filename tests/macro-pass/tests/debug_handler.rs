@@ -1,5 +1,5 @@
 // axum's `#[debug_handler]` below `#[protected]`: it checks the rewritten handler, guard
-// included. (Above `#[protected]` it cannot work: see ui/fail/debug_handler_above.rs.)
+// included. (Above `#[protected]` it cannot work: see tests/macro-ui/tests/ui/fail/debug_handler_above.rs.)
 #![deny(warnings)]
 
 use axum::Json;
