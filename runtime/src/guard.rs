@@ -96,18 +96,30 @@ impl<P: StaticPolicy> Protected<P> {
     /// resolved at the first call and then checked by [`authorize`], as a
     /// [`Policy`](crate::Policy) built by hand is.
     ///
+    /// All that is particular to `P` is this wrapper: the work is done by a function generic in
+    /// the claims type alone, which every handler with the same claims type shares (each
+    /// `#[protected]` handler adds little to its crate's build).
+    ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub async fn authorize<'a>(
+    pub fn authorize<'a>(
         authorization_values: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<Self, Rejection> {
-        let cell = P::cell();
-        let policy = cell
-            .policy()
-            .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
-        let claims = authorize::<P::Claims>(policy, authorization_values).await?;
-        Ok(Protected(claims, PhantomData))
+    ) -> impl Future<Output = Result<Self, Rejection>> {
+        let claims = authorize_with_cell::<P::Claims>(P::cell(), authorization_values);
+        async move { Ok(Protected(claims.await?, PhantomData)) }
     }
+}
+
+/// The `#[protected]` path: the policy `cell` holds, resolved at its first use (a configuration
+/// error is logged and answered like any refusal), then [`authorize`].
+async fn authorize_with_cell<'a, C: ClaimsTarget>(
+    cell: &'static PolicyCell,
+    authorization_values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<C, Rejection> {
+    let policy = cell
+        .policy()
+        .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
+    authorize::<C>(policy, authorization_values).await
 }
 
 /// An extractor: the request's verified claims, checked against the [`Policy`](crate::Policy)

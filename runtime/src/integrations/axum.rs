@@ -52,8 +52,11 @@ where
 {
     type Rejection = Rejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
-        Protected::authorize(authorization_values(&parts.headers)).await
+    fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        Protected::authorize(authorization_values(&parts.headers))
     }
 }
 
