@@ -340,10 +340,76 @@ async fn algorithms_is_an_allow_list() {
 }
 
 #[tokio::test]
+async fn es512_with_a_p521_key_is_allowed_by_default_and_refused_where_the_list_leaves_it_out() {
+    let issuer = TestIssuer::builder()
+        .impersonate("https://es512.test/")
+        .p521_key(true)
+        .start()
+        .expect("issuer");
+    #[protected(issuer = "https://es512.test/", audience = "api")]
+    async fn every_algorithm() -> &'static str {
+        "ok"
+    }
+    #[protected(issuer = "https://es512.test/", audience = "api", algorithms = ["ES512"])]
+    async fn es512_only() -> &'static str {
+        "ok"
+    }
+    #[protected(issuer = "https://es512.test/", audience = "api", algorithms = ["ES256"])]
+    async fn es256_only() -> &'static str {
+        "ok"
+    }
+    let base = serve(
+        Router::new()
+            .route("/default", get(every_algorithm))
+            .route("/es512", get(es512_only))
+            .route("/es256", get(es256_only)),
+    )
+    .await;
+    let es512 = issuer.token().audience("api").alg(Alg::ES512).sign();
+    for route in ["default", "es512"] {
+        get_with_token(&format!("{base}/{route}"), &es512)
+            .await
+            .assert_ok(&format!("ES512 at /{route}"));
+    }
+
+    // The same signature over another payload, and a signature with one bit flipped.
+    let (header, rest) = es512.split_once('.').expect("a JWS");
+    let (_, signature) = rest.split_once('.').expect("a JWS");
+    let other_payload = issuer
+        .token()
+        .audience("api")
+        .alg(Alg::ES512)
+        .subject("mallory")
+        .sign();
+    let other_payload = other_payload.split('.').nth(1).expect("a payload");
+    let moved = format!("{header}.{other_payload}.{signature}");
+    let mut flipped = es512.clone().into_bytes();
+    let last = flipped.len() - 2;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).expect("ASCII");
+    for (case, tampered) in [("moved signature", &moved), ("flipped bit", &flipped)] {
+        let reply = get_with_token(&format!("{base}/default"), tampered).await;
+        reply.assert_invalid_token(case);
+        assert_eq!(reply.description(), "invalid signature", "{case}");
+    }
+
+    let reply = get_with_token(&format!("{base}/es256"), &es512).await;
+    reply.assert_invalid_token("ES512 where only ES256 is allowed");
+    assert_eq!(reply.description(), "algorithm not allowed");
+    let es256 = issuer.token().audience("api").alg(Alg::ES256).sign();
+    get_with_token(&format!("{base}/es256"), &es256)
+        .await
+        .assert_ok("the control token");
+    let reply = get_with_token(&format!("{base}/es512"), &es256).await;
+    reply.assert_invalid_token("ES256 where only ES512 is allowed");
+}
+
+#[tokio::test]
 async fn default_algorithms_accept_rsa_pss_ecdsa_and_eddsa_when_the_jwks_names_no_alg() {
     let issuer = TestIssuer::builder()
         .impersonate("https://no-alg.test/")
         .publish_alg(false)
+        .p521_key(true)
         .start()
         .expect("issuer");
     #[protected(issuer = "https://no-alg.test/", audience = "api")]

@@ -309,7 +309,7 @@ fn scope(lit: &LitStr, _: &Key) -> syn::Result<()> {
 /// lacks cannot compile; the list is here for the messages ("did you mean", "expected one of"),
 /// while the default (every algorithm) is the runtime's alone.
 pub(crate) const ALGORITHMS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 ];
 
 /// A supported algorithm's name; symmetric and unsigned ones are refused with the reason.

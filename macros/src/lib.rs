@@ -42,7 +42,7 @@ use proc_macro::TokenStream;
 /// | `jwks_uri` | | `"https://id.example.com/jwks.json"` or `env("VAR")`: the key set's URL, skipping discovery |
 /// | `scopes` | | `["orders:read", "orders:write"]`: every one must be granted (`scope` or `scp`) |
 /// | `claims(...)` | | required claims, see below |
-/// | `algorithms` | | `["RS256", "ES256"]`: the allowed signature algorithms among `RS256` `RS384` `RS512` `PS256` `PS384` `PS512` `ES256` `ES384` `EdDSA` (default: all of them) |
+/// | `algorithms` | | `["RS256", "ES256"]`: the allowed signature algorithms among `RS256` `RS384` `RS512` `PS256` `PS384` `PS512` `ES256` `ES384` `ES512` `EdDSA` (default: all of them) |
 /// | `leeway` | | `30`: seconds of clock skew allowed on `exp` and `nbf` (default: `60`) |
 /// | `typ` | | `"at+jwt"`: the token's required `typ` header |
 /// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |

@@ -13,6 +13,7 @@ pub enum Alg {
     PS512,
     ES256,
     ES384,
+    ES512,
     EdDSA,
 }
 
@@ -27,6 +28,7 @@ impl Alg {
         Alg::PS512,
         Alg::ES256,
         Alg::ES384,
+        Alg::ES512,
         Alg::EdDSA,
     ];
 
@@ -41,6 +43,7 @@ impl Alg {
             Alg::PS512 => "PS512",
             Alg::ES256 => "ES256",
             Alg::ES384 => "ES384",
+            Alg::ES512 => "ES512",
             Alg::EdDSA => "EdDSA",
         }
     }
@@ -58,6 +61,7 @@ impl Alg {
             }
             Alg::ES256 => KeyType::P256,
             Alg::ES384 => KeyType::P384,
+            Alg::ES512 => KeyType::P521,
             Alg::EdDSA => KeyType::Ed25519,
         }
     }
@@ -74,6 +78,8 @@ pub enum KeyType {
     P256,
     /// `kty: "EC"`, `crv: "P-384"`: ES384.
     P384,
+    /// `kty: "EC"`, `crv: "P-521"`: ES512.
+    P521,
     /// `kty: "OKP"`, `crv: "Ed25519"`: EdDSA.
     Ed25519,
 }
@@ -108,6 +114,11 @@ impl AlgSet {
     }
 
     fn bit(alg: Alg) -> u16 {
+        // Bit 15 is no algorithm's: every algorithm has a bit of its own below it.
+        const _: () = assert!(
+            Alg::ALL.len() <= 15,
+            "AlgSet's u16 holds at most 15 algorithms"
+        );
         1 << Alg::ALL.iter().position(|a| *a == alg).unwrap_or(15)
     }
 }

@@ -15,9 +15,10 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
-    KeyPair as _, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256,
-    RSA_PSS_SHA384, RSA_PSS_SHA512, RsaEncoding, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512,
+    RsaEncoding, RsaKeyPair,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,12 +29,23 @@ use super::{Alg, TestIssuerError};
 /// The kinds of key an issuer holds, one current key of each: the runtime's key types.
 pub(crate) use jwks_guard::KeyType as KeyKind;
 
-/// Every kind an issuer holds, in the order the JWKS lists them.
-pub(crate) const KINDS: [KeyKind; 4] =
-    [KeyKind::Rsa, KeyKind::P256, KeyKind::P384, KeyKind::Ed25519];
+/// The kinds an issuer holds by default, in the order the JWKS lists them.
+pub(crate) const KINDS: &[KeyKind] =
+    &[KeyKind::Rsa, KeyKind::P256, KeyKind::P384, KeyKind::Ed25519];
+
+/// The kinds an issuer started with
+/// [`p521_key(true)`](super::TestIssuerBuilder::p521_key) holds, in the order the JWKS lists
+/// them (the order of [`Alg::ALL`]).
+pub(crate) const KINDS_WITH_P521: &[KeyKind] = &[
+    KeyKind::Rsa,
+    KeyKind::P256,
+    KeyKind::P384,
+    KeyKind::P521,
+    KeyKind::Ed25519,
+];
 
 /// The `alg` the JWKS publishes for a kind of key: the first it verifies (RS256, ES256, ES384,
-/// EdDSA).
+/// ES512, EdDSA).
 pub(crate) fn published_alg(kind: KeyKind) -> Alg {
     kind.algorithms().next().unwrap_or(Alg::RS256)
 }
@@ -44,6 +56,7 @@ fn label(kind: KeyKind) -> &'static str {
         KeyKind::Rsa => "rsa",
         KeyKind::P256 => "p256",
         KeyKind::P384 => "p384",
+        KeyKind::P521 => "p521",
         KeyKind::Ed25519 => "ed25519",
         _ => "key",
     }
@@ -52,7 +65,7 @@ fn label(kind: KeyKind) -> &'static str {
 /// An aws-lc-rs private key.
 enum Pair {
     Rsa(RsaKeyPair),
-    /// P-256 or P-384, signing fixed-length `r || s` (the JWS form).
+    /// P-256, P-384 or P-521, signing fixed-length `r || s` (the JWS form).
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
 }
@@ -105,7 +118,7 @@ fn rsa_padding(alg: Alg) -> Option<&'static dyn RsaEncoding> {
         Alg::PS256 => &RSA_PSS_SHA256,
         Alg::PS384 => &RSA_PSS_SHA384,
         Alg::PS512 => &RSA_PSS_SHA512,
-        Alg::ES256 | Alg::ES384 | Alg::EdDSA => return None,
+        Alg::ES256 | Alg::ES384 | Alg::ES512 | Alg::EdDSA => return None,
     })
 }
 
@@ -135,11 +148,11 @@ fn generate(kind: KeyKind) -> Result<Material, TestIssuerError> {
             );
             Pair::Rsa(pair)
         }
-        KeyKind::P256 | KeyKind::P384 => {
-            let (alg, crv, size) = if kind == KeyKind::P256 {
-                (&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32)
-            } else {
-                (&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48)
+        KeyKind::P256 | KeyKind::P384 | KeyKind::P521 => {
+            let (alg, crv, size) = match kind {
+                KeyKind::P256 => (&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32),
+                KeyKind::P384 => (&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48),
+                _ => (&ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", 66),
             };
             let pair = EcdsaKeyPair::generate(alg).map_err(failed)?;
             // The uncompressed point: 0x04 || x || y, each coordinate `size` bytes.
@@ -222,7 +235,9 @@ impl SigningKey {
 
 /// One issuer's keys: the current ones, older ones still published, and foreign ones.
 pub(crate) struct KeyRing {
-    /// One per [`KeyKind`], in [`KINDS`] order.
+    /// The kinds it holds: [`KINDS`] or [`KINDS_WITH_P521`].
+    kinds: &'static [KeyKind],
+    /// One per kind of `kinds`, in its order.
     current: Vec<SigningKey>,
     /// Keys replaced by [`KeyRing::rotate`] with `keep_old`, still in the JWKS.
     old: Vec<SigningKey>,
@@ -235,15 +250,16 @@ pub(crate) struct KeyRing {
 }
 
 impl KeyRing {
-    /// A ring with one fresh key of each kind.
-    pub(crate) fn new() -> Result<KeyRing, TestIssuerError> {
-        let mut ring = KeyRing::empty();
+    /// A ring with one fresh key of each of `kinds`.
+    pub(crate) fn new(kinds: &'static [KeyKind]) -> Result<KeyRing, TestIssuerError> {
+        let mut ring = KeyRing::empty(kinds);
         ring.current = ring.fresh_set()?;
         Ok(ring)
     }
 
-    fn empty() -> KeyRing {
+    fn empty(kinds: &'static [KeyKind]) -> KeyRing {
         KeyRing {
+            kinds,
             current: Vec::new(),
             old: Vec::new(),
             foreign: Vec::new(),
@@ -252,36 +268,51 @@ impl KeyRing {
         }
     }
 
-    /// A ring that starts with the keys every ring for `issuer` started with in this process
-    /// (made by the first), so that issuers started one after another, or side by side, for
-    /// the same issuer string serve the same keys at first: a key set the guard fetched from
-    /// one verifies the tokens of the next. Rotations are each ring's own.
-    pub(crate) fn for_issuer(issuer: &str) -> Result<KeyRing, TestIssuerError> {
+    /// A ring of `kinds` that starts with the keys every ring for `issuer` started with in
+    /// this process (each kind's made by the first ring that held it), so that issuers started
+    /// one after another, or side by side, for the same issuer string serve the same keys at
+    /// first: a key set the guard fetched from one verifies the tokens of the next. Rotations
+    /// are each ring's own.
+    pub(crate) fn for_issuer(
+        issuer: &str,
+        kinds: &'static [KeyKind],
+    ) -> Result<KeyRing, TestIssuerError> {
         static INITIAL: LazyLock<Mutex<HashMap<String, Vec<SigningKey>>>> =
             LazyLock::new(Default::default);
         let known = INITIAL
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(issuer)
-            .cloned();
-        let mut ring = KeyRing::empty();
-        let initial = match known {
-            Some(initial) => initial,
-            None => {
-                let fresh = ring.fresh_set()?;
-                // Kept for the process: never given back to the RSA pool, so no other issuer
-                // signs with them.
-                ring.leased.clear();
-                INITIAL
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry(issuer.to_owned())
-                    .or_insert(fresh)
-                    .clone()
+            .cloned()
+            .unwrap_or_default();
+        let mut ring = KeyRing::empty(kinds);
+        // The kinds no earlier ring for `issuer` held, generated outside the lock.
+        let fresh = kinds
+            .iter()
+            .filter(|&&kind| !known.iter().any(|key| key.material.kind == kind))
+            .map(|&kind| ring.fresh(kind))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Kept for the process: never given back to the RSA pool, so no other issuer signs
+        // with them.
+        ring.leased.clear();
+        let initial = {
+            let mut all = INITIAL.lock().unwrap_or_else(PoisonError::into_inner);
+            let initial = all.entry(issuer.to_owned()).or_default();
+            for key in fresh {
+                // A ring started meanwhile may have made this kind first: its key stays.
+                if !initial.iter().any(|k| k.material.kind == key.material.kind) {
+                    initial.push(key);
+                }
             }
+            initial.clone()
         };
-        ring.seen.extend(initial.iter().map(|key| key.material.id));
-        ring.current = initial;
+        ring.current = kinds
+            .iter()
+            .filter_map(|&kind| initial.iter().find(|key| key.material.kind == kind))
+            .cloned()
+            .collect();
+        ring.seen
+            .extend(ring.current.iter().map(|key| key.material.id));
         Ok(ring)
     }
 
@@ -304,7 +335,8 @@ impl KeyRing {
     }
 
     fn fresh_set(&mut self) -> Result<Vec<SigningKey>, TestIssuerError> {
-        KINDS.iter().map(|&kind| self.fresh(kind)).collect()
+        let kinds = self.kinds;
+        kinds.iter().map(|&kind| self.fresh(kind)).collect()
     }
 
     /// Replaces the current keys with new ones; the old ones stay published if `keep_old`.
@@ -322,7 +354,8 @@ impl KeyRing {
         self.old.clear();
     }
 
-    /// The current key of `kind`.
+    /// The current key of `kind`; `None` for a kind the ring does not hold (P-521 unless
+    /// asked for).
     pub(crate) fn current(&self, kind: KeyKind) -> Option<&SigningKey> {
         self.current.iter().find(|key| key.material.kind == kind)
     }
@@ -368,10 +401,10 @@ mod tests {
 
     #[test]
     fn rotation_never_brings_back_material_the_ring_has_held() {
-        let mut ring = KeyRing::new().unwrap();
+        let mut ring = KeyRing::new(KINDS_WITH_P521).unwrap();
         let mut ids = HashSet::new();
         for _ in 0..3 {
-            for kind in KINDS {
+            for &kind in KINDS_WITH_P521 {
                 assert!(ids.insert(ring.current(kind).unwrap().material.id));
             }
             ring.rotate(false).unwrap();
@@ -381,9 +414,31 @@ mod tests {
     }
 
     #[test]
+    fn rings_for_one_issuer_share_their_first_keys_kind_by_kind() {
+        let issuer = "https://key-ring.test/p521";
+        let id = |ring: &KeyRing, kind| ring.current(kind).map(|key| key.material.id);
+        let plain = KeyRing::for_issuer(issuer, KINDS).unwrap();
+        let with_p521 = KeyRing::for_issuer(issuer, KINDS_WITH_P521).unwrap();
+        let again = KeyRing::for_issuer(issuer, KINDS_WITH_P521).unwrap();
+        for &kind in KINDS {
+            assert_eq!(id(&plain, kind), id(&with_p521, kind), "{kind:?}");
+        }
+        assert_eq!(id(&plain, KeyKind::P521), None);
+        assert!(id(&with_p521, KeyKind::P521).is_some());
+        assert_eq!(id(&with_p521, KeyKind::P521), id(&again, KeyKind::P521));
+        assert_eq!(plain.kids().len(), 4);
+        let labels: Vec<String> = with_p521
+            .kids()
+            .iter()
+            .map(|kid| kid.split('-').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(labels, ["rsa", "p256", "p384", "p521", "ed25519"]);
+    }
+
+    #[test]
     fn live_rings_never_share_rsa_material() {
-        let a = KeyRing::new().unwrap();
-        let b = KeyRing::new().unwrap();
+        let a = KeyRing::new(KINDS).unwrap();
+        let b = KeyRing::new(KINDS).unwrap();
         let rsa = |ring: &KeyRing| ring.current(KeyKind::Rsa).unwrap().material.id;
         assert_ne!(rsa(&a), rsa(&b));
     }

@@ -58,9 +58,10 @@
 //!
 //! holds an RSA 2048, an EC P-256, an EC P-384 and an Ed25519 key, each with a `kid`, published
 //! with `use: "sig"` and `alg` (RS256, ES256, ES384, EdDSA), and signs tokens with them
-//! ([`TestIssuer::token`]). It can rotate its keys, fail or redirect on demand ([`Answer`]) and
-//! count the requests it gets, conditional ones and `304`s too, so a test can check how often
-//! keys are fetched and revalidated.
+//! ([`TestIssuer::token`]); with [`TestIssuerBuilder::p521_key`], an EC P-521 key (ES512) as
+//! well. It can rotate its keys, fail or redirect on demand ([`Answer`]) and count the requests
+//! it gets, conditional ones and `304`s too, so a test can check how often keys are fetched
+//! and revalidated.
 //!
 //! The server runs on its own thread with its own single-threaded Tokio runtime: it works from
 //! `#[test]`, from `#[tokio::test]` (of any flavour, even while that test's runtime is blocked)
@@ -228,6 +229,7 @@ pub struct TestIssuerBuilder {
     publish_alg: bool,
     jwks_uri: Option<String>,
     validators: bool,
+    p521_key: bool,
 }
 
 impl Default for TestIssuerBuilder {
@@ -241,6 +243,7 @@ impl Default for TestIssuerBuilder {
             publish_alg: true,
             jwks_uri: None,
             validators: true,
+            p521_key: false,
         }
     }
 }
@@ -341,6 +344,27 @@ impl TestIssuerBuilder {
         self
     }
 
+    /// Whether the issuer also holds an EC P-521 key, which signs ES512 tokens (default
+    /// `false`). The key is published after the P-384 key (`crv: "P-521"`, `alg: "ES512"`),
+    /// rotates with the others, and, without a provider preset, discovery lists ES512 among the
+    /// signing algorithms. Without it, an ES512 token cannot be signed:
+    /// [`TokenBuilder::try_sign`] returns an error naming this method, and
+    /// [`TestIssuer::kid`]`(Alg::ES512)` is empty.
+    ///
+    /// ```
+    /// # use jwks_guard_test::{Alg, TestIssuer};
+    /// let issuer = TestIssuer::builder().p521_key(true).start()?;
+    /// assert_eq!(issuer.kids().len(), 5);
+    /// let token = issuer.token().alg(Alg::ES512).sign();
+    /// # assert_eq!(token.split('.').count(), 3);
+    /// assert!(TestIssuer::start()?.token().alg(Alg::ES512).try_sign().is_err());
+    /// # Ok::<(), jwks_guard_test::TestIssuerError>(())
+    /// ```
+    pub fn p521_key(mut self, held: bool) -> Self {
+        self.p521_key = held;
+        self
+    }
+
     /// Generates the keys and starts the server.
     pub fn start(self) -> Result<TestIssuer, TestIssuerError> {
         let listener = Server::bind()?;
@@ -355,9 +379,14 @@ impl TestIssuerBuilder {
             .or_else(|| self.name.clone())
             .unwrap_or_else(|| local.clone());
         let jwks_uri = self.jwks_uri.as_deref();
+        let kinds = if self.p521_key {
+            keys::KINDS_WITH_P521
+        } else {
+            keys::KINDS
+        };
         let layout = match self.provider {
             Some(provider) => provider.layout(&issuer, jwks_uri),
-            None => Layout::generic(&issuer, jwks_uri),
+            None => Layout::generic(&issuer, jwks_uri, kinds),
         };
         let aliases = layout.aliases.clone();
         let answers = Answers {
@@ -380,8 +409,8 @@ impl TestIssuerBuilder {
         // Issuers impersonating the same issuer string start with the same keys (see
         // `KeyRing::for_issuer`); one named without impersonation is a signer of its own.
         let ring = match &impersonated {
-            Some(issuer) => KeyRing::for_issuer(issuer)?,
-            None => KeyRing::new()?,
+            Some(issuer) => KeyRing::for_issuer(issuer, kinds)?,
+            None => KeyRing::new(kinds)?,
         };
         let shared = Arc::new(Shared::new(config, ring));
         let server = Server::start(listener, Arc::clone(&shared))?;
@@ -463,7 +492,7 @@ impl TestIssuer {
     }
 
     /// Options: provider preset, impersonation, `Cache-Control`, validators, discovery, `alg`
-    /// in the JWKs, `jwks_uri`.
+    /// in the JWKs, `jwks_uri`, a P-521 key.
     pub fn builder() -> TestIssuerBuilder {
         TestIssuerBuilder::default()
     }
@@ -531,7 +560,8 @@ impl TestIssuer {
         });
     }
 
-    /// The `kid` of the current key that signs `alg`.
+    /// The `kid` of the current key that signs `alg`; empty if the issuer holds no such key
+    /// (ES512 without [`p521_key(true)`](TestIssuerBuilder::p521_key)).
     pub fn kid(&self, alg: Alg) -> String {
         self.shared
             .keys()

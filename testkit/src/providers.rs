@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::keys::{KeyKind, published_alg};
+
 /// The tenant GUID of the Entra ID presets, as a literal for `concat!`.
 macro_rules! entra_tenant {
     () => {
@@ -373,10 +375,15 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// No provider: the few usual members, the JWKS at `jwks_uri` or `{issuer}/jwks`.
-    pub(crate) fn generic(issuer: &str, jwks_uri: Option<&str>) -> Layout {
+    /// No provider: the few usual members, the JWKS at `jwks_uri` or `{issuer}/jwks`, and the
+    /// algorithms of the kinds of key the issuer holds.
+    pub(crate) fn generic(issuer: &str, jwks_uri: Option<&str>, kinds: &[KeyKind]) -> Layout {
         let base = with_one_slash(issuer);
         let jwks_uri = jwks_uri.map_or_else(|| format!("{base}jwks"), str::to_owned);
+        let algs: Vec<&str> = kinds
+            .iter()
+            .map(|&kind| published_alg(kind).name())
+            .collect();
         Layout {
             discovery: json!({
                 "issuer": issuer,
@@ -385,7 +392,7 @@ impl Layout {
                 "token_endpoint": format!("{base}token"),
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256", "ES256", "ES384", "EdDSA"],
+                "id_token_signing_alg_values_supported": algs,
             }),
             common_discovery: None,
             jwks_paths: &[],

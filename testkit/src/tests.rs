@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256,
-    RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512, RSA_PSS_2048_8192_SHA256,
-    RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512, RsaPublicKeyComponents, UnparsedPublicKey,
-    VerificationAlgorithm,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P384_SHA384_FIXED, ECDSA_P521_SHA512_FIXED, ED25519,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
+    RSA_PSS_2048_8192_SHA256, RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512,
+    RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -115,6 +115,7 @@ fn verification_algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
         Alg::PS512 => &RSA_PSS_2048_8192_SHA512,
         Alg::ES256 => &ECDSA_P256_SHA256_FIXED,
         Alg::ES384 => &ECDSA_P384_SHA384_FIXED,
+        Alg::ES512 => &ECDSA_P521_SHA512_FIXED,
         Alg::EdDSA => &ED25519,
     }
 }
@@ -203,9 +204,14 @@ async fn the_jwks_served_over_http_is_a_jwk_set_with_kid_use_and_alg() {
     }
 }
 
+/// An issuer holding every kind of key, P-521 included: one for every algorithm.
+fn issuer_with_every_key() -> TestIssuer {
+    TestIssuer::builder().p521_key(true).start().unwrap()
+}
+
 #[test]
 fn published_jwks_carry_exactly_the_public_members_of_their_key() {
-    let issuer = TestIssuer::start().unwrap();
+    let issuer = issuer_with_every_key();
     let jwks: Value = serde_json::from_str(&issuer.jwks()).unwrap();
     let members =
         |jwk: &Value| -> Vec<String> { jwk.as_object().unwrap().keys().cloned().collect() };
@@ -216,7 +222,11 @@ fn published_jwks_carry_exactly_the_public_members_of_their_key() {
     let n = octets(rsa, "n");
     assert_eq!(n.len(), 256, "a 2048-bit modulus, no leading zero byte");
     assert_ne!(n[0], 0);
-    for (alg, crv, size) in [(Alg::ES256, "P-256", 32), (Alg::ES384, "P-384", 48)] {
+    for (alg, crv, size) in [
+        (Alg::ES256, "P-256", 32),
+        (Alg::ES384, "P-384", 48),
+        (Alg::ES512, "P-521", 66),
+    ] {
         let ec = find(&jwks, &issuer.kid(alg)).unwrap();
         assert_eq!(members(ec), ["alg", "crv", "kid", "kty", "use", "x", "y"]);
         assert_eq!((&ec["kty"], &ec["crv"]), (&json!("EC"), &json!(crv)));
@@ -234,7 +244,7 @@ fn published_jwks_carry_exactly_the_public_members_of_their_key() {
 
 #[test]
 fn aws_lc_rs_verifies_every_algorithms_signature_from_the_published_jwk_alone() {
-    let issuer = TestIssuer::start().unwrap();
+    let issuer = issuer_with_every_key();
     let jwks: Value = serde_json::from_str(&issuer.jwks()).unwrap();
     for &alg in Alg::ALL {
         let jwk = find(&jwks, &issuer.kid(alg)).unwrap();
@@ -246,6 +256,7 @@ fn aws_lc_rs_verifies_every_algorithms_signature_from_the_published_jwk_alone() 
         let length = match alg {
             Alg::ES256 | Alg::EdDSA => 64,
             Alg::ES384 => 96,
+            Alg::ES512 => 132,
             _ => 256,
         };
         assert_eq!(
@@ -276,7 +287,7 @@ fn aws_lc_rs_verifies_every_algorithms_signature_from_the_published_jwk_alone() 
             Alg::PS256 => Some(Alg::RS256),
             Alg::PS384 => Some(Alg::RS384),
             Alg::PS512 => Some(Alg::RS512),
-            Alg::ES256 | Alg::ES384 | Alg::EdDSA => None,
+            Alg::ES256 | Alg::ES384 | Alg::ES512 | Alg::EdDSA => None,
         };
         if let Some(sibling) = sibling {
             assert!(
@@ -289,7 +300,7 @@ fn aws_lc_rs_verifies_every_algorithms_signature_from_the_published_jwk_alone() 
 
 #[test]
 fn a_token_of_every_algorithm_verifies_with_the_published_key() {
-    let issuer = TestIssuer::start().unwrap();
+    let issuer = issuer_with_every_key();
     for &alg in Alg::ALL {
         let token = issuer.token().audience("api").alg(alg).sign();
         assert_eq!(segment(&token, 0)["alg"], alg.name());
@@ -384,8 +395,15 @@ fn expired_and_not_yet_valid_tokens_fail_validation() {
 
 #[test]
 fn a_foreign_key_keeps_the_kid_and_breaks_the_signature() {
-    let issuer = TestIssuer::start().unwrap();
-    for alg in [Alg::RS256, Alg::PS512, Alg::ES256, Alg::ES384, Alg::EdDSA] {
+    let issuer = issuer_with_every_key();
+    for alg in [
+        Alg::RS256,
+        Alg::PS512,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::ES512,
+        Alg::EdDSA,
+    ] {
         let token = issuer.token().audience("api").alg(alg).foreign_key().sign();
         assert_eq!(segment(&token, 0)["kid"], issuer.kid(alg));
         assert_eq!(
@@ -394,6 +412,75 @@ fn a_foreign_key_keeps_the_kid_and_breaks_the_signature() {
             "{alg:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_p521_key_is_held_on_request_published_rotated_and_signs_es512() {
+    let issuer = issuer_with_every_key();
+    let jwks = get_json(&issuer.jwks_url()).await;
+    let algs: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|jwk| jwk["alg"].as_str().unwrap())
+        .collect();
+    assert_eq!(algs, ["RS256", "ES256", "ES384", "ES512", "EdDSA"]);
+    let discovery = get_json(&issuer.discovery_url()).await;
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        json!(algs)
+    );
+
+    let token = issuer.token().audience("api").alg(Alg::ES512).sign();
+    let header = segment(&token, 0);
+    assert_eq!(header["alg"], "ES512");
+    assert!(header["kid"].as_str().unwrap().starts_with("p521-"));
+    let signature = URL_SAFE_NO_PAD
+        .decode(token.rsplit_once('.').unwrap().1)
+        .unwrap();
+    assert_eq!(signature.len(), 132, "r || s, 66 bytes each");
+    verify(&issuer, &token, Alg::ES512).unwrap();
+    let jwk = find(&jwks, &issuer.kid(Alg::ES512)).unwrap();
+    assert!(!signature_verifies(jwk, Alg::ES384, &token), "ES512 only");
+
+    let before = issuer.kids();
+    issuer.rotate().unwrap();
+    let after = issuer.kids();
+    assert_eq!(after.len(), 5);
+    assert!(after.iter().all(|kid| !before.contains(kid)));
+    let rotated = issuer.token().audience("api").alg(Alg::ES512).sign();
+    assert_ne!(segment(&rotated, 0)["kid"], header["kid"]);
+    verify(&issuer, &rotated, Alg::ES512).unwrap();
+}
+
+#[test]
+fn without_a_p521_key_an_es512_token_is_an_error_that_says_how_to_get_one() {
+    let issuer = TestIssuer::start().unwrap();
+    assert_eq!(issuer.kids().len(), 4);
+    assert_eq!(issuer.kid(Alg::ES512), "");
+    let discovery_algs = Layout::generic(issuer.issuer(), None, keys::KINDS).discovery
+        ["id_token_signing_alg_values_supported"]
+        .clone();
+    assert_eq!(discovery_algs, json!(["RS256", "ES256", "ES384", "EdDSA"]));
+    for error in [
+        issuer.token().alg(Alg::ES512).try_sign().unwrap_err(),
+        issuer
+            .token()
+            .alg(Alg::ES512)
+            .foreign_key()
+            .try_sign()
+            .unwrap_err(),
+        issuer.sign_input(Alg::ES512, "e30.e30").unwrap_err(),
+    ] {
+        let message = error.to_string();
+        assert!(
+            message.contains("ES512 needs a P-521 key")
+                && message.contains("TestIssuer::builder().p521_key(true)"),
+            "{message}"
+        );
+    }
+    // The other algorithms are untouched.
+    issuer.token().alg(Alg::ES384).try_sign().unwrap();
 }
 
 #[test]

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::keys::Material;
+use super::keys::{KeyKind, Material};
 use super::server::Shared;
 use super::{Alg, TestIssuerError};
 
@@ -248,7 +248,10 @@ impl TokenBuilder {
     // ----- header and key -----
 
     /// The algorithm, and with it the key: RS256 … PS512 sign with the RSA key, ES256 with the
-    /// P-256 key, ES384 with the P-384 key, EdDSA with the Ed25519 key.
+    /// P-256 key, ES384 with the P-384 key, ES512 with the P-521 key, EdDSA with the Ed25519
+    /// key. Only an issuer started with
+    /// [`p521_key(true)`](super::TestIssuerBuilder::p521_key) holds a P-521 key: for the others,
+    /// an ES512 token cannot be signed ([`try_sign`](Self::try_sign) says so).
     ///
     /// The JWKS publishes each key with one `alg` (RS256 for the RSA key), so a PS256 token is
     /// signed by a published key whose JWK says RS256 — unless the issuer was started with
@@ -310,7 +313,9 @@ impl TokenBuilder {
     /// # Panics
     ///
     /// If signing fails, which the keys a [`TestIssuer`](super::TestIssuer) generates do not
-    /// do; [`try_sign`](Self::try_sign) returns the error instead.
+    /// do, or if the issuer holds no key for the algorithm (ES512 without
+    /// [`p521_key(true)`](super::TestIssuerBuilder::p521_key)); [`try_sign`](Self::try_sign)
+    /// returns the error instead.
     pub fn sign(&self) -> String {
         match self.try_sign() {
             Ok(token) => token,
@@ -318,20 +323,22 @@ impl TokenBuilder {
         }
     }
 
-    /// The compact JWS (`header.payload.signature`), or why it could not be signed.
+    /// The compact JWS (`header.payload.signature`), or why it could not be signed: for
+    /// instance an ES512 token of an issuer without a P-521 key.
     pub fn try_sign(&self) -> Result<String, TestIssuerError> {
         let kind = self.alg.key_type();
         let (key, kid) = {
             let mut keys = self.shared.keys();
-            let current_kid = keys.current(kind).map(|key| key.kid.clone());
+            let current = keys
+                .current(kind)
+                .cloned()
+                .ok_or_else(|| no_key_for(self.alg))?;
             let key = if self.foreign {
-                Some(keys.foreign(kind)?)
+                keys.foreign(kind)?
             } else {
-                keys.current(kind).cloned()
+                current.clone()
             };
-            let key =
-                key.ok_or_else(|| TestIssuerError::Sign("no key for this algorithm".into()))?;
-            (key, current_kid)
+            (key, Some(current.kid))
         };
         let message = self.signing_input(kid);
         let signature = sign(&key.material, self.alg, &message)?;
@@ -396,8 +403,22 @@ pub(crate) fn sign_with_current_key(
         .keys()
         .current(alg.key_type())
         .cloned()
-        .ok_or_else(|| TestIssuerError::Sign("no key for this algorithm".into()))?;
+        .ok_or_else(|| no_key_for(alg))?;
     sign(&key.material, alg, message)
+}
+
+/// Why a token of `alg` cannot be signed by an issuer that holds no key of its kind, which
+/// only happens for ES512 (P-521 keys are held on request).
+fn no_key_for(alg: Alg) -> TestIssuerError {
+    TestIssuerError::Sign(if alg.key_type() == KeyKind::P521 {
+        format!(
+            "{} needs a P-521 key, which this issuer does not hold (start it with \
+             `TestIssuer::builder().p521_key(true)`)",
+            alg.name()
+        )
+    } else {
+        format!("this issuer holds no key for {}", alg.name())
+    })
 }
 
 fn strings<I, S>(items: I) -> Value

@@ -265,7 +265,7 @@ mod accepts {
     #[test]
     fn every_supported_algorithm() {
         let args = ok(&with_required(
-            r#"algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]"#,
+            r#"algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]"#,
         ));
         assert_eq!(list(&args, "algorithms"), ALGORITHMS);
     }
@@ -664,14 +664,16 @@ mod values {
         assert_eq!(
             message,
             "unsupported algorithm `RS265`; did you mean `RS256`? expected one of: `RS256`, \
-             `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `EdDSA`"
+             `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`"
         );
         assert_eq!(at, r#""RS265""#);
         let (message, _) = error(&with_required(r#"algorithms = ["eddsa"]"#));
         assert!(message.contains("did you mean `EdDSA`?"), "{message}");
-        let (message, _) = error(&with_required(r#"algorithms = ["ES512"]"#));
+        let (message, _) = error(&with_required(r#"algorithms = ["ES521"]"#));
+        assert!(message.contains("did you mean `ES512`?"), "{message}");
+        let (message, _) = error(&with_required(r#"algorithms = ["RSA-OAEP"]"#));
         assert!(
-            message.starts_with("unsupported algorithm `ES512`; expected one of:"),
+            message.starts_with("unsupported algorithm `RSA-OAEP`; expected one of:"),
             "{message}"
         );
     }

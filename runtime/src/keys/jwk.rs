@@ -346,6 +346,7 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         }
         (Some("EC"), Some("P-256")) => (KeyType::P256, PublicKey::ec(&b64, 32)?),
         (Some("EC"), Some("P-384")) => (KeyType::P384, PublicKey::ec(&b64, 48)?),
+        (Some("EC"), Some("P-521")) => (KeyType::P521, PublicKey::ec(&b64, 66)?),
         (Some("OKP"), Some("Ed25519")) => {
             let x = b64("x", "OKP `x` is missing or not base64url")?;
             (KeyType::Ed25519, PublicKey::ed25519(x)?)
@@ -490,6 +491,7 @@ fn verifier(alg: Alg) -> Verifier {
         Alg::PS512 => Verifier::Rsa(&signature::RSA_PSS_2048_8192_SHA512),
         Alg::ES256 => Verifier::Curve(&signature::ECDSA_P256_SHA256_FIXED),
         Alg::ES384 => Verifier::Curve(&signature::ECDSA_P384_SHA384_FIXED),
+        Alg::ES512 => Verifier::Curve(&signature::ECDSA_P521_SHA512_FIXED),
         Alg::EdDSA => Verifier::Curve(&signature::ED25519),
     }
 }
@@ -560,7 +562,8 @@ mod tests {
     use super::*;
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{
-        ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+        ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
     };
     use serde_json::json;
 
@@ -849,6 +852,107 @@ mod tests {
         let off = json!({"kty": "EC", "kid": "off", "crv": "P-256",
             "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(off_curve)});
         assert_eq!(set(json!([off])).err(), Some(JwksError::NoUsableKey));
+    }
+
+    /// A fresh P-521 key pair and its coordinates, 66 bytes each.
+    fn p521() -> (EcdsaKeyPair, Vec<u8>, Vec<u8>) {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_FIXED_SIGNING)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let point = pair.public_key().as_ref();
+        assert_eq!(point.len(), 1 + 2 * 66, "an uncompressed P-521 point");
+        let (x, y) = (point[1..67].to_vec(), point[67..].to_vec());
+        (pair, x, y)
+    }
+
+    fn p521_jwk(kid: &str, x: &[u8], y: &[u8]) -> Value {
+        json!({"kty": "EC", "kid": kid, "crv": "P-521",
+            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y)})
+    }
+
+    #[test]
+    fn p521_keys_verify_es512_fixed_length_signatures_and_nothing_else() {
+        let rng = SystemRandom::new();
+        let (pair, x, y) = p521();
+        let ks = set(json!([p521_jwk("p521", &x, &y)])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ks.kids(), ["p521"]);
+        let signature = pair.sign(&rng, b"m").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(signature.as_ref().len(), 132, "r || s, 66 bytes each");
+        assert_eq!(
+            ks.verify(Some("p521"), Alg::ES512, b"m", signature.as_ref())
+                .map(|_| ()),
+            Ok(())
+        );
+        assert_eq!(
+            problem(&ks, Some("p521"), Alg::ES512, b"other", signature.as_ref()),
+            Some(KeyProblem::BadSignature)
+        );
+        for forged in [
+            vec![0u8; 132],
+            signature.as_ref()[..131].to_vec(),
+            [signature.as_ref(), &[0]].concat(),
+        ] {
+            assert_eq!(
+                problem(&ks, Some("p521"), Alg::ES512, b"m", &forged),
+                Some(KeyProblem::BadSignature)
+            );
+        }
+        // A key without `alg` verifies its curve's algorithm only.
+        assert_eq!(KeyType::P521.algorithms().collect::<Vec<_>>(), [Alg::ES512]);
+        for other in [Alg::ES256, Alg::ES384, Alg::RS512, Alg::EdDSA] {
+            assert_eq!(
+                problem(&ks, Some("p521"), other, b"m", signature.as_ref()),
+                Some(KeyProblem::WrongAlgorithm),
+                "{other:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn p521_coordinates_must_be_66_bytes_and_the_point_on_the_curve() {
+        let (_, x, y) = p521();
+        let padded = |c: &[u8]| [&[0u8][..], c].concat();
+        // A coordinate is 521 bits, so its first byte is 0 or 1; an encoder that drops a
+        // leading zero writes 65 bytes, and RFC 7518 §6.2.1.2 asks for the full 66.
+        let mut off_curve = y.clone();
+        off_curve[65] ^= 1;
+        assert_eq!(
+            kids(json!([
+                p521_jwk("x-65", &x[1..], &y),
+                p521_jwk("y-65", &x, &y[1..]),
+                p521_jwk("x-67", &padded(&x), &y),
+                p521_jwk("y-67", &x, &padded(&y)),
+                p521_jwk("p384-sized", &x[..48], &y[..48]),
+                p521_jwk("off-curve", &x, &off_curve),
+                p521_jwk("good", &x, &y),
+            ])),
+            ["good"]
+        );
+    }
+
+    #[test]
+    fn a_p521_key_whose_alg_is_not_es512_is_skipped() {
+        let (_, x, y) = p521();
+        let with_alg = |kid: &str, alg: &str| {
+            let mut jwk = p521_jwk(kid, &x, &y);
+            jwk["alg"] = json!(alg);
+            jwk
+        };
+        let p384 = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let point = p384.public_key().as_ref();
+        let p384_as_es512 = json!({"kty": "EC", "kid": "p384-es512", "crv": "P-384",
+            "alg": "ES512", "x": URL_SAFE_NO_PAD.encode(&point[1..49]),
+            "y": URL_SAFE_NO_PAD.encode(&point[49..])});
+        assert_eq!(
+            kids(json!([
+                with_alg("es384", "ES384"),
+                with_alg("es256", "ES256"),
+                with_alg("rs512", "RS512"),
+                p384_as_es512,
+                with_alg("es512", "ES512"),
+            ])),
+            ["es512"]
+        );
     }
 
     #[test]

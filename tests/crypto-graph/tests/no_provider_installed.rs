@@ -13,11 +13,13 @@ use jwks_guard_test::{Alg, TestIssuer};
 
 use common::{serve_handler, status_of};
 
-/// Publishes its keys without `alg`, so the RSA key verifies RS* and PS* alike.
+/// Publishes its keys without `alg`, so the RSA key verifies RS* and PS* alike; holds a P-521
+/// key too, so that every algorithm has a key.
 static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| {
     TestIssuer::builder()
         .impersonate("https://crypto-graph.test/")
         .publish_alg(false)
+        .p521_key(true)
         .start()
         .expect("test issuer")
 });
@@ -72,7 +74,14 @@ async fn a_protected_handler_verifies_every_algorithm_when_both_backends_are_on(
 async fn a_wrong_signature_is_401_and_the_server_keeps_serving() {
     let url = app().await;
     let client = reqwest::Client::new();
-    for alg in [Alg::RS256, Alg::PS256, Alg::ES256, Alg::ES384, Alg::EdDSA] {
+    for alg in [
+        Alg::RS256,
+        Alg::PS256,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::ES512,
+        Alg::EdDSA,
+    ] {
         let forged = ISSUER.token().audience("api").alg(alg).foreign_key().sign();
         assert_eq!(status_of(&client, &url, &forged).await, 401, "{alg:?}");
         let good = ISSUER.token().audience("api").alg(alg).sign();

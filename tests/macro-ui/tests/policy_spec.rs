@@ -127,7 +127,7 @@ fn every_key_lands_in_its_field() {
 }
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", algorithms = [
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 ])]
 async fn every_algorithm() {}
 
