@@ -2,7 +2,10 @@
 //! them as a bit mask.
 
 /// A signature algorithm that may appear in the `algorithms = [...]` allow-list.
+///
+/// More may be added in a minor release (`#[non_exhaustive]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[allow(missing_docs)]
 pub enum Alg {
     RS256,

@@ -4,6 +4,7 @@
 //!
 //! After changing a message, regenerate the `.stderr` files and review them:
 //! `TRYBUILD=overwrite cargo test -p jwks-guard-macro-ui --test ui`.
+#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 use std::process::Command;
 
