@@ -41,6 +41,16 @@ pub(crate) fn discovery_base(issuer: &str) -> String {
         .to_owned()
 }
 
+/// The URL of the discovery document of `issuer`: its [`discovery_base`] followed by
+/// `/.well-known/openid-configuration`. The key cache fetches it; the
+/// OpenAPI security scheme (feature `utoipa`) names it.
+pub(crate) fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        discovery_base(issuer)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +69,12 @@ mod tests {
             discovery_base("https://id.example.com/"),
             "https://id.example.com"
         );
+        for issuer in ["https://id.example.com/", "https://id.example.com"] {
+            assert_eq!(
+                discovery_url(issuer),
+                "https://id.example.com/.well-known/openid-configuration"
+            );
+        }
     }
 
     #[test]

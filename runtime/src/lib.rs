@@ -31,6 +31,8 @@
 //!   starts a [`TestIssuer`](https://docs.rs/jwks-guard-test/latest/jwks_guard_test/struct.TestIssuer.html)
 //!   (a local OpenID provider on 127.0.0.1) and signs tokens for it.
 //! - **Metrics**: [`stats()`] and the types of the [`stats`](mod@stats) module.
+//! - **OpenAPI**: `jwks_guard::openapi` (feature `utoipa`) adds the issuer's security scheme to
+//!   a utoipa document, and `Policy::openapi_security` gives a policy's requirement.
 //!
 //! The attribute is sugar over a public path: a [`Policy`] built at run time with
 //! [`Policy::builder`], checked by the [`Authenticated`] extractor (which takes the policy
@@ -68,6 +70,9 @@ mod claims;
 mod guard;
 mod issuer;
 mod keys;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod policy;
 mod prefetch;
 mod reject;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::jwk::{JwksError, KeyLimits, KeySet, TEXT_CHARS, loggable};
 use super::transport;
-use crate::issuer::discovery_base;
+use crate::issuer::{discovery_base, discovery_url};
 use crate::settings::Settings;
 
 /// Why no key set could be fetched. Every text in it that a provider chose (a discovered URL,
@@ -101,7 +101,7 @@ pub(crate) enum Fetched {
 /// `{issuer}/.well-known/jwks.json`.
 pub(crate) async fn discover(settings: &Settings, issuer: &str) -> Result<String, FetchError> {
     let base = discovery_base(issuer);
-    let url = format!("{base}/.well-known/openid-configuration");
+    let url = discovery_url(issuer);
     match get(settings, &url, None).await {
         Ok(Response::Body { body, .. }) => jwks_uri_of(&url, &body, issuer),
         Ok(Response::NotModified { .. }) => Err(FetchError::Status {

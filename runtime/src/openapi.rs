@@ -1,0 +1,541 @@
+//! OpenAPI security for [utoipa](https://docs.rs/utoipa/5) documents (feature `utoipa`): the
+//! security scheme of an issuer, and the requirement of a [`Policy`] (its scopes), so that a
+//! published document says what the guard checks without writing the scopes twice.
+//!
+//! ```
+//! use jwks_guard::openapi::SecurityAddon;
+//! use utoipa::Modify;
+//! use utoipa::openapi::OpenApiBuilder;
+//!
+//! let mut doc = OpenApiBuilder::new().build();
+//! SecurityAddon::new("https://id.example.com/").modify(&mut doc);
+//!
+//! let json = serde_json::to_value(&doc).expect("a document serializes");
+//! assert_eq!(
+//!     json["components"]["securitySchemes"]["oidc"],
+//!     serde_json::json!({
+//!         "type": "openIdConnect",
+//!         "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration"
+//!     })
+//! );
+//! ```
+//!
+//! With utoipa's derive: `#[openapi(modifiers(...))]` takes `&` and a name (utoipa 5 parses
+//! no other expression there), so the addon goes in a unit struct of the application's:
+//!
+//! ```
+//! use jwks_guard::openapi::SecurityAddon;
+//! use utoipa::openapi::OpenApi as Document;
+//! use utoipa::{Modify, OpenApi};
+//!
+//! struct Security;
+//!
+//! impl Modify for Security {
+//!     fn modify(&self, doc: &mut Document) {
+//!         SecurityAddon::new("https://id.example.com/").modify(doc);
+//!     }
+//! }
+//!
+//! #[derive(OpenApi)]
+//! #[openapi(modifiers(&Security))]
+//! struct ApiDoc;
+//!
+//! let json = serde_json::to_value(ApiDoc::openapi()).expect("a document serializes");
+//! assert_eq!(json["components"]["securitySchemes"]["oidc"]["type"], "openIdConnect");
+//! ```
+//!
+//! What is emitted:
+//!
+//! - **One issuer**: one scheme, `openIdConnect` by default, whose `openIdConnectUrl` is the
+//!   discovery document the guard itself fetches (`{issuer}/.well-known/openid-configuration`,
+//!   a trailing `/` of the issuer dropped first, as the key cache does).
+//! - **An issuer template** (`{tenantid}`): the provider's common discovery document, the one
+//!   the key cache reads for templates (Entra ID `…/{tenantid}/v2.0` →
+//!   `…/common/v2.0/.well-known/openid-configuration`; `https://sts.windows.net/{tenantid}/` →
+//!   `https://login.microsoftonline.com/common/.well-known/openid-configuration`).
+//! - **Several issuers**: one addon per issuer, each under its own
+//!   [`scheme_name`](SecurityAddon::scheme_name); a requirement per scheme
+//!   ([`Policy::openapi_security_as`]) on the operation then reads "any one of them", which is
+//!   what the guard accepts.
+//! - **`env("VAR")` issuers**: [`SecurityAddon::from_env`] reads the variable when the document
+//!   is built ([`Modify::modify`] runs), not before.
+//!
+//! Without utoipa's derive (the builder, aide, poem-openapi), [`Policy::openapi_security`]
+//! gives the requirement and [`SecurityAddon::scheme`] the scheme, to add by hand.
+
+use std::fmt;
+
+use utoipa::Modify;
+use utoipa::openapi::security::{
+    HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{Components, OpenApi};
+
+use crate::issuer;
+use crate::policy::Policy;
+
+/// The scheme name used unless [`SecurityAddon::scheme_name`] sets another.
+pub const DEFAULT_SCHEME_NAME: &str = "oidc";
+
+/// Adds an issuer's security scheme to an OpenAPI document: a [`utoipa::Modify`].
+///
+/// By default the scheme is named `"oidc"` and is of type `openIdConnect`, pointing at the
+/// issuer's discovery document, so that Swagger UI can log in. [`bearer`](Self::bearer) makes
+/// it an `http` `bearer` scheme with `bearerFormat: JWT`, [`oauth2`](Self::oauth2) an `oauth2`
+/// scheme with the flows given. Schemes already in the document stay; one of the same name is
+/// replaced.
+///
+/// ```
+/// use jwks_guard::openapi::SecurityAddon;
+/// use utoipa::Modify;
+/// use utoipa::openapi::OpenApiBuilder;
+///
+/// let mut doc = OpenApiBuilder::new().build();
+/// SecurityAddon::new("https://id.example.com/")
+///     .scheme_name("bearerAuth")
+///     .bearer()
+///     .modify(&mut doc);
+///
+/// let json = serde_json::to_value(&doc).expect("a document serializes");
+/// assert_eq!(
+///     json["components"]["securitySchemes"]["bearerAuth"],
+///     serde_json::json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT" })
+/// );
+/// ```
+#[derive(Clone, Debug)]
+pub struct SecurityAddon {
+    issuer: IssuerSource,
+    name: String,
+    kind: Kind,
+}
+
+/// Where the issuer comes from.
+#[derive(Clone, Debug)]
+enum IssuerSource {
+    Literal(String),
+    /// The name of an environment variable, read when the document is built.
+    Env(String),
+}
+
+/// The type of the scheme emitted.
+#[derive(Clone)]
+enum Kind {
+    OpenIdConnect,
+    Bearer,
+    OAuth2(OAuth2),
+}
+
+// utoipa's types are `Debug` only with its `debug` feature: the flows are not shown.
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::OpenIdConnect => f.write_str("OpenIdConnect"),
+            Kind::Bearer => f.write_str("Bearer"),
+            Kind::OAuth2(_) => f.write_str("OAuth2(..)"),
+        }
+    }
+}
+
+impl SecurityAddon {
+    /// The `openIdConnect` scheme `"oidc"` of `issuer` (an exact `iss`, or a template holding
+    /// `{tenantid}`: see the [module documentation](self)).
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://login.microsoftonline.com/{tenantid}/v2.0").modify(&mut doc);
+    ///
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// assert_eq!(
+    ///     json["components"]["securitySchemes"]["oidc"]["openIdConnectUrl"],
+    ///     "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    /// );
+    /// ```
+    pub fn new(issuer: impl Into<String>) -> SecurityAddon {
+        SecurityAddon {
+            issuer: IssuerSource::Literal(issuer.into()),
+            name: DEFAULT_SCHEME_NAME.to_owned(),
+            kind: Kind::OpenIdConnect,
+        }
+    }
+
+    /// The scheme of the issuer named by the environment variable `var`, read each time the
+    /// document is built (when [`Modify::modify`] runs), like an `env("VAR")` issuer of
+    /// `#[protected]` is read at the first request.
+    ///
+    /// An `openIdConnect` scheme needs the issuer: when the variable is unset, empty or not
+    /// Unicode, no scheme is added, a `tracing` warning says why, and nothing panics. The
+    /// [`bearer`](Self::bearer) and [`oauth2`](Self::oauth2) schemes do not name the issuer and
+    /// are added whatever the variable holds.
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::from_env("JWKS_GUARD_DOC_EXAMPLE_UNSET_ISSUER").modify(&mut doc);
+    /// // The variable is unset: nothing is added (and a warning is logged).
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// assert!(json["components"]["securitySchemes"].get("oidc").is_none());
+    /// ```
+    pub fn from_env(var: impl Into<String>) -> SecurityAddon {
+        SecurityAddon {
+            issuer: IssuerSource::Env(var.into()),
+            ..SecurityAddon::new(String::new())
+        }
+    }
+
+    /// The name of the scheme in `components.securitySchemes` (`"oidc"` by default), which
+    /// the requirements of operations name ([`Policy::openapi_security_as`]).
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/").scheme_name("corp").modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// assert_eq!(json["components"]["securitySchemes"]["corp"]["type"], "openIdConnect");
+    /// ```
+    #[must_use]
+    pub fn scheme_name(mut self, name: impl Into<String>) -> SecurityAddon {
+        self.name = name.into();
+        self
+    }
+
+    /// An `http` scheme instead: `{"type":"http","scheme":"bearer","bearerFormat":"JWT"}`
+    /// (Swagger UI then asks for a token to paste).
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/").bearer().modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// assert_eq!(json["components"]["securitySchemes"]["oidc"]["bearerFormat"], "JWT");
+    /// ```
+    #[must_use]
+    pub fn bearer(mut self) -> SecurityAddon {
+        self.kind = Kind::Bearer;
+        self
+    }
+
+    /// An `oauth2` scheme instead, with `flows` as given (their URLs and scopes are the
+    /// provider's: utoipa's [`OAuth2`] and [`Flow`](utoipa::openapi::security::Flow)).
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    /// use utoipa::openapi::security::{AuthorizationCode, Flow, OAuth2, Scopes};
+    ///
+    /// let flows = OAuth2::new([Flow::AuthorizationCode(AuthorizationCode::new(
+    ///     "https://id.example.com/authorize",
+    ///     "https://id.example.com/token",
+    ///     Scopes::one("orders:read", "read the orders"),
+    /// ))]);
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/").oauth2(flows).modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// let scheme = &json["components"]["securitySchemes"]["oidc"];
+    /// assert_eq!(scheme["type"], "oauth2");
+    /// assert_eq!(
+    ///     scheme["flows"]["authorizationCode"]["tokenUrl"],
+    ///     "https://id.example.com/token"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn oauth2(mut self, flows: OAuth2) -> SecurityAddon {
+        self.kind = Kind::OAuth2(flows);
+        self
+    }
+
+    /// The scheme [`Modify::modify`] adds and its name, for documents built without utoipa's
+    /// `Modify` (aide, poem-openapi, or a document assembled by hand). `None` where
+    /// [`modify`](Modify::modify) adds nothing: an `openIdConnect` scheme whose
+    /// [`from_env`](Self::from_env) variable is unset or empty (a warning is logged), or
+    /// whose issuer is empty.
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::openapi::security::SecurityScheme;
+    ///
+    /// let (name, scheme) = SecurityAddon::new("https://id.example.com/")
+    ///     .scheme()
+    ///     .expect("a literal issuer always has a scheme");
+    /// assert_eq!(name, "oidc");
+    /// assert!(matches!(scheme, SecurityScheme::OpenIdConnect(_)));
+    /// ```
+    pub fn scheme(&self) -> Option<(String, SecurityScheme)> {
+        let scheme = match &self.kind {
+            Kind::Bearer => SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+            Kind::OAuth2(flows) => SecurityScheme::OAuth2(flows.clone()),
+            Kind::OpenIdConnect => {
+                let issuer = self.issuer()?;
+                SecurityScheme::OpenIdConnect(OpenIdConnect::new(issuer::discovery_url(&issuer)))
+            }
+        };
+        Some((self.name.clone(), scheme))
+    }
+
+    /// The issuer, read now; `None` (with a warning) when there is none to read.
+    fn issuer(&self) -> Option<String> {
+        let issuer = match &self.issuer {
+            IssuerSource::Literal(issuer) => issuer.clone(),
+            IssuerSource::Env(var) => match std::env::var(var) {
+                Ok(issuer) => issuer,
+                Err(error) => {
+                    tracing::warn!(
+                        var = %var,
+                        %error,
+                        scheme = %self.name,
+                        "the OpenAPI security scheme is left out: its issuer's variable cannot be read"
+                    );
+                    return None;
+                }
+            },
+        };
+        if issuer.is_empty() {
+            tracing::warn!(
+                scheme = %self.name,
+                "the OpenAPI security scheme is left out: its issuer is empty"
+            );
+            return None;
+        }
+        Some(issuer)
+    }
+}
+
+impl Modify for SecurityAddon {
+    /// Adds the [`scheme`](SecurityAddon::scheme) to `components.securitySchemes` (creating
+    /// the components when the document has none), keeping every other scheme there.
+    fn modify(&self, openapi: &mut OpenApi) {
+        if let Some((name, scheme)) = self.scheme() {
+            openapi
+                .components
+                .get_or_insert_with(Components::new)
+                .add_security_scheme(name, scheme);
+        }
+    }
+}
+
+impl Policy {
+    /// The OpenAPI security requirement of this policy: the scheme `"oidc"` (the default name
+    /// of [`SecurityAddon`]) with the policy's required [`scopes`](Policy::scopes), for an
+    /// operation's `security` list (feature `utoipa`).
+    ///
+    /// ```
+    /// use jwks_guard::Policy;
+    ///
+    /// # fn main() -> Result<(), jwks_guard::PolicyError> {
+    /// let policy = Policy::builder()
+    ///     .issuer("https://id.example.com/")
+    ///     .audience("orders-api")
+    ///     .scopes(["orders:read", "orders:write"])
+    ///     .build()?;
+    /// let requirement = serde_json::to_value(policy.openapi_security()).expect("serializes");
+    /// assert_eq!(requirement, serde_json::json!({ "oidc": ["orders:read", "orders:write"] }));
+    /// # Ok(()) }
+    /// ```
+    pub fn openapi_security(&self) -> SecurityRequirement {
+        self.openapi_security_as(DEFAULT_SCHEME_NAME)
+    }
+
+    /// The OpenAPI security requirement of this policy under the scheme name `scheme` (one
+    /// set with [`SecurityAddon::scheme_name`]), listing the policy's required scopes.
+    ///
+    /// ```
+    /// use jwks_guard::Policy;
+    ///
+    /// # fn main() -> Result<(), jwks_guard::PolicyError> {
+    /// let policy = Policy::builder()
+    ///     .issuer("https://id.example.com/")
+    ///     .audience("orders-api")
+    ///     .scopes(["orders:read"])
+    ///     .build()?;
+    /// let requirement = serde_json::to_value(policy.openapi_security_as("bearerAuth"))
+    ///     .expect("serializes");
+    /// assert_eq!(requirement, serde_json::json!({ "bearerAuth": ["orders:read"] }));
+    /// # Ok(()) }
+    /// ```
+    pub fn openapi_security_as(&self, scheme: impl Into<String>) -> SecurityRequirement {
+        SecurityRequirement::new(scheme.into(), self.scopes().iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
+
+    use serde_json::{Value, json};
+    use utoipa::openapi::OpenApiBuilder;
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, ClientCredentials, Flow, Scopes};
+
+    use super::*;
+
+    fn schemes_after(addon: &SecurityAddon, doc: &mut OpenApi) -> Value {
+        addon.modify(doc);
+        let json = serde_json::to_value(&*doc).expect("a document serializes");
+        json["components"]["securitySchemes"].clone()
+    }
+
+    fn schemes(addon: &SecurityAddon) -> Value {
+        schemes_after(addon, &mut OpenApiBuilder::new().build())
+    }
+
+    #[test]
+    fn the_default_scheme_is_openid_connect_at_the_discovery_url() {
+        for issuer in ["https://id.example.com/", "https://id.example.com"] {
+            assert_eq!(
+                schemes(&SecurityAddon::new(issuer))["oidc"],
+                json!({
+                    "type": "openIdConnect",
+                    "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration"
+                }),
+                "issuer {issuer}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_url_is_the_one_the_key_cache_fetches() {
+        for issuer in [
+            "https://id.example.com/realms/x/",
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            "https://sts.windows.net/{tenantid}/",
+        ] {
+            assert_eq!(
+                schemes(&SecurityAddon::new(issuer))["oidc"]["openIdConnectUrl"],
+                json!(issuer::discovery_url(issuer))
+            );
+        }
+        assert_eq!(
+            schemes(&SecurityAddon::new("https://sts.windows.net/{tenantid}/"))["oidc"]["openIdConnectUrl"],
+            "https://login.microsoftonline.com/common/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn bearer_is_an_http_scheme_with_the_jwt_format() {
+        assert_eq!(
+            schemes(&SecurityAddon::new("https://id.example.com/").bearer())["oidc"],
+            json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+        );
+    }
+
+    #[test]
+    fn oauth2_carries_the_flows_given() {
+        let flows = OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
+            "https://id.example.com/token",
+            Scopes::one("orders:read", "read"),
+        ))]);
+        let scheme = &schemes(&SecurityAddon::new("https://id.example.com/").oauth2(flows))["oidc"];
+        assert_eq!(scheme["type"], "oauth2");
+        assert_eq!(
+            scheme["flows"]["clientCredentials"]["tokenUrl"],
+            "https://id.example.com/token"
+        );
+    }
+
+    #[test]
+    fn the_name_can_be_changed() {
+        let schemes = schemes(&SecurityAddon::new("https://id.example.com/").scheme_name("corp"));
+        assert_eq!(schemes["corp"]["type"], "openIdConnect");
+        assert!(schemes.get("oidc").is_none());
+    }
+
+    #[test]
+    fn schemes_already_in_the_document_stay() {
+        let mut doc = OpenApiBuilder::new()
+            .components(Some(Components::new()))
+            .build();
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme(
+                "apiKey",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+            );
+        }
+        SecurityAddon::new("https://a.example.com/").modify(&mut doc);
+        let schemes = schemes_after(
+            &SecurityAddon::new("https://b.example.com/").scheme_name("b"),
+            &mut doc,
+        );
+        assert_eq!(schemes["apiKey"]["type"], "apiKey");
+        assert_eq!(
+            schemes["oidc"]["openIdConnectUrl"],
+            "https://a.example.com/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            schemes["b"]["openIdConnectUrl"],
+            "https://b.example.com/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn an_env_issuer_is_read_when_the_document_is_built() {
+        // The tests cannot set a variable (no unsafe code): `CARGO_PKG_NAME`, which cargo sets
+        // for the test process, stands for a set one; the expected value is read the same way,
+        // so a run outside cargo checks the unset path instead.
+        let addon = SecurityAddon::from_env("CARGO_PKG_NAME");
+        let url = &schemes(&addon)["oidc"]["openIdConnectUrl"];
+        match std::env::var("CARGO_PKG_NAME") {
+            Ok(name) => assert_eq!(url, &json!(issuer::discovery_url(&name))),
+            Err(_) => assert!(url.is_null()),
+        }
+    }
+
+    #[test]
+    fn an_unset_env_issuer_adds_no_scheme_and_does_not_panic() {
+        let var = "JWKS_GUARD_TEST_CERTAINLY_UNSET_ISSUER";
+        assert!(std::env::var_os(var).is_none());
+        let mut doc = OpenApiBuilder::new().build();
+        SecurityAddon::from_env(var).modify(&mut doc);
+        assert!(doc.components.is_none());
+        assert!(SecurityAddon::from_env(var).scheme().is_none());
+        // A bearer scheme does not name the issuer: it is added all the same.
+        assert_eq!(
+            schemes(&SecurityAddon::from_env(var).bearer())["oidc"]["type"],
+            "http"
+        );
+        assert!(SecurityAddon::new("").scheme().is_none());
+    }
+
+    #[test]
+    fn openapi_security_lists_the_scopes() {
+        let policy = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .scopes(["orders:read", "orders:write"])
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(policy.openapi_security()).expect("serializes"),
+            json!({"oidc": ["orders:read", "orders:write"]})
+        );
+        assert_eq!(
+            serde_json::to_value(policy.openapi_security_as("corp")).expect("serializes"),
+            json!({"corp": ["orders:read", "orders:write"]})
+        );
+        let no_scopes = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(no_scopes.openapi_security()).expect("serializes"),
+            json!({"oidc": []})
+        );
+    }
+}
