@@ -52,8 +52,14 @@ use common::Reply;
 /// The issuer most attacks aim at.
 const ISS: &str = "https://attacks.test/";
 
-static ISSUER: LazyLock<TestIssuer> =
-    LazyLock::new(|| TestIssuer::start_as(ISS).expect("test issuer"));
+/// It holds a P-521 key beside the default ones, so that ES512 is attacked like the others.
+static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| {
+    TestIssuer::builder()
+        .impersonate(ISS)
+        .p521_key(true)
+        .start()
+        .expect("test issuer")
+});
 
 #[protected(issuer = "https://attacks.test/", audience = "api")]
 async fn handler() -> &'static str {

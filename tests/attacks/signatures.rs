@@ -10,6 +10,12 @@ use super::{app, b64, call, parts, token, unb64};
 const P256_N: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
 /// The order n of P-384, big-endian.
 const P384_N: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973";
+/// The order n of P-521, big-endian, in the 66 bytes of a P-521 scalar.
+const P521_N: &str = concat!(
+    "01ff",
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "fffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+);
 /// The order L of the Ed25519 group, 2^252 + 27742317777372353535851937790883648493,
 /// little-endian as Ed25519 encodes `S`.
 const ED25519_L_LE: [u8; 32] = [
@@ -32,7 +38,11 @@ fn with_signature(alg: Alg, forge: impl Fn(&[u8]) -> Vec<u8>) -> (String, String
     (valid, forged)
 }
 
-const ECDSA: [(Alg, &str); 2] = [(Alg::ES256, P256_N), (Alg::ES384, P384_N)];
+const ECDSA: [(Alg, &str); 3] = [
+    (Alg::ES256, P256_N),
+    (Alg::ES384, P384_N),
+    (Alg::ES512, P521_N),
+];
 
 /// "Psychic signatures" (CVE-2022-21449, Java 15–18 ECDSA): `r = s = 0` verifies against any
 /// key and message in a verifier that does not check `0 < r, s < n`.
