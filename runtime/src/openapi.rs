@@ -72,7 +72,7 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Components, OpenApi};
 
 use crate::issuer;
-use crate::policy::Policy;
+use crate::policy::{EnvUnread, Policy, env_value};
 
 /// The scheme name used unless [`SecurityAddon::scheme_name`] sets another.
 pub const DEFAULT_SCHEME_NAME: &str = "oidc";
@@ -164,7 +164,8 @@ impl SecurityAddon {
 
     /// The scheme of the issuer named by the environment variable `var`, read each time the
     /// document is built (when [`Modify::modify`] runs), like an `env("VAR")` issuer of
-    /// `#[protected]` is read at the first request.
+    /// `#[protected]` is read at the first request, and read the same way (surrounding whitespace
+    /// trimmed).
     ///
     /// An `openIdConnect` scheme needs the issuer: when the variable is unset, empty or not
     /// Unicode, no scheme is added, a `tracing` warning says why, and nothing panics. The
@@ -294,14 +295,18 @@ impl SecurityAddon {
     fn issuer(&self) -> Option<String> {
         let issuer = match &self.issuer {
             IssuerSource::Literal(issuer) => issuer.clone(),
-            IssuerSource::Env(var) => match std::env::var(var) {
+            IssuerSource::Env(var) => match env_value(var) {
                 Ok(issuer) => issuer,
-                Err(error) => {
+                Err(unread) => {
+                    let why = match unread {
+                        EnvUnread::Missing => "is not set",
+                        EnvUnread::Empty => "is empty",
+                        EnvUnread::NotUnicode => "is not valid Unicode",
+                    };
                     tracing::warn!(
                         var = %var,
-                        %error,
                         scheme = %self.name,
-                        "the OpenAPI security scheme is left out: its issuer's variable cannot be read"
+                        "the OpenAPI security scheme is left out: its issuer's variable {why}"
                     );
                     return None;
                 }

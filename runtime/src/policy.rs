@@ -35,6 +35,8 @@ use crate::reject::Rejection;
 pub(crate) use builder::{ClaimExpect, ClaimRule};
 pub use builder::{ClaimValue, PolicyBuilder, PolicyError};
 pub use cell::PolicyCell;
+#[cfg_attr(not(feature = "utoipa"), allow(unused_imports))]
+pub(crate) use cell::{EnvUnread, env_value};
 
 /// What a protected route requires of a token: issuers (each with its key cache), tenants,
 /// audiences or client ids, algorithms, leeway, `typ`, scopes and claims.

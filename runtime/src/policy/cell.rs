@@ -81,12 +81,30 @@ pub(crate) enum ConfigError {
 fn setting(key: &'static str, setting: Setting) -> Result<String, ConfigError> {
     match setting {
         Setting::Literal(value) => Ok(value.to_owned()),
-        Setting::Env(var) => match std::env::var(var) {
-            Ok(value) if value.trim().is_empty() => Err(ConfigError::Empty { key, var }),
-            Ok(value) => Ok(value.trim().to_owned()),
-            Err(std::env::VarError::NotPresent) => Err(ConfigError::Missing { key, var }),
-            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { key, var }),
-        },
+        Setting::Env(var) => env_value(var).map_err(|unread| match unread {
+            EnvUnread::Missing => ConfigError::Missing { key, var },
+            EnvUnread::Empty => ConfigError::Empty { key, var },
+            EnvUnread::NotUnicode => ConfigError::NotUnicode { key, var },
+        }),
+    }
+}
+
+/// Why an `env("VAR")` value could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnvUnread {
+    Missing,
+    Empty,
+    NotUnicode,
+}
+
+/// The value of `var` as an `env("VAR")` setting reads it: trimmed; unset, blank or not Unicode
+/// is an error.
+pub(crate) fn env_value(var: &str) -> Result<String, EnvUnread> {
+    match std::env::var(var) {
+        Ok(value) if value.trim().is_empty() => Err(EnvUnread::Empty),
+        Ok(value) => Ok(value.trim().to_owned()),
+        Err(std::env::VarError::NotPresent) => Err(EnvUnread::Missing),
+        Err(std::env::VarError::NotUnicode(_)) => Err(EnvUnread::NotUnicode),
     }
 }
 
