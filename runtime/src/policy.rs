@@ -32,8 +32,9 @@ use crate::issuer;
 use crate::keys::KeyCache;
 use crate::reject::Rejection;
 
+pub use crate::spec::ClaimValue;
 pub(crate) use builder::{ClaimExpect, ClaimRule};
-pub use builder::{ClaimValue, PolicyBuilder, PolicyError};
+pub use builder::{PolicyBuilder, PolicyError};
 pub use cell::PolicyCell;
 #[cfg_attr(not(feature = "utoipa"), allow(unused_imports))]
 pub(crate) use cell::{EnvUnread, env_value};

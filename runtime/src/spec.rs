@@ -6,6 +6,8 @@
 //! as `env("VAR")` are only named here and read once, at the first request (see
 //! [`crate::policy`]).
 
+use std::fmt;
+
 use crate::alg::Alg;
 
 /// A string setting: written in the attribute, or read from an environment variable.
@@ -27,15 +29,84 @@ pub enum Values {
     Env(&'static str),
 }
 
-/// A scalar value a claim may be compared with.
+/// A value a claim is compared with: equal only to a JSON value of the same type (a float counts
+/// as an integer only when it is exactly that integer, as `3.0`).
+///
+/// The builder's [`claim_equals`](crate::PolicyBuilder::claim_equals) and
+/// [`claim_contains`](crate::PolicyBuilder::claim_contains) take the owned form, `ClaimValue`
+/// (`ClaimValue<String>`); the attribute writes the same type borrowing its strings from the
+/// program ([`Scalar`]) into a handler's constant policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scalar {
+#[non_exhaustive]
+pub enum ClaimValue<S = String> {
     /// A JSON string.
-    Str(&'static str),
+    Str(S),
     /// A JSON boolean.
     Bool(bool),
     /// A JSON integer.
     Int(i64),
+}
+
+/// A [`ClaimValue`] as the attribute writes it: its string a `'static` literal.
+pub type Scalar = ClaimValue<&'static str>;
+
+impl<S: AsRef<str>> ClaimValue<S> {
+    /// The same value, owning its string.
+    #[must_use]
+    pub fn into_owned(self) -> ClaimValue {
+        match self {
+            ClaimValue::Str(value) => ClaimValue::Str(value.as_ref().to_owned()),
+            ClaimValue::Bool(value) => ClaimValue::Bool(value),
+            ClaimValue::Int(value) => ClaimValue::Int(value),
+        }
+    }
+}
+
+impl<S: AsRef<str>> fmt::Display for ClaimValue<S> {
+    /// As JSON: `"text"`, `true`, `3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimValue::Str(value) => write!(f, "{:?}", value.as_ref()),
+            ClaimValue::Bool(value) => write!(f, "{value}"),
+            ClaimValue::Int(value) => write!(f, "{value}"),
+        }
+    }
+}
+
+impl From<&str> for ClaimValue {
+    fn from(value: &str) -> Self {
+        ClaimValue::Str(value.to_owned())
+    }
+}
+
+impl From<String> for ClaimValue {
+    fn from(value: String) -> Self {
+        ClaimValue::Str(value)
+    }
+}
+
+impl From<bool> for ClaimValue {
+    fn from(value: bool) -> Self {
+        ClaimValue::Bool(value)
+    }
+}
+
+impl From<i64> for ClaimValue {
+    fn from(value: i64) -> Self {
+        ClaimValue::Int(value)
+    }
+}
+
+impl From<i32> for ClaimValue {
+    fn from(value: i32) -> Self {
+        ClaimValue::Int(value.into())
+    }
+}
+
+impl From<u32> for ClaimValue {
+    fn from(value: u32) -> Self {
+        ClaimValue::Int(value.into())
+    }
 }
 
 /// What a required claim must hold.

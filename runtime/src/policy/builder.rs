@@ -1,14 +1,13 @@
 //! [`PolicyBuilder`]: a [`Policy`] from values known at run time, checked by the rules
 //! `#[protected]` checks its attribute by at compile time.
 
-use std::fmt;
 use std::time::Duration;
 
 use super::{Issuer, Policy, Rules};
 use crate::alg::{Alg, AlgSet};
 use crate::issuer::{TENANT_PLACEHOLDER, is_template};
 use crate::keys;
-use crate::spec::PolicySpec;
+use crate::spec::{ClaimValue, PolicySpec};
 use crate::token::normalize_typ;
 
 /// Builds a [`Policy`]: one method per key of `#[protected(...)]`, then [`build`](Self::build).
@@ -61,19 +60,6 @@ pub struct PolicyBuilder {
     algorithms: Option<Vec<Alg>>,
     leeway: Duration,
     typ: Option<String>,
-}
-
-/// A value a claim is compared with by [`PolicyBuilder::claim_equals`] and
-/// [`PolicyBuilder::claim_contains`]: equal only to a JSON value of the same type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClaimValue {
-    /// A JSON string.
-    Str(String),
-    /// A JSON boolean.
-    Bool(bool),
-    /// A JSON integer (a float counts only when it is exactly that integer, as `3.0`).
-    Int(i64),
 }
 
 /// Why [`PolicyBuilder::build`] refused to build a policy.
@@ -473,51 +459,4 @@ fn key_caches(issuers: &[String], jwks_uri: Option<&str>) -> Result<Vec<Issuer>,
             })
         })
         .collect()
-}
-
-impl fmt::Display for ClaimValue {
-    /// As JSON: `"text"`, `true`, `3`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClaimValue::Str(value) => write!(f, "{value:?}"),
-            ClaimValue::Bool(value) => write!(f, "{value}"),
-            ClaimValue::Int(value) => write!(f, "{value}"),
-        }
-    }
-}
-
-impl From<&str> for ClaimValue {
-    fn from(value: &str) -> Self {
-        ClaimValue::Str(value.to_owned())
-    }
-}
-
-impl From<String> for ClaimValue {
-    fn from(value: String) -> Self {
-        ClaimValue::Str(value)
-    }
-}
-
-impl From<bool> for ClaimValue {
-    fn from(value: bool) -> Self {
-        ClaimValue::Bool(value)
-    }
-}
-
-impl From<i64> for ClaimValue {
-    fn from(value: i64) -> Self {
-        ClaimValue::Int(value)
-    }
-}
-
-impl From<i32> for ClaimValue {
-    fn from(value: i32) -> Self {
-        ClaimValue::Int(value.into())
-    }
-}
-
-impl From<u32> for ClaimValue {
-    fn from(value: u32) -> Self {
-        ClaimValue::Int(value.into())
-    }
 }

@@ -6,9 +6,9 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::{ClaimValue, Policy, PolicyError};
+use super::{Policy, PolicyError};
 use crate::reject::Rejection;
-use crate::spec::{Expect, PolicySpec, Scalar, Setting, Values};
+use crate::spec::{Expect, PolicySpec, Setting, Values};
 
 /// A handler's constant [`PolicySpec`] and, once the first request has resolved it, its
 /// [`Policy`]. Not public API: the `#[protected]` expansion declares one per handler.
@@ -128,9 +128,9 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
     for claim in spec.claims {
         builder = match claim.expect {
             Expect::Present => builder.claim(claim.name),
-            Expect::Equals(value) => builder.claim_equals(claim.name, value),
+            Expect::Equals(value) => builder.claim_equals(claim.name, value.into_owned()),
             Expect::ContainsAll(values) => {
-                builder.claim_contains(claim.name, values.iter().copied())
+                builder.claim_contains(claim.name, values.iter().map(|value| value.into_owned()))
             }
         };
     }
@@ -160,16 +160,6 @@ fn values(key: &'static str, spec: Values) -> Result<Vec<String>, ConfigError> {
             Ok(tenants)
         }
         Values::Env(var) => Ok(vec![setting(key, Setting::Env(var))?]),
-    }
-}
-
-impl From<Scalar> for ClaimValue {
-    fn from(scalar: Scalar) -> Self {
-        match scalar {
-            Scalar::Str(value) => ClaimValue::Str(value.to_owned()),
-            Scalar::Bool(value) => ClaimValue::Bool(value),
-            Scalar::Int(value) => ClaimValue::Int(value),
-        }
     }
 }
 
