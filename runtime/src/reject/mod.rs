@@ -77,8 +77,15 @@ impl RejectionKind {
 }
 
 /// A refused request: status, `WWW-Authenticate` challenge, `Retry-After` and JSON body.
+///
+/// One pointer wide, so that `Result<_, Rejection>` stays small on every step of the path and
+/// in every handler's future.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
+pub struct Rejection(Box<Refusal>);
+
+/// What a [`Rejection`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Refusal {
     kind: RejectionKind,
     description: Cow<'static, str>,
     required_scope: Option<String>,
@@ -88,12 +95,12 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection of `kind` with a short human-readable description.
     pub fn new(kind: RejectionKind, description: impl Into<Cow<'static, str>>) -> Self {
-        Rejection {
+        Rejection(Box::new(Refusal {
             kind,
             description: description.into(),
             required_scope: None,
             retry_after: None,
-        }
+        }))
     }
 
     pub(crate) fn missing_credentials(description: &'static str) -> Self {
@@ -112,20 +119,18 @@ impl Rejection {
         description: impl Into<Cow<'static, str>>,
         required_scope: &str,
     ) -> Self {
-        Rejection {
-            required_scope: Some(required_scope.to_owned()),
-            ..Rejection::new(RejectionKind::InsufficientScope, description)
-        }
+        let mut rejection = Rejection::new(RejectionKind::InsufficientScope, description);
+        rejection.0.required_scope = Some(required_scope.to_owned());
+        rejection
     }
 
     pub(crate) fn keys_unavailable(retry_after: Duration) -> Self {
-        Rejection {
-            retry_after: Some(retry_after),
-            ..Rejection::new(
-                RejectionKind::KeysUnavailable,
-                "signing keys are temporarily unavailable",
-            )
-        }
+        let mut rejection = Rejection::new(
+            RejectionKind::KeysUnavailable,
+            "signing keys are temporarily unavailable",
+        );
+        rejection.0.retry_after = Some(retry_after);
+        rejection
     }
 
     pub(crate) fn misconfigured() -> Self {
@@ -137,30 +142,31 @@ impl Rejection {
 
     /// What went wrong, in kind.
     pub fn kind(&self) -> RejectionKind {
-        self.kind
+        self.0.kind
     }
 
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
-        self.kind.status()
+        self.0.kind.status()
     }
 
     /// The `error` code: `invalid_token`, `insufficient_scope`, … (see
     /// [`RejectionKind::error_code`]).
     pub fn error_code(&self) -> &'static str {
-        self.kind.error_code()
+        self.0.kind.error_code()
     }
 
     /// The short description sent as `error_description`. It never contains the token.
     pub fn description(&self) -> &str {
-        &self.description
+        &self.0.description
     }
 
     /// The scopes the handler requires, in the order of its attribute, for a 403
     /// ([`RejectionKind::InsufficientScope`]); empty when it requires only claims, and for every
     /// other kind.
     pub fn required_scopes(&self) -> impl Iterator<Item = &str> {
-        self.required_scope
+        self.0
+            .required_scope
             .as_deref()
             .unwrap_or_default()
             .split(' ')
@@ -170,18 +176,18 @@ impl Rejection {
     /// The `WWW-Authenticate` value (RFC 6750 §3), for 400, 401 and 403 answers. A 403 names
     /// the handler's required scopes (`scope=""` when it requires only claims).
     pub fn www_authenticate(&self) -> Option<String> {
-        let code = self.kind.error_code();
-        match self.kind {
+        let code = self.0.kind.error_code();
+        match self.0.kind {
             RejectionKind::MissingCredentials => Some("Bearer".to_owned()),
             RejectionKind::InvalidRequest | RejectionKind::InvalidToken => Some(format!(
                 r#"Bearer error="{code}", error_description="{}""#,
-                QuotedText(&self.description)
+                QuotedText(&self.0.description)
             )),
             // The required scopes, even when a required claim (not a scope) is what is missing:
             // the description in the body says which.
             RejectionKind::InsufficientScope => Some(format!(
                 r#"Bearer error="{code}", scope="{}""#,
-                QuotedText(self.required_scope.as_deref().unwrap_or_default())
+                QuotedText(self.0.required_scope.as_deref().unwrap_or_default())
             )),
             RejectionKind::KeysUnavailable | RejectionKind::Misconfigured => None,
         }
@@ -189,7 +195,8 @@ impl Rejection {
 
     /// The `Retry-After` value in whole seconds (at least 1), for 503 answers.
     pub fn retry_after_secs(&self) -> Option<u64> {
-        self.retry_after
+        self.0
+            .retry_after
             .map(|after| after.as_secs() + u64::from(after.subsec_nanos() > 0))
             .map(|secs| secs.max(1))
     }
@@ -212,8 +219,8 @@ impl Rejection {
     /// The JSON body: `{"error": "…", "error_description": "…"}`.
     pub fn body(&self) -> String {
         serde_json::json!({
-            "error": self.kind.error_code(),
-            "error_description": self.description,
+            "error": self.0.kind.error_code(),
+            "error_description": self.0.description,
         })
         .to_string()
     }
@@ -225,8 +232,8 @@ impl fmt::Display for Rejection {
             f,
             "{} ({}): {}",
             self.status(),
-            self.kind.error_code(),
-            self.description
+            self.0.kind.error_code(),
+            self.0.description
         )
     }
 }
