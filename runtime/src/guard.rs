@@ -6,6 +6,7 @@
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
+use futures_util::TryFutureExt as _;
 use serde::de::DeserializeOwned;
 
 use crate::bearer::bearer_token;
@@ -105,8 +106,13 @@ impl<P: StaticPolicy> Protected<P> {
     pub fn authorize<'a>(
         authorization_values: impl IntoIterator<Item = &'a [u8]>,
     ) -> impl Future<Output = Result<Self, Rejection>> {
-        let claims = authorize_with_cell::<P::Claims>(P::cell(), authorization_values);
-        async move { Ok(Protected(claims.await?, PhantomData)) }
+        authorize_with_cell::<P::Claims>(P::cell(), authorization_values).map_ok(Protected::wrap)
+    }
+
+    /// The guard holding verified claims (a function, not a closure, so that no type is made
+    /// per call site).
+    fn wrap(claims: P::Claims) -> Self {
+        Protected(claims, PhantomData)
     }
 }
 
