@@ -15,7 +15,6 @@ use quote::quote;
 use syn::{Attribute, Error, ItemFn, LitStr, Meta};
 
 use crate::ast::{Args, Value};
-use crate::keys::find;
 
 /// The scheme name when `openapi_scheme` is not given: the runtime's `DEFAULT_SCHEME_NAME`.
 const DEFAULT_SCHEME: &str = "oidc";
@@ -81,14 +80,11 @@ pub(crate) fn rewrite(args: &Args, func: &mut ItemFn) -> syn::Result<()> {
     {
         Some(entry) => Err(Error::new(
             entry.span,
-            format!(
-                "`openapi_scheme` names the scheme of the `#[utoipa::path(...)]` below \
-                 `#[protected]`, and this handler has none: put `#[utoipa::path(...)]` below \
-                 `#[protected]` (above it, utoipa documents the handler before the guard is \
-                 added), or remove `openapi_scheme`; `Policy::openapi_security_as` names a \
-                 scheme for a document written by hand, e.g. `{}`",
-                find("openapi_scheme").map_or("", |key| key.example)
-            ),
+            "`openapi_scheme` names the security scheme of the `#[utoipa::path(...)]` below \
+             `#[protected]`, and this handler has none: put `#[utoipa::path(...)]` below \
+             `#[protected]` (above it, utoipa documents the handler before the guard exists), \
+             or remove `openapi_scheme` (for a document written by hand, \
+             `Policy::openapi_security_as(\"name\")` names the scheme)",
         )),
         None => Ok(()),
     }
