@@ -113,16 +113,16 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
         match &tree {
             TokenTree::Ident(ident) if item_start && ident == "security" => has_security = true,
             TokenTree::Ident(ident) if item_start && ident == "responses" => {
-                if let Some(TokenTree::Group(group)) = trees.peek() {
-                    if group.delimiter() == Delimiter::Parenthesis {
-                        has_responses = true;
-                        let group = group.clone();
-                        trees.next();
-                        out.push(tree);
-                        out.push(TokenTree::Group(responses(&group, operation)));
-                        item_start = false;
-                        continue;
-                    }
+                if let Some(TokenTree::Group(group)) = trees.peek()
+                    && group.delimiter() == Delimiter::Parenthesis
+                {
+                    has_responses = true;
+                    let group = group.clone();
+                    trees.next();
+                    out.push(tree);
+                    out.push(TokenTree::Group(responses(&group, operation)));
+                    item_start = false;
+                    continue;
                 }
             }
             _ => {}
