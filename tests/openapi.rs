@@ -18,7 +18,7 @@ use axum::routing;
 use axum::{Json, Router};
 use jwks_guard::openapi::SecurityAddon;
 use jwks_guard::{Claims, protected};
-use jwks_guard_test::TestIssuer;
+use jwks_guard_test::{Answer, TestIssuer};
 use serde_json::{Value, json};
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{Modify, OpenApi};
@@ -32,6 +32,13 @@ const PARTNER: &str = "https://partner.openapi.test/";
 
 static ISSUER_SERVER: LazyLock<TestIssuer> =
     LazyLock::new(|| TestIssuer::start_as(ISSUER).expect("the test issuer starts"));
+
+/// An issuer whose provider answers 500 to everything: its handler answers 503.
+static DOWN_SERVER: LazyLock<TestIssuer> = LazyLock::new(|| {
+    let down = TestIssuer::start_as("https://down.openapi.test/").expect("the test issuer starts");
+    down.set_answer(Answer::Status(500));
+    down
+});
 
 /// Public.
 #[utoipa::path(get, path = "/health", responses((status = 200, description = "Up")))]
@@ -76,7 +83,18 @@ async fn partner_orders() -> &'static str {
     "[]"
 }
 
-/// The two issuers' schemes.
+/// An issuer whose keys cannot be fetched.
+#[protected(
+    issuer = "https://down.openapi.test/",
+    audience = "orders-api",
+    openapi_scheme = "down"
+)]
+#[utoipa::path(get, path = "/down", responses((status = 200, description = "Never")))]
+async fn down() -> &'static str {
+    "never"
+}
+
+/// The issuers' schemes.
 struct Security;
 
 impl Modify for Security {
@@ -85,12 +103,15 @@ impl Modify for Security {
         SecurityAddon::from_env(PARTNER_VAR)
             .scheme_name("partner")
             .modify(doc);
+        SecurityAddon::new("https://down.openapi.test/")
+            .scheme_name("down")
+            .modify(doc);
     }
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(health, me, list_orders, admin, partner_orders),
+    paths(health, me, list_orders, admin, partner_orders, down),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -102,6 +123,7 @@ fn app() -> Router {
         .route("/orders", routing::get(list_orders))
         .route("/admin", routing::get(admin))
         .route("/partner/orders", routing::get(partner_orders))
+        .route("/down", routing::get(down))
         .route(
             "/openapi.json",
             routing::get(|| async { Json(ApiDoc::openapi()) }),
@@ -320,6 +342,11 @@ async fn every_answer_the_guard_sends_is_documented_for_its_operation() {
             get_with_token(&format!("{base}/partner/orders"), &no_scope).await,
         ),
     ];
+    let unavailable = DOWN_SERVER.token().audience("orders-api").sign();
+    let answers = answers.into_iter().chain([(
+        "/down",
+        get_with_token(&format!("{base}/down"), &unavailable).await,
+    )]);
     let mut seen = Vec::new();
     for (path, reply) in answers {
         let documented = &doc["paths"][path]["get"]["responses"][reply.status.to_string()];
@@ -336,8 +363,15 @@ async fn every_answer_the_guard_sends_is_documented_for_its_operation() {
                 reply.status
             );
         }
+        if reply.retry_after.is_some() {
+            assert!(
+                documented["headers"].get("Retry-After").is_some(),
+                "{path} {}",
+                reply.status
+            );
+        }
         seen.push(reply.status);
     }
-    // 401 (no token), 400 (malformed), 403 (scope), 403 (claim), 500 (unset variable).
-    assert_eq!(seen, [401, 400, 403, 403, 500]);
+    // 401 (no token), 400 (malformed), 403 (scope), 403 (claim), 500 (unset variable), 503.
+    assert_eq!(seen, [401, 400, 403, 403, 500, 503]);
 }
