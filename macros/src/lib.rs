@@ -96,7 +96,8 @@ use proc_macro::TokenStream;
 ///   documents the handler without the guard, and `#[protected]` cannot tell: with
 ///   `openapi_scheme` given, the missing `#[utoipa::path]` below is an error; without it, the
 ///   operation is documented without security. Only `utoipa::path` (or a path ending in it) is
-///   recognised: a bare `#[path]` is Rust's built-in attribute;
+///   recognised: a bare `#[path]` is Rust's built-in attribute, and a renamed import is left
+///   alone;
 /// - `#[tracing::instrument]` goes **above** `#[protected]`, so that it sees your parameters
 ///   (`skip(claims)`, `fields(sub = claims.sub)`). Below it, it still compiles, but it sees the
 ///   guard instead of your `#[claims]` parameter and records it as `__guard`.

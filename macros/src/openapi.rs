@@ -91,7 +91,9 @@ pub(crate) fn rewrite(args: &Args, func: &mut ItemFn) -> syn::Result<()> {
 }
 
 /// `#[utoipa::path(...)]`, `#[::utoipa::path(...)]`, or a path ending in `utoipa::path` (a
-/// re-export). A bare `#[path(...)]` is Rust's built-in attribute, never utoipa's.
+/// re-export). A bare `#[path(...)]` is Rust's built-in attribute (with `use utoipa::path;` in
+/// scope it is ambiguous, an error of the compiler's), and a renamed import cannot be told
+/// from any other attribute.
 fn is_utoipa_path(attr: &Attribute) -> bool {
     let segments: Vec<String> = attr
         .path()
