@@ -1,6 +1,6 @@
-// The user's own `security(...)` stands, and so do the statuses they documented (401 here);
-// `openapi_scheme` names the scheme of the requirement the attribute writes elsewhere. No scopes
-// nor claims: no 403.
+// The user's own `security(...)` stands, and so do the statuses they documented (401 here).
+// Where the attribute writes the requirement (`/me`), `openapi_scheme` names its scheme. No
+// scopes nor claims: no 403.
 use jwks_guard::protected;
 use utoipa::OpenApi;
 
