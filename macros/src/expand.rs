@@ -17,7 +17,7 @@ use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 use crate::ast::{Args, Entry, Expect, Scalar, Setting, Value, Values};
 use crate::diag::Errors;
 use crate::keys::{KEYS, Role};
-use crate::{attr, handler, valid};
+use crate::{attr, handler, openapi, valid};
 
 /// `#[protected(attr)] item` → the expansion. On a mistake, the errors come with the function
 /// as written (or, when only the attribute is wrong, as it would have been expanded), so that
@@ -39,7 +39,10 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = valid::check(parsed, errors);
     let claims = handler::check(&mut func);
     match (args, claims) {
-        (Ok(args), Ok(claims)) => expand(Some(&args), func, claims),
+        (Ok(args), Ok(claims)) => match openapi::rewrite(&args, &mut func) {
+            Ok(()) => expand(Some(&args), func, claims),
+            Err(error) => with_error(error, expand(Some(&args), func, claims)),
+        },
         (Err(error), Ok(claims)) => with_error(error, expand(None, func, claims)),
         (args, Err(handler_error)) => {
             let error = match args {

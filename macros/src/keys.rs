@@ -69,6 +69,9 @@ pub(crate) enum Role {
     Method,
     /// Where the runtime crate is: the expansion's paths start there.
     CratePath,
+    /// Not in the policy: what the handler's `#[utoipa::path(...)]` documents
+    /// ([`crate::openapi`]).
+    OpenApi,
 }
 
 /// Whether a key must be given.
@@ -193,6 +196,22 @@ pub(crate) const KEYS: &[Key] = &[
         check: not_blank,
     },
     Key {
+        name: "openapi_scheme",
+        kind: Kind::Str,
+        role: Role::OpenApi,
+        required: Required::No,
+        example: r#"openapi_scheme = "oidc""#,
+        what: "the OpenAPI security scheme's name",
+        element: "openapi_scheme",
+        aliases: &[
+            "scheme",
+            "security_scheme",
+            "openapi_security",
+            "scheme_name",
+        ],
+        check: scheme_name,
+    },
+    Key {
         name: "crate",
         kind: Kind::Path,
         role: Role::CratePath,
@@ -242,6 +261,31 @@ fn not_blank(lit: &LitStr, key: &Key) -> syn::Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// An OpenAPI component name (`components.securitySchemes` keys match `^[a-zA-Z0-9._-]+$`).
+fn scheme_name(lit: &LitStr, key: &Key) -> syn::Result<()> {
+    let value = lit.value();
+    if value.is_empty() {
+        return Err(Error::new(
+            lit.span(),
+            format!("`{}` cannot be empty, e.g. `{}`", key.name, key.example),
+        ));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(Error::new(
+            lit.span(),
+            format!(
+                "`{}` names an OpenAPI component, which holds only ASCII letters, digits, `.`, \
+                 `_` and `-` (found {bad:?}), e.g. `{}`",
+                key.name, key.example
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The issuer template placeholder (Entra ID multi-tenant apps).

@@ -7,7 +7,8 @@
 //! keys (`keys.rs`): `attr.rs` parses the tokens into one entry per key (each value by
 //! `value.rs`, one parser per kind of value), `valid.rs` checks the keys together, and
 //! `expand.rs` writes the policy type and the rewritten handler (`handler.rs` checks the
-//! function). `ast.rs` holds what is parsed; `diag.rs` the shared pieces of messages.
+//! function). `ast.rs` holds what is parsed; `diag.rs` the shared pieces of messages;
+//! `openapi.rs` writes the guard into a `#[utoipa::path(...)]` below the attribute.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -17,6 +18,7 @@ mod diag;
 mod expand;
 mod handler;
 mod keys;
+mod openapi;
 mod valid;
 mod value;
 
@@ -45,6 +47,7 @@ use proc_macro::TokenStream;
 /// | `algorithms` | | `["RS256", "ES256"]`: the allowed signature algorithms among `RS256` `RS384` `RS512` `PS256` `PS384` `PS512` `ES256` `ES384` `ES512` `EdDSA` (default: all of them) |
 /// | `leeway` | | `30`: seconds of clock skew allowed on `exp` and `nbf` (default: `60`) |
 /// | `typ` | | `"at+jwt"`: the token's required `typ` header |
+/// | `openapi_scheme` | | `"corp"`: the security scheme the handler's `#[utoipa::path]` names (default: `"oidc"`); ASCII letters, digits, `.`, `_` and `-`. Only with a `#[utoipa::path(...)]` below `#[protected]` (see below) |
 /// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |
 ///
 /// `env("VAR")` is read once, at the first request; if it is not set (or empty), the handler
@@ -85,6 +88,16 @@ use proc_macro::TokenStream;
 ///   (`#[debug_handler]`: "the trait bound `Claims: FromRequest<(), …>` is not satisfied …
 ///   Function argument is not a valid axum extractor"). `#[protected]` cannot report this order
 ///   itself: an attribute macro does not see the attributes that ran before it;
+/// - utoipa's `#[utoipa::path(...)]` goes **below** `#[protected]`, which writes into it what the
+///   guard means for the operation: `security((<openapi_scheme> = [<scopes>]))` unless the
+///   attribute has its own `security(...)`, and the guard's answers (400, 401, 403 when scopes or
+///   claims are required, 503, 500, with their `WWW-Authenticate` and `Retry-After` headers)
+///   for the statuses its `responses(...)` does not document. Above `#[protected]`, utoipa
+///   documents the handler without the guard, and `#[protected]` cannot tell: with
+///   `openapi_scheme` given, the missing `#[utoipa::path]` below is an error; without it, the
+///   operation is documented without security. Only `utoipa::path` (or a path ending in it) is
+///   recognised: a bare `#[path]` is Rust's built-in attribute, and a renamed import is left
+///   alone;
 /// - `#[tracing::instrument]` goes **above** `#[protected]`, so that it sees your parameters
 ///   (`skip(claims)`, `fields(sub = claims.sub)`). Below it, it still compiles, but it sees the
 ///   guard instead of your `#[claims]` parameter and records it as `__guard`.

@@ -60,8 +60,11 @@
 //! - **`env("VAR")` issuers**: [`SecurityAddon::from_env`] reads the variable when the document
 //!   is built ([`Modify::modify`] runs), not before.
 //!
-//! Without utoipa's derive (the builder, aide, poem-openapi), [`Policy::openapi_security`]
-//! gives the requirement and [`SecurityAddon::scheme`] the scheme, to add by hand.
+//! Each operation's requirement is written by `#[protected]` into the `#[utoipa::path(...)]`
+//! below it (`security((<openapi_scheme> = [<scopes>]))`, with the guard's answers), so that
+//! the addon is the only thing to add. Without the macro (the builder, aide, poem-openapi),
+//! [`Policy::openapi_security`] gives the requirement and [`SecurityAddon::scheme`] the
+//! scheme, to add by hand.
 
 use std::fmt;
 

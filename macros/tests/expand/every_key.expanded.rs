@@ -75,6 +75,55 @@ pub mod admin {
         }
     }
     /// Deletes a tenant.
+    #[utoipa::path(
+        delete,
+        path = "/tenants/{id}",
+        params(("id" = String, Path)),
+        responses(
+            (
+                status = 400,
+                description = "Malformed bearer credentials (`invalid_request`)",
+                headers(
+                    (
+                        "WWW-Authenticate",
+                        description = "`Bearer error=\"invalid_request\"`, with a description"
+                    )
+                )
+            ),
+            (
+                status = 401,
+                description = "No bearer token, or one that is not valid: bad signature, expired, wrong issuer or audience (`invalid_token`)",
+                headers(
+                    (
+                        "WWW-Authenticate",
+                        description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"
+                    )
+                )
+            ),
+            (
+                status = 403,
+                description = "A valid token lacking a required scope or claim (`insufficient_scope`)",
+                headers(
+                    (
+                        "WWW-Authenticate",
+                        description = "`Bearer error=\"insufficient_scope\"`, naming the required scopes"
+                    )
+                )
+            ),
+            (
+                status = 503,
+                description = "The issuer's signing keys cannot be obtained now (`temporarily_unavailable`)",
+                headers(
+                    ("Retry-After", description = "Seconds to wait before trying again")
+                )
+            ),
+            (
+                status = 500,
+                description = "The guard's configuration is incomplete, e.g. an environment variable is not set (`server_error`)"
+            )
+        ),
+        security(("corp" = ["tenants:delete", "admin"]))
+    )]
     #[allow(clippy::unused_async)]
     pub async fn delete_tenant(
         __guard: ::jwks_guard::__private::Protected<__delete_tenant_policy>,

@@ -1,5 +1,6 @@
-// Every key; a public handler with doc comments and attributes; a claims parameter written
-// last, as a pattern, with a type of the handler's own.
+// Every key; a public handler with doc comments and attributes (`#[utoipa::path]` among them,
+// which the attribute writes into); a claims parameter written last, as a pattern, with a type
+// of the handler's own.
 use axum::extract::Path;
 use jwks_guard::protected;
 use serde::Deserialize;
@@ -29,7 +30,9 @@ pub mod admin {
         algorithms = ["RS256", "ES256", "EdDSA"],
         leeway = 30,
         typ = "at+jwt",
+        openapi_scheme = "corp",
     )]
+    #[utoipa::path(delete, path = "/tenants/{id}", params(("id" = String, Path)))]
     #[allow(clippy::unused_async)]
     pub async fn delete_tenant(
         Path(id): Path<String>,

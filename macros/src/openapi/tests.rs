@@ -1,0 +1,180 @@
+use proc_macro2::TokenStream;
+use quote::ToTokens as _;
+
+use super::*;
+use crate::diag::Errors;
+use crate::{attr, valid};
+
+fn args(source: &str) -> Args {
+    let tokens: TokenStream = match source.parse() {
+        Ok(tokens) => tokens,
+        Err(error) => panic!("`{source}`: {error}"),
+    };
+    let mut errors = Errors::default();
+    let parsed = attr::parse(tokens, &mut errors);
+    match valid::check(parsed, errors) {
+        Ok(args) => args,
+        Err(error) => panic!("`{source}`: {error}"),
+    }
+}
+
+fn func(source: &str) -> ItemFn {
+    match syn::parse_str(source) {
+        Ok(func) => func,
+        Err(error) => panic!("`{source}`: {error}"),
+    }
+}
+
+/// The handler's attributes after the rewrite, as text.
+fn rewritten(attr: &str, item: &str) -> String {
+    let mut func = func(item);
+    if let Err(error) = rewrite(&args(attr), &mut func) {
+        panic!("`{attr}` on `{item}`: {error}");
+    }
+    func.attrs
+        .iter()
+        .map(|attr| attr.to_token_stream().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const ISSUER: &str = r#"issuer = "https://id.example.com/", audience = "api""#;
+
+/// The statuses of the response tuples in `text`, in order.
+fn statuses(text: &str) -> Vec<u16> {
+    text.split("status = ")
+        .skip(1)
+        .filter_map(|rest| rest.get(..3)?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn security_lists_the_scopes_under_the_default_scheme() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, scopes = ["orders:read", "orders:write"]"#),
+        r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#,
+    );
+    assert!(
+        text.contains(r#"security (("oidc" = ["orders:read" , "orders:write"]))"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_scopes_is_an_empty_list_under_the_named_scheme() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, openapi_scheme = "corp""#),
+        r#"#[utoipa::path(get, path = "/me",)] async fn f() {}"#,
+    );
+    assert!(text.contains(r#"security (("corp" = []))"#), "{text}");
+    assert!(!text.contains(", ,"), "{text}");
+}
+
+#[test]
+fn the_users_security_stands() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, scopes = ["a"]"#),
+        r#"#[utoipa::path(get, path = "/x", security(("mine" = ["b"])))] async fn f() {}"#,
+    );
+    assert_eq!(text.matches("security").count(), 1, "{text}");
+    assert!(text.contains(r#"security (("mine" = ["b"]))"#), "{text}");
+    assert!(!text.contains("oidc"), "{text}");
+}
+
+#[test]
+fn the_guard_answers_are_added_403_only_when_something_is_required() {
+    let item = r#"#[utoipa::path(get, path = "/x")] async fn f() {}"#;
+    assert_eq!(
+        statuses(&rewritten(ISSUER, item)),
+        [400, 401, 503, 500],
+        "no scopes, no claims: no 403"
+    );
+    assert_eq!(
+        statuses(&rewritten(&format!(r#"{ISSUER}, scopes = ["a"]"#), item)),
+        [400, 401, 403, 503, 500]
+    );
+    assert_eq!(
+        statuses(&rewritten(&format!(r#"{ISSUER}, claims(tenant)"#), item)),
+        [400, 401, 403, 503, 500]
+    );
+}
+
+#[test]
+fn the_answers_document_their_headers() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, scopes = ["a"]"#),
+        r#"#[utoipa::path(get, path = "/x")] async fn f() {}"#,
+    );
+    assert_eq!(
+        text.matches(r#"headers (("WWW-Authenticate""#).count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches(r#"headers (("Retry-After""#).count(),
+        1,
+        "{text}"
+    );
+}
+
+#[test]
+fn a_status_the_user_documented_stays_theirs() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, scopes = ["a"]"#),
+        r#"#[utoipa::path(get, path = "/x", responses(
+            (status = 200, description = "ok"),
+            (status = 401, description = "mine"),
+            (status = StatusCode::FORBIDDEN, description = "also mine"),
+            (status = "5XX", description = "a range documents no exact status"),
+        ))] async fn f() {}"#,
+    );
+    assert_eq!(statuses(&text), [400, 503, 500, 200, 401], "{text}");
+    assert!(text.contains(r#"description = "mine""#), "{text}");
+    assert!(text.contains("StatusCode :: FORBIDDEN"), "{text}");
+    assert_eq!(text.matches("responses").count(), 1, "{text}");
+}
+
+#[test]
+fn a_response_type_of_the_user_comes_after_the_guard_answers() {
+    // utoipa inserts the responses in order: the user's type overrides a status it shares.
+    let text = rewritten(
+        ISSUER,
+        r#"#[utoipa::path(get, path = "/x", responses(MyResponses))] async fn f() {}"#,
+    );
+    let guard = text.find("status = 500").unwrap_or(usize::MAX);
+    let theirs = text.find("MyResponses").unwrap_or(0);
+    assert!(guard < theirs, "{text}");
+}
+
+#[test]
+fn only_utoipa_path_attributes_are_rewritten() {
+    let text = rewritten(
+        ISSUER,
+        r#"#[::utoipa::path(get, path = "/a")] #[other::path(x)] #[doc = "d"] async fn f() {}"#,
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("security"), "{text}");
+    assert_eq!(lines[1], "# [other :: path (x)]");
+    assert_eq!(lines[2], r#"# [doc = "d"]"#);
+}
+
+#[test]
+fn openapi_scheme_without_a_utoipa_path_below_is_an_error_naming_the_fix() {
+    let mut bare = func("async fn f() {}");
+    match rewrite(
+        &args(&format!(r#"{ISSUER}, openapi_scheme = "corp""#)),
+        &mut bare,
+    ) {
+        Ok(()) => panic!("accepted"),
+        Err(error) => assert!(
+            error
+                .to_string()
+                .contains("put `#[utoipa::path(...)]` below `#[protected]`"),
+            "{error}"
+        ),
+    }
+    // Without the key, a handler without utoipa is left alone.
+    let mut plain = func("#[doc = \"d\"] async fn f() {}");
+    assert!(rewrite(&args(ISSUER), &mut plain).is_ok());
+    assert_eq!(plain.attrs.len(), 1);
+}
