@@ -614,16 +614,30 @@ async fn a_hanging_endpoint_answers_once_released_and_others_are_served_meanwhil
     issuer.set_jwks_answer(Answer::Hang);
     let url = issuer.jwks_url();
     let hung = tokio::spawn(async move { get(&url).await });
+    assert_eq!(jwks_requests_reach(&issuer, 1).await, 1);
     let waited = tokio::time::timeout(Duration::from_millis(300), get(&issuer.jwks_url())).await;
     assert!(waited.is_err(), "a hanging endpoint answered");
     assert_eq!(get(&issuer.discovery_url()).await.status, 200);
-    assert_eq!(issuer.jwks_requests(), 2);
+    assert_eq!(jwks_requests_reach(&issuer, 2).await, 2);
     issuer.set_jwks_answer(Answer::Normal);
-    let released = tokio::time::timeout(Duration::from_secs(5), hung)
+    let released = tokio::time::timeout(Duration::from_secs(30), hung)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(released.status, 200);
+}
+
+/// The issuer's count of key set requests once it reaches `count`, or after 30 s: on a loaded
+/// machine a request sent may reach the server late (what is tested is the answers, not their
+/// speed).
+async fn jwks_requests_reach(issuer: &TestIssuer, count: u64) -> u64 {
+    for _ in 0..600 {
+        if issuer.jwks_requests() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    issuer.jwks_requests()
 }
 
 #[tokio::test]
