@@ -423,3 +423,129 @@ async fn the_layer_refuses_with_a_trailers_only_grpc_response_never_an_http_erro
     assert_eq!(header("www-authenticate").as_deref(), Some("Bearer"));
     assert_eq!(header("content-type").as_deref(), Some("application/grpc"));
 }
+
+/// `helloworld.Greeter` with `#[protected]`, for the Python client.
+struct Guarded;
+
+#[tonic::async_trait]
+impl Greeter for Guarded {
+    #[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["greet"])]
+    async fn say_hello(
+        &self,
+        request: Request<HelloRequest>,
+    ) -> Result<Response<HelloReply>, Status> {
+        reply(format!(
+            "hello {}, from {}",
+            request.get_ref().name,
+            sub(&request)
+        ))
+    }
+}
+
+/// The Python client: compiles `helloworld.proto` with grpcio-tools into `argv[1]`, calls
+/// `SayHello` at `argv[2]` with each case's metadata, and prints one JSON line per call.
+const PYTHON_CLIENT: &str = r#"
+import json, subprocess, sys
+out, addr, proto_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+cases = json.loads(sys.stdin.read())
+from grpc_tools import protoc
+if protoc.main(["protoc", "-I" + proto_dir, "--python_out=" + out, "--grpc_python_out=" + out,
+                proto_dir + "/helloworld.proto"]) != 0:
+    sys.exit("grpcio-tools could not compile helloworld.proto")
+sys.path.insert(0, out)
+import grpc, helloworld_pb2, helloworld_pb2_grpc
+stub = helloworld_pb2_grpc.GreeterStub(grpc.insecure_channel(addr))
+for case in cases:
+    metadata = [tuple(pair) for pair in case["metadata"]]
+    try:
+        reply = stub.SayHello(helloworld_pb2.HelloRequest(name="python"), metadata=metadata, timeout=20)
+        print(json.dumps({"case": case["name"], "code": "OK", "message": reply.message}))
+    except grpc.RpcError as error:
+        trailers = dict(error.trailing_metadata() or ())
+        print(json.dumps({"case": case["name"], "code": error.code().name, "message": error.details(),
+                          "www-authenticate": trailers.get("www-authenticate")}))
+"#;
+
+/// `JWKS_GUARD_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("JWKS_GUARD_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_grpcio_calls_the_server_with_and_without_tokens() {
+    let python = python();
+    let check = std::process::Command::new(&python)
+        .args(["-c", "import grpc, grpc_tools"])
+        .output();
+    assert!(
+        check.as_ref().is_ok_and(|out| out.status.success()),
+        "this test needs Python 3 with grpcio and grpcio-tools: \
+         `{python} -m pip install grpcio grpcio-tools` (.ci/run installs them; \
+         JWKS_GUARD_PYTHON names another interpreter): {check:?}"
+    );
+    LazyLock::force(&SETTINGS);
+    LazyLock::force(&ISSUERS);
+    let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("an address")).expect("bind");
+    let addr = incoming.local_addr().expect("the bound address");
+    let server = Server::builder().add_service(GreeterServer::new(Guarded));
+    tokio::spawn(server.serve_with_incoming(incoming));
+
+    let token = |scopes: &[&str]| {
+        let token = conformance::token()
+            .subject("alice")
+            .scopes(scopes.iter().copied());
+        format!("Bearer {}", token.sign())
+    };
+    let cases = serde_json::json!([
+        {"name": "a valid token", "metadata": [["authorization", token(&["greet"])]]},
+        {"name": "no token", "metadata": []},
+        {"name": "no scope", "metadata": [["authorization", token(&[])]]},
+        {"name": "malformed", "metadata": [["authorization", "Bearer a,b"]]},
+    ]);
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("grpcio");
+    std::fs::create_dir_all(&out).expect("a directory for the generated Python");
+    let proto = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/grpc");
+    let run = tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(python)
+            .args(["-c", PYTHON_CLIENT])
+            .arg(&out)
+            .arg(addr.to_string())
+            .arg(proto)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python starts");
+        let mut stdin = child.stdin.take().expect("python's stdin");
+        stdin
+            .write_all(cases.to_string().as_bytes())
+            .expect("the cases");
+        drop(stdin);
+        child.wait_with_output().expect("python ends")
+    });
+    let output = common::bounded("the Python client", run)
+        .await
+        .expect("python task");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "python: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let expected = serde_json::json!([
+        {"case": "a valid token", "code": "OK", "message": "hello python, from alice"},
+        {"case": "no token", "code": "UNAUTHENTICATED", "message": "bearer token required",
+         "www-authenticate": "Bearer"},
+        {"case": "no scope", "code": "PERMISSION_DENIED", "message": "missing scope greet",
+         "www-authenticate": "Bearer error=\"insufficient_scope\", scope=\"greet\""},
+        {"case": "malformed", "code": "UNAUTHENTICATED",
+         "message": "bearer token contains characters not allowed by RFC 6750",
+         "www-authenticate": "Bearer error=\"invalid_request\", error_description=\"bearer token contains characters not allowed by RFC 6750\""},
+    ]);
+    assert_eq!(serde_json::Value::Array(answers), expected);
+}
