@@ -306,14 +306,17 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
     ]
 }
 
-/// The rows that send no body, as (name, path, headers, answer): what a gRPC call can carry
-/// (`tests/tonic.rs` serves each path as a method of `conformance.Probe`).
-pub fn rows_without_body() -> Vec<(
+/// A row that sends no body: name, path, headers, answer.
+pub type BodilessRow = (
     &'static str,
     &'static str,
     Vec<(&'static str, String)>,
     Expect,
-)> {
+);
+
+/// The rows that send no body, as (name, path, headers, answer): what a gRPC call can carry
+/// (`tests/tonic.rs` serves each path as a method of `conformance.Probe`).
+pub fn rows_without_body() -> Vec<BodilessRow> {
     rows()
         .into_iter()
         .filter_map(|(name, path, send, expect)| match send {
