@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::LazyLock;
 
@@ -138,39 +138,12 @@ async fn served_document() -> (String, Value) {
     (base, reply.json())
 }
 
-/// A Python that imports `openapi_spec_validator`: the virtual environment `.ci/run` makes
-/// under the target directory, else `python3`.
-fn validator_python() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target directory");
-    let candidates = [
-        target.join("openapi-spec-validator/bin/python3"),
-        PathBuf::from("python3"),
-    ];
-    for python in candidates {
-        let imports = Command::new(&python)
-            .args(["-c", "import openapi_spec_validator"])
-            .output()
-            .is_ok_and(|output| output.status.success());
-        if imports {
-            return python;
-        }
-    }
-    panic!(
-        "openapi-spec-validator is not installed: `.ci/run` installs it, or run \
-         `python3 -m venv {venv} && {venv}/bin/pip install openapi-spec-validator==0.9.0` \
-         (on Debian, `apt-get install python3-venv` first)",
-        venv = target.join("openapi-spec-validator").display()
-    );
-}
-
 /// `openapi-spec-validator`'s verdict on `doc`: `Ok` or its message.
 fn validate(doc: &Value, name: &str) -> Result<(), String> {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.openapi.json"));
     std::fs::write(&path, serde_json::to_vec_pretty(doc).expect("serializes"))
         .expect("the document is written");
-    let output = Command::new(validator_python())
+    let output = Command::new(common::python::python_with("openapi_spec_validator"))
         .args(["-m", "openapi_spec_validator"])
         .arg(&path)
         .output()

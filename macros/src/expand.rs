@@ -12,7 +12,7 @@ use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
+use syn::{Block, Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
 use crate::ast::{Args, Entry, Expect, Scalar, Setting, Value, Values};
 use crate::diag::Errors;
@@ -37,6 +37,22 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let parsed = attr::parse(attr, &mut errors);
     let args = valid::check(parsed, errors);
+    if handler::is_method(&func) {
+        return match (args, handler::check_method(&mut func)) {
+            (Ok(args), Ok(method)) => expand_method(Some(&args), func, &method),
+            (Err(error), Ok(method)) => with_error(error, expand_method(None, func, &method)),
+            (args, Err(method_error)) => {
+                let error = match args {
+                    Ok(_) => method_error,
+                    Err(mut error) => {
+                        error.combine(method_error);
+                        error
+                    }
+                };
+                with_error(error, func.into_token_stream())
+            }
+        };
+    }
     let claims = handler::check(&mut func);
     match (args, claims) {
         (Ok(args), Ok(claims)) => match openapi::rewrite(&args, &mut func) {
@@ -131,6 +147,61 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
         }
         #func
     }
+}
+
+/// A gRPC method (`&self, request: tonic::Request<…>`): its signature as written, its body
+/// opening with the policy type (declared there: an `impl` block cannot hold it) and the guard,
+/// which returns the refusal as the method's error or puts the verified claims in the
+/// request's extensions. In an `#[async_trait]` method the guard opens the `async` block.
+fn expand_method(args: Option<&Args>, mut func: ItemFn, method: &handler::Method) -> TokenStream {
+    let krate = args.and_then(Args::krate);
+    let p = match krate {
+        Some(krate) => quote!(#krate::__private),
+        None => quote!(::jwks_guard::__private),
+    };
+    let policy = format_ident!(
+        "__{}_policy",
+        func.sig.ident.unraw(),
+        span = func.sig.ident.span()
+    );
+    let cell = match args {
+        Some(args) => {
+            let spec = spec(args, &p);
+            quote! {
+                static CELL: #p::PolicyCell = #p::PolicyCell::new(#spec);
+                &CELL
+            }
+        }
+        None => quote!(::core::unreachable!()),
+    };
+    let request = &method.request;
+    let rebind = (!method.mutable).then(|| quote!(let mut #request = #request;));
+    let refusal = Ident::new("__refusal", Span::mixed_site());
+    let guard: Block = syn::parse_quote! {{
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        struct #policy;
+        impl #p::StaticPolicy for #policy {
+            type Claims = #p::Claims;
+            fn cell() -> &'static #p::PolicyCell {
+                #cell
+            }
+        }
+        #rebind
+        if let ::core::result::Result::Err(#refusal) =
+            #p::authorize_method::<#policy, _>(&mut #request).await
+        {
+            return ::core::result::Result::Err(::core::convert::From::from(#refusal));
+        }
+    }};
+    let body = match method.boxed {
+        true => handler::async_block(&mut func.block),
+        false => Some(&mut *func.block),
+    };
+    if let Some(body) = body {
+        body.stmts.splice(0..0, guard.stmts);
+    }
+    func.into_token_stream()
 }
 
 /// The `PolicySpec` constant: `PolicySpec::new(issuer)`, then one method per other key written,

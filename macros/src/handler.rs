@@ -1,10 +1,14 @@
-//! The function `#[protected]` is applied to: what it must be, and its `#[claims]` parameter.
+//! The function `#[protected]` is applied to: what it must be, and its `#[claims]` parameter;
+//! or, for a method (a function with a receiver), its request parameter.
 
 use std::mem;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Error, FnArg, ItemFn, Meta, Pat};
+use syn::{
+    Attribute, Block, Error, Expr, FnArg, GenericArgument, Ident, ItemFn, Meta, Pat, PathArguments,
+    Stmt, Type,
+};
 
 use crate::diag::{Errors, where_is};
 
@@ -66,6 +70,138 @@ pub(crate) fn check(func: &mut ItemFn) -> syn::Result<Option<usize>> {
     }
     errors.finish()?;
     Ok(claims.map(|(index, _, _)| index))
+}
+
+/// Whether `func` takes a receiver: a method, which [`check_method`] checks.
+pub(crate) fn is_method(func: &ItemFn) -> bool {
+    matches!(func.sig.inputs.first(), Some(FnArg::Receiver(_)))
+}
+
+/// A method `#[protected]` accepts: `&self` and one `…Request<…>` parameter (tonic's).
+pub(crate) struct Method {
+    /// The request parameter's name.
+    pub(crate) request: Ident,
+    /// Whether the parameter is already `mut request`.
+    pub(crate) mutable: bool,
+    /// Whether the method is `#[async_trait]`'s rewriting of an `async fn`: its body is
+    /// `Box::pin(async move { … })`, and the guard goes first in that block.
+    pub(crate) boxed: bool,
+}
+
+/// The shape every `#[protected]` method must have, for the error messages.
+const METHOD_SHAPE: &str = "`async fn say_hello(&self, request: tonic::Request<HelloRequest>) \
+     -> Result<tonic::Response<HelloReply>, tonic::Status>`";
+
+/// Checks that `func`, a method, has the shape of a gRPC method: async (or `#[async_trait]`'s
+/// rewriting of an `async fn`), a receiver, then one parameter named by an identifier and typed
+/// `…Request<…>`. `#[claims]` marks are refused (and removed): the claims go into the request's
+/// extensions.
+pub(crate) fn check_method(func: &mut ItemFn) -> syn::Result<Method> {
+    let mut errors = Errors::default();
+    let boxed = func.sig.asyncness.is_none() && async_block(&mut func.block).is_some();
+    if func.sig.asyncness.is_none() && !boxed {
+        errors.push(Error::new(
+            func.sig.fn_token.span,
+            format!(
+                "`#[protected]` methods must be async: write `async fn {}`",
+                func.sig.ident
+            ),
+        ));
+    }
+    let mut typed = Vec::new();
+    for input in &mut func.sig.inputs {
+        let attrs = match input {
+            FnArg::Receiver(receiver) => &mut receiver.attrs,
+            FnArg::Typed(input) => {
+                typed.push(input.clone());
+                &mut input.attrs
+            }
+        };
+        for mark in take_claims_marks(attrs) {
+            errors.push(Error::new_spanned(
+                &mark,
+                "`#[claims]` has no place on a method: the verified claims are in the request's \
+                 extensions (`request.extensions().get::<jwks_guard::Claims>()`); read them as \
+                 another type with `jwks_guard::integrations::tonic::claims(&request)`",
+            ));
+        }
+    }
+    let request = match typed.as_slice() {
+        [input] => match (&*input.pat, is_request(&input.ty)) {
+            (Pat::Ident(pat), true) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                Some((pat.ident.clone(), pat.mutability.is_some()))
+            }
+            (_, true) => {
+                errors.push(Error::new_spanned(
+                    &input.pat,
+                    "name the request parameter with an identifier (`request`): the guard \
+                     reads it before the method's statements",
+                ));
+                None
+            }
+            (_, false) => {
+                errors.push(Error::new_spanned(
+                    &input.ty,
+                    format!(
+                        "`#[protected]` methods take `&self` and one `tonic::Request<…>`: {METHOD_SHAPE}"
+                    ),
+                ));
+                None
+            }
+        },
+        _ => {
+            errors.push(Error::new_spanned(
+                &func.sig.inputs,
+                format!(
+                    "`#[protected]` methods take `&self` and one `tonic::Request<…>`: {METHOD_SHAPE}"
+                ),
+            ));
+            None
+        }
+    };
+    errors.finish()?;
+    match request {
+        Some((request, mutable)) => Ok(Method {
+            request,
+            mutable,
+            boxed,
+        }),
+        None => unreachable!("a missing request parameter is an error"),
+    }
+}
+
+/// Whether `ty` is `…Request<…>` (a path whose last segment is `Request` with type arguments).
+fn is_request(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| {
+            last.ident == "Request"
+                && matches!(&last.arguments, PathArguments::AngleBracketed(args)
+                    if args.args.iter().any(|arg| matches!(arg, GenericArgument::Type(_))))
+        })
+}
+
+/// The statements of the `async` block in a body that is only `Box::pin(async move { … })`
+/// (how `#[async_trait]` rewrites an `async fn`).
+pub(crate) fn async_block(body: &mut Block) -> Option<&mut Block> {
+    let [Stmt::Expr(Expr::Call(call), None)] = body.stmts.as_mut_slice() else {
+        return None;
+    };
+    let Expr::Path(callee) = &*call.func else {
+        return None;
+    };
+    let is_pin = callee
+        .path
+        .segments
+        .last()
+        .is_some_and(|last| last.ident == "pin");
+    if !is_pin || call.args.len() != 1 {
+        return None;
+    }
+    match call.args.first_mut() {
+        Some(Expr::Async(block)) => Some(&mut block.block),
+        _ => None,
+    }
 }
 
 /// Removes and returns the `#[claims]` attributes among `attrs`.
@@ -134,17 +270,41 @@ mod tests {
         );
     }
 
+    fn method_errors(source: &str) -> Vec<(String, String)> {
+        match check_method(&mut func(source)) {
+            Ok(_) => panic!("`{source}` was accepted"),
+            Err(errors) => crate::diag::messages_and_sources(errors),
+        }
+    }
+
     #[test]
-    fn a_handler_that_takes_self() {
-        let errors = errors("async fn list(&self, #[claims] c: C) {}");
+    fn a_grpc_method_is_accepted_in_both_forms() {
+        let native = func("async fn f(&self, mut req: tonic::Request<A>) -> R { x }");
+        assert!(is_method(&native) && !is_method(&func("async fn f(a: A) {}")));
+        let method = check_method(&mut native.clone()).ok();
+        let seen = method.map(|m| (m.request.to_string(), m.mutable, m.boxed));
+        assert_eq!(seen, Some(("req".to_owned(), true, false)));
+        let boxed = "fn f<'a>(&'a self, request: Request<A>) -> Pin<Box<dyn Future<Output = R>>> \
+                     { Box::pin(async move { x }) }";
+        let method = check_method(&mut func(boxed)).ok();
+        assert_eq!(method.map(|m| (m.mutable, m.boxed)), Some((false, true)));
+    }
+
+    #[test]
+    fn a_method_of_another_shape_names_the_shape() {
+        let errors = method_errors("async fn list(&self) {}");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0]
                 .0
-                .starts_with("`#[protected]` handlers cannot take `self`"),
-            "{errors:?}"
+                .contains("take `&self` and one `tonic::Request<…>`")
         );
-        assert_eq!(errors[0].1, "&self");
+        let errors = method_errors("async fn list(&self, page: Page) {}");
+        assert_eq!(errors[0].1, "Page");
+        let errors = method_errors("fn list(&self, r: Request<A>) -> R { x }");
+        assert!(errors[0].0.contains("must be async"), "{errors:?}");
+        let errors = method_errors("async fn list(&self, #[claims] r: Request<A>) {}");
+        assert!(errors[0].0.contains("no place on a method"), "{errors:?}");
     }
 
     #[test]

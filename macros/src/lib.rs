@@ -65,7 +65,7 @@ use proc_macro::TokenStream;
 ///
 /// # The handler
 ///
-/// An `async fn` declared at module level (not a method: no `self`, not in an `impl` block).
+/// An `async fn` declared at module level (not in an `impl` block), or a gRPC method (below).
 /// `#[claims]` marks the parameter that receives the verified claims: [`jwks_guard::Claims`] or
 /// any `serde::de::DeserializeOwned + Send + 'static` type. Without one the handler is still
 /// protected.
@@ -74,6 +74,20 @@ use proc_macro::TokenStream;
 /// guard first among its parameters, so it runs before every other extractor: a request
 /// without a valid token never has its body read. The return type is kept as written, and so
 /// are the body's statements: the `#[claims]` parameter becomes one `let` before them.
+///
+/// # gRPC methods (tonic)
+///
+/// On a method of a tonic service implementation (jwks-guard's feature `tonic`), the attribute
+/// takes the same keys and keeps the signature the trait gives:
+/// `async fn say_hello(&self, request: tonic::Request<HelloRequest>) -> Result<tonic::Response<HelloReply>, tonic::Status>`,
+/// with or without `#[tonic::async_trait]` on the impl (put `#[protected]` on the method). The
+/// token is read from the `authorization` metadata; a refusal is returned as the method's
+/// `tonic::Status` before its statements run, and on success the verified
+/// [`jwks_guard::Claims`] are in `request.extensions()`.
+/// `jwks_guard::integrations::tonic::claims(&request)` reads them as any `Deserialize` type
+/// (a method has no spare parameter for `#[claims]`). The policy type is declared inside the
+/// method's body. A method of another shape (no `…Request<…>` parameter, more than one, not
+/// async) is refused with the shape to write.
 ///
 /// # With other attributes
 ///

@@ -116,9 +116,38 @@ impl<P: StaticPolicy> Protected<P> {
     }
 }
 
+/// The request a `#[protected]` method takes (`&self`, then one `tonic::Request<…>`): where the
+/// guard reads the token, puts the verified [`Claims`] and finds what a refusal becomes.
+/// Implemented for `tonic::Request<T>` by the feature `tonic`. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`#[protected]` on a method needs a `tonic::Request<…>` parameter and jwks-guard's feature `tonic`",
+    label = "`{Self}` is not a `tonic::Request<…>` the guard can read",
+    note = "enable the feature in Cargo.toml: jwks-guard = {{ version = \"0.1\", features = [\"tonic\"] }}"
+)]
+pub trait MethodRequest: Send {
+    /// What the method returns as its error on a refusal (`tonic::Status`).
+    type Refusal;
+
+    /// Checks the request's token against `P`'s policy and puts the verified [`Claims`] in its
+    /// extensions, or gives the refusal to return.
+    fn authorize<P: StaticPolicy<Claims = Claims>>(
+        &mut self,
+    ) -> impl Future<Output = Result<(), Self::Refusal>> + Send + '_;
+}
+
+/// The call the `#[protected]` expansion puts first in a method's body. Not public API.
+///
+/// # Errors
+/// The refusal the method returns instead of running.
+pub fn authorize_method<P: StaticPolicy<Claims = Claims>, R: MethodRequest>(
+    request: &mut R,
+) -> impl Future<Output = Result<(), R::Refusal>> + Send + '_ {
+    request.authorize::<P>()
+}
+
 /// The `#[protected]` path: the policy `cell` holds, resolved at its first use (a configuration
 /// error is logged and answered like any refusal), then [`authorize`].
-async fn authorize_with_cell<'a, C: ClaimsTarget>(
+pub(crate) async fn authorize_with_cell<'a, C: ClaimsTarget>(
     cell: &'static PolicyCell,
     authorization_values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<C, Rejection> {
@@ -262,7 +291,7 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
 /// The `error_description` when a verified token's claims do not fit the handler's claims
 /// type. A missing field is named (the name comes from the handler's type, never from the
 /// token); anything else serde reports may quote the token's own text, so it is only logged.
-fn claims_mismatch(error: &serde_json::Error) -> String {
+pub(crate) fn claims_mismatch(error: &serde_json::Error) -> String {
     const MISMATCH: &str = "token claims do not match the expected claims type";
     let message = error.to_string();
     let field = message

@@ -109,7 +109,10 @@ pub use stats::stats;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::alg::Alg;
-    pub use crate::guard::{ClaimsSource, NoClaims, Protected, StaticPolicy};
+    pub use crate::claims::Claims;
+    pub use crate::guard::{
+        ClaimsSource, MethodRequest, NoClaims, Protected, StaticPolicy, authorize_method,
+    };
     pub use crate::policy::PolicyCell;
     pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
 }

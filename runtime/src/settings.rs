@@ -37,6 +37,8 @@ pub struct Settings {
     pub(crate) token_cache_max_bytes: u64,
     pub(crate) client: Option<reqwest::Client>,
     pub(crate) rejection_response: Option<crate::reject::ResponseFn>,
+    #[cfg(feature = "tonic")]
+    pub(crate) grpc_rejection_status: Option<crate::reject::GrpcStatusFn>,
     /// `(issuer with one trailing '/', base URL with one trailing '/')`.
     pub(crate) fetch_bases: Vec<(String, String)>,
 }
@@ -62,6 +64,8 @@ impl Default for Settings {
             token_cache_max_bytes: 64 * 1024 * 1024,
             client: None,
             rejection_response: None,
+            #[cfg(feature = "tonic")]
+            grpc_rejection_status: None,
             fetch_bases: Vec::new(),
         }
     }
@@ -326,6 +330,38 @@ impl Settings {
     }
 }
 
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+impl Settings {
+    /// Answers every rejection of a gRPC request (the tonic integration: `#[protected]`
+    /// methods and [`integrations::tonic::RequireTokenLayer`](crate::integrations::tonic::RequireTokenLayer))
+    /// with the [`tonic::Status`] `status` makes of it, instead of
+    /// [`Rejection::default_grpc_status`](crate::Rejection::default_grpc_status). What
+    /// [`rejection_response`](Self::rejection_response) is to HTTP answers: start from the
+    /// default status, keep it a plain function of the rejection; if it panics, the default
+    /// status is sent.
+    ///
+    /// ```
+    /// use jwks_guard::{Rejection, Settings};
+    ///
+    /// // Refusals as `UNAUTHENTICATED` without the reason, for clients that must not learn it.
+    /// fn terse(rejection: &Rejection) -> tonic::Status {
+    ///     let status = rejection.default_grpc_status();
+    ///     tonic::Status::with_metadata(status.code(), "access denied", status.metadata().clone())
+    /// }
+    ///
+    /// jwks_guard::configure(Settings::new().grpc_rejection_status(terse))?;
+    /// # Ok::<(), jwks_guard::ConfigureError>(())
+    /// ```
+    pub fn grpc_rejection_status(
+        mut self,
+        status: impl Fn(&crate::Rejection) -> tonic::Status + Send + Sync + 'static,
+    ) -> Self {
+        self.grpc_rejection_status = Some(crate::reject::GrpcStatusFn(std::sync::Arc::new(status)));
+        self
+    }
+}
+
 /// [`configure`] was called after the settings were already in use or installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("jwks_guard::configure must be called once, before the first protected request")]
@@ -347,9 +383,15 @@ static SETTINGS: OnceLock<Settings> = OnceLock::new();
 /// When called a second time, or after a protected request already installed the defaults.
 pub fn configure(settings: Settings) -> Result<(), ConfigureError> {
     let response = settings.rejection_response.clone();
+    #[cfg(feature = "tonic")]
+    let grpc_status = settings.grpc_rejection_status.clone();
     SETTINGS.set(settings).map_err(|_| ConfigureError(()))?;
     if let Some(response) = response {
         crate::reject::install_response(response);
+    }
+    #[cfg(feature = "tonic")]
+    if let Some(status) = grpc_status {
+        crate::reject::install_grpc_status(status);
     }
     Ok(())
 }

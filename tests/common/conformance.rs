@@ -183,7 +183,7 @@ impl Expect {
 
     /// For a refusal: its status, challenge, error code and description.
     #[rustfmt::skip]
-    fn refusal(self) -> Option<(u16, Option<String>, &'static str, &'static str)> {
+    pub fn refusal(self) -> Option<(u16, Option<String>, &'static str, &'static str)> {
         let bearer = |error, description| {
             Some(format!(r#"Bearer error="{error}", error_description="{description}""#))
         };
@@ -304,6 +304,26 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("an unset environment variable", "/misconfigured", Get(bearer(&valid)), Misconfigured),
         ("an empty environment variable", "/empty-env", Get(bearer(&valid)), Misconfigured),
     ]
+}
+
+/// A row that sends no body: name, path, headers, answer.
+pub type BodilessRow = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, String)>,
+    Expect,
+);
+
+/// The rows that send no body, as (name, path, headers, answer): what a gRPC call can carry
+/// (`tests/tonic.rs` serves each path as a method of `conformance.Probe`).
+pub fn rows_without_body() -> Vec<BodilessRow> {
+    rows()
+        .into_iter()
+        .filter_map(|(name, path, send, expect)| match send {
+            Request::Get(headers) => Some((name, path, headers, expect)),
+            Request::Post(..) => None,
+        })
+        .collect()
 }
 
 /// Sends every row of the table to the server at `base` and checks each answer; a failure

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: serve an axum app on 127.0.0.1 and call it.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod python;
+
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 

@@ -105,6 +105,27 @@ fn expand_items(items: Vec<Item>) -> Vec<Item> {
                 }
                 None => expanded.push(Item::Fn(func)),
             },
+            Item::Impl(mut block) => {
+                for item in &mut block.items {
+                    let syn::ImplItem::Fn(method) = item else {
+                        continue;
+                    };
+                    let Some(index) = method.attrs.iter().position(is_protected) else {
+                        continue;
+                    };
+                    let attr = method.attrs.remove(index);
+                    let args = match attr.meta {
+                        Meta::List(list) => list.tokens,
+                        _ => TokenStream::new(),
+                    };
+                    let tokens = super::protected(args, method.to_token_stream());
+                    match syn::parse2::<syn::ImplItemFn>(tokens) {
+                        Ok(expanded) => *method = expanded,
+                        Err(error) => panic!("the method's expansion does not parse: {error}"),
+                    }
+                }
+                expanded.push(Item::Impl(block));
+            }
             Item::Mod(mut module) => {
                 if let Some((brace, items)) = module.content.take() {
                     module.content = Some((brace, expand_items(items)));

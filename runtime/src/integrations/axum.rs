@@ -35,10 +35,10 @@
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use http::header::AUTHORIZATION;
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode};
 
+use super::authorization_values;
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy};
 use crate::policy::Policy;
 use crate::reject::Rejection;
@@ -58,14 +58,6 @@ where
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
         Protected::authorize(authorization_values(&parts.headers))
     }
-}
-
-/// The values of a request's `Authorization` headers, as the guard reads them.
-pub(super) fn authorization_values(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> {
-    headers
-        .get_all(AUTHORIZATION)
-        .iter()
-        .map(HeaderValue::as_bytes)
 }
 
 // `Authenticated`: the policy from the router's state.

@@ -41,9 +41,50 @@ pub mod poem;
 #[cfg(feature = "rocket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rocket")))]
 pub mod rocket;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub mod tonic;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod tower;
+
+/// The values of a request's `Authorization` headers (gRPC's `authorization` metadata), as
+/// the guard reads them.
+#[cfg(any(feature = "axum", feature = "tonic"))]
+fn authorization_values(headers: &http::HeaderMap) -> impl Iterator<Item = &[u8]> {
+    headers
+        .get_all(http::header::AUTHORIZATION)
+        .iter()
+        .map(http::HeaderValue::as_bytes)
+}
+
+/// What the tower layers (axum's and tonic's) do with a request: check its token against
+/// `policy`, then call `inner` with the verified [`Claims`](crate::Claims) in the request's
+/// extensions; or the [`Rejection`](crate::Rejection) to answer with, `inner` never called.
+#[cfg(any(feature = "axum", feature = "tonic"))]
+async fn check_then_call<S, B>(
+    mut inner: S,
+    policy: &crate::Policy,
+    request: http::Request<B>,
+) -> Result<Result<S::Response, S::Error>, crate::Rejection>
+where
+    S: tower_service::Service<http::Request<B>>,
+{
+    let (mut parts, body) = request.into_parts();
+    let claims = policy
+        .authorize::<crate::Claims>(authorization_values(&parts.headers))
+        .await?;
+    parts.extensions.insert(claims);
+    Ok(inner.call(http::Request::from_parts(parts, body)).await)
+}
+
+/// The service a layer polled ready, for the request at hand; a clone of it stays in `slot` for
+/// the next one (tower's usual pattern).
+#[cfg(any(feature = "axum", feature = "tonic"))]
+fn take_ready<S: Clone>(slot: &mut S) -> S {
+    let clone = slot.clone();
+    std::mem::replace(slot, clone)
+}
 
 /// Appends a [`RejectionResponse`](crate::RejectionResponse)'s headers to an `http` header map
 /// (axum and Poem both answer with `http` types), leaving out any a custom response function

@@ -1,5 +1,5 @@
 //! tower: [`RequireTokenLayer`], one [`Policy`] over a whole axum `Router` (or any tower
-//! service taking `http::Request`s), the verified [`Claims`] in each request's extensions.
+//! service taking `http::Request`s), the verified [`Claims`](crate::Claims) in each request's extensions.
 //! Also at `jwks_guard::layer`, the path the examples use.
 //!
 //! ```no_run
@@ -46,12 +46,11 @@ use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::axum::authorization_values;
-use crate::claims::Claims;
+use super::{check_then_call, take_ready};
 use crate::policy::Policy;
 
 /// A [`tower_layer::Layer`] that checks every request's bearer token against one [`Policy`],
-/// answers refused requests itself, and puts the verified [`Claims`] in the extensions of the
+/// answers refused requests itself, and puts the verified [`Claims`](crate::Claims) in the extensions of the
 /// others (`axum::Extension<Claims>` in a handler). See the [module docs](self).
 #[derive(Clone)]
 pub struct RequireTokenLayer {
@@ -85,7 +84,7 @@ impl<S> Layer<S> for RequireTokenLayer {
 }
 
 /// The service [`RequireTokenLayer`] wraps around `S`: a request whose token passes the policy
-/// goes on to `S` with its [`Claims`] in its extensions; any other is answered with its
+/// goes on to `S` with its [`Claims`](crate::Claims) in its extensions; any other is answered with its
 /// [`Rejection`](crate::Rejection).
 #[derive(Clone)]
 pub struct RequireToken<S> {
@@ -126,21 +125,13 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        // The service that was polled ready goes with this request; its clone stays for the
-        // next one (tower's usual pattern).
-        let ready = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let inner = take_ready(&mut self.inner);
         let policy = self.policy.clone();
         Box::pin(async move {
-            let (mut parts, body) = request.into_parts();
-            let values = authorization_values(&parts.headers);
-            let claims = match policy.authorize::<Claims>(values).await {
-                Ok(claims) => claims,
-                Err(rejection) => return Ok(rejection.into_response()),
-            };
-            parts.extensions.insert(claims);
-            let response = inner.call(Request::from_parts(parts, body)).await?;
-            Ok(response.into_response())
+            match check_then_call(inner, &policy, request).await {
+                Ok(response) => response.map(IntoResponse::into_response),
+                Err(rejection) => Ok(rejection.into_response()),
+            }
         })
     }
 }

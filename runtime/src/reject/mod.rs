@@ -28,8 +28,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+#[cfg(feature = "tonic")]
+mod grpc;
 mod response;
 
+#[cfg(feature = "tonic")]
+pub(crate) use grpc::{GrpcStatusFn, install_grpc_status};
 pub use response::RejectionResponse;
 pub(crate) use response::{ResponseFn, install_response};
 
