@@ -70,6 +70,16 @@ async fn tenant() -> &'static str {
     "tenant"
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]
+)]
+#[get("/sources")]
+async fn sources(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[get("/misconfigured")]
 async fn misconfigured() -> &'static str {
@@ -126,6 +136,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(create_order)
         .service(typed)
         .service(tenant)
+        .service(sources)
         .service(misconfigured)
         .service(empty_env)
         .service(down)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use jwks_guard::{Alg, Authenticated, Claims, Policy, PolicyError, protected};
+use jwks_guard::{Alg, Authenticated, Claims, Policy, PolicyError, TokenSource, protected};
 use jwks_guard_test::{TestIssuer, TokenBuilder};
 use serde::Deserialize;
 
@@ -279,6 +279,34 @@ fn builder_errors_are_typed_and_nothing_panics() {
         PolicyError::TenantsWithoutTemplate
     );
     assert_eq!(
+        error_of(base().token_from([])),
+        PolicyError::Empty { key: "token_from" }
+    );
+    assert_eq!(
+        error_of(base().token_from([
+            TokenSource::header("X-Token"),
+            TokenSource::header("x-token")
+        ])),
+        PolicyError::Duplicate {
+            key: "token_from",
+            value: "header(\"x-token\")".to_owned()
+        }
+    );
+    for bad in [
+        TokenSource::cookie("a session"),
+        TokenSource::header(""),
+        TokenSource::header("Authorization"),
+        TokenSource::header("cookie"),
+    ] {
+        assert!(
+            matches!(
+                error_of(base().token_from([bad.clone()])),
+                PolicyError::BadTokenSource { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert_eq!(
         error_of(base().claim("realm_access..roles")),
         PolicyError::BadClaimName {
             name: "realm_access..roles".to_owned()
@@ -331,7 +359,8 @@ fn builder_errors_say_what_to_write() {
     scopes = ["orders:read"],
     claims(tenant = "acme", "realm_access.roles" = ["clerk"]),
     algorithms = ["RS256", "ES256"],
-    leeway = 30
+    leeway = 30,
+    token_from = ["authorization", cookie("session"), header("X-Forwarded-Access-Token")]
 )]
 async fn with_the_macro(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
@@ -346,6 +375,11 @@ fn same_policy_with_the_builder() -> Policy {
         .claim_contains("realm_access.roles", ["clerk"])
         .algorithms([Alg::RS256, Alg::ES256])
         .leeway(Duration::from_secs(30))
+        .token_from([
+            TokenSource::Authorization,
+            TokenSource::cookie("session"),
+            TokenSource::header("x-forwarded-access-token"),
+        ])
         .build()
         .expect("a valid policy")
 }

@@ -180,3 +180,42 @@ fn the_service_is_clone_send_and_sync_and_its_future_send() {
     let service = tower::Layer::layer(&layer, routes().into_service::<axum::body::Body>());
     assert_service(&service);
 }
+
+#[tokio::test]
+async fn the_layer_reads_the_token_from_the_sources_of_its_policy() {
+    LazyLock::force(&ISSUER);
+    let policy = Policy::builder()
+        .issuer(ISSUER_NAME)
+        .audience("orders-api")
+        .token_from([
+            jwks_guard::TokenSource::cookie("session"),
+            jwks_guard::TokenSource::header("X-Forwarded-Access-Token"),
+        ])
+        .build()
+        .expect("a valid policy");
+    let base = serve(routes().layer(RequireTokenLayer::new(policy))).await;
+    let url = format!("{base}/orders");
+    let valid = token().sign();
+    let cookie = format!("session={valid}");
+    let reply = common::get(&url, &[("cookie", &cookie)]).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    let reply = common::get(&url, &[("x-forwarded-access-token", &valid)]).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    // `Authorization` is not among the sources.
+    assert_eq!(get_with_token(&url, &valid).await.status, 401);
+    let both = [
+        ("cookie", cookie.as_str()),
+        ("x-forwarded-access-token", &valid),
+    ];
+    let reply = common::get(&url, &both).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_request")
+    );
+}

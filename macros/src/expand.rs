@@ -14,7 +14,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
-use crate::ast::{Args, Entry, Expect, Scalar, Setting, Value, Values};
+use crate::ast::{Args, Entry, Expect, Scalar, Setting, Source, Value, Values};
 use crate::diag::Errors;
 use crate::keys::{KEYS, Role};
 use crate::{attr, handler, valid};
@@ -190,6 +190,21 @@ fn value(value: &Value, p: &TokenStream) -> TokenStream {
             LitInt::new(&seconds.value.to_string(), seconds.span).into_token_stream()
         }
         Value::Path(path) => path.to_token_stream(),
+        Value::TokenSources(sources) => {
+            let sources = sources.iter().map(|source| match source {
+                Source::Authorization(span) => {
+                    quote_spanned!(*span=> #p::TokenSource::Authorization)
+                }
+                Source::Cookie(name) => {
+                    quote_spanned!(name.span()=> #p::TokenSource::Cookie(#p::Cow::Borrowed(#name)))
+                }
+                Source::Header(name) => {
+                    let lower = syn::LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+                    quote_spanned!(name.span()=> #p::TokenSource::Header(#p::Cow::Borrowed(#lower)))
+                }
+            });
+            quote!(&[#(#sources),*])
+        }
     }
 }
 

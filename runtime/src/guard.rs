@@ -1,4 +1,4 @@
-//! The framework-neutral guard: `Authorization` headers + a policy → claims, for the
+//! The framework-neutral guard: a request's headers + a policy → claims, for the
 //! `#[protected]` expansion ([`Protected`], the policy as a type) and without the attribute
 //! ([`Authenticated`], the policy in the framework's state). Each framework's extractors live
 //! in its module under [`integrations`](crate::integrations).
@@ -8,8 +8,8 @@ use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 
-use crate::bearer::bearer_token;
 use crate::claims::{Claims, ClaimsError};
+use crate::credentials::{RequestHeaders, token};
 use crate::policy::{Policy, PolicyCell};
 use crate::reject::Rejection;
 use crate::verify::{AcceptedClaims, verify};
@@ -91,10 +91,9 @@ impl<P: StaticPolicy> Protected<P> {
         self.0
     }
 
-    /// Checks the values of every `Authorization` header of a request against the policy `P`:
-    /// the entry point each framework adapter calls for `#[protected]` handlers. The policy is
-    /// resolved at the first call and then checked by [`authorize`], as a
-    /// [`Policy`](crate::Policy) built by hand is.
+    /// Checks a request, through its headers, against the policy `P`: the entry point each
+    /// framework adapter calls for `#[protected]` handlers. The policy is resolved at the first
+    /// call and then checked by [`authorize`], as a [`Policy`](crate::Policy) built by hand is.
     ///
     /// All that is particular to `P` is this wrapper: the work is done by a function generic in
     /// the claims type alone, which every handler with the same claims type shares (each
@@ -102,24 +101,24 @@ impl<P: StaticPolicy> Protected<P> {
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub fn authorize<'a>(
-        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    pub fn authorize(
+        headers: &(impl RequestHeaders + ?Sized),
     ) -> impl Future<Output = Result<Self, Rejection>> {
-        let claims = authorize_with_cell::<P::Claims>(P::cell(), authorization_values);
+        let claims = authorize_with_cell::<P::Claims, _>(P::cell(), headers);
         async move { Ok(Protected(claims.await?, PhantomData)) }
     }
 }
 
 /// The `#[protected]` path: the policy `cell` holds, resolved at its first use (a configuration
 /// error is logged and answered like any refusal), then [`authorize`].
-async fn authorize_with_cell<'a, C: ClaimsTarget>(
+async fn authorize_with_cell<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     cell: &'static PolicyCell,
-    authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    headers: &H,
 ) -> Result<C, Rejection> {
     let policy = cell
         .policy()
         .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
-    authorize::<C>(policy, authorization_values).await
+    authorize::<C, H>(policy, headers).await
 }
 
 /// An extractor: the request's verified claims, checked against the [`Policy`](crate::Policy)
@@ -199,17 +198,18 @@ impl<C> Authenticated<C> {
 }
 
 impl Policy {
-    /// Checks the values of every `Authorization` header of a request against this policy and
-    /// builds the verified claims as `C` ([`Claims`](crate::Claims), or any
+    /// Checks a request, through its headers (read from the policy's
+    /// [`token_from`](Policy::token_from) sources), against this policy and builds the verified
+    /// claims as `C` ([`Claims`](crate::Claims), or any
     /// `serde::de::DeserializeOwned + Send + 'static` type): what every framework adapter
-    /// calls, exposed for frameworks without one.
+    /// calls, exposed for frameworks without one (implement
+    /// [`RequestHeaders`] for their header map, or pass `(name, value)` pairs).
     ///
     /// ```no_run
     /// # async fn run(policy: jwks_guard::Policy, headers: http::HeaderMap) {
     /// use jwks_guard::Claims;
     ///
-    /// let values = headers.get_all(http::header::AUTHORIZATION).iter().map(|v| v.as_bytes());
-    /// match policy.authorize::<Claims>(values).await {
+    /// match policy.authorize::<Claims>(&headers).await {
     ///     Ok(claims) => println!("hello {:?}", claims.sub),
     ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body()),
     /// }
@@ -218,22 +218,22 @@ impl Policy {
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub async fn authorize<'a, C: ClaimsTarget>(
+    pub async fn authorize<C: ClaimsTarget>(
         &self,
-        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+        headers: &(impl RequestHeaders + ?Sized),
     ) -> Result<C, Rejection> {
-        authorize(self, authorization_values).await
+        authorize(self, headers).await
     }
 }
 
-/// Checks a request's `Authorization` header values against `policy`, and builds the claims
-/// as `C`: the one path every request takes, with the macro's policy or one built by hand.
-pub(crate) async fn authorize<'a, C: ClaimsTarget>(
+/// Checks a request's headers against `policy`, and builds the claims as `C`: the one path
+/// every request takes, with the macro's policy or one built by hand.
+pub(crate) async fn authorize<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     policy: &Policy,
-    authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    headers: &H,
 ) -> Result<C, Rejection> {
     let outcome = async {
-        let token = bearer_token(authorization_values)?;
+        let token = token(&policy.rules().token_from, headers)?;
         verify(policy, token, |verified| {
             C::from_verified(ClaimsSource(verified)).map_err(|error| {
                 // serde's message may quote the token's own text (an unknown variant or field).

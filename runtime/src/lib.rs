@@ -67,6 +67,7 @@ mod alg;
 pub mod bearer;
 mod checks;
 mod claims;
+pub mod credentials;
 mod guard;
 mod issuer;
 mod keys;
@@ -103,6 +104,7 @@ pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind, RejectionResponse};
 pub use settings::{ConfigureError, Settings, configure};
+pub use spec::TokenSource;
 pub use stats::stats;
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
@@ -111,5 +113,6 @@ pub mod __private {
     pub use crate::alg::Alg;
     pub use crate::guard::{ClaimsSource, NoClaims, Protected, StaticPolicy};
     pub use crate::policy::PolicyCell;
-    pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
+    pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, TokenSource, Values};
+    pub use ::std::borrow::Cow;
 }

@@ -29,6 +29,7 @@ pub mod admin {
         algorithms = ["RS256", "ES256", "EdDSA"],
         leeway = 30,
         typ = "at+jwt",
+        token_from = ["authorization", cookie("session"), header("X-Forwarded-Access-Token")],
     )]
     #[allow(clippy::unused_async)]
     pub async fn delete_tenant(

@@ -35,9 +35,8 @@
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use http::header::AUTHORIZATION;
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy};
 use crate::policy::Policy;
@@ -56,16 +55,8 @@ where
         parts: &mut Parts,
         _state: &S,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        Protected::authorize(authorization_values(&parts.headers))
+        Protected::authorize(&parts.headers)
     }
-}
-
-/// The values of a request's `Authorization` headers, as the guard reads them.
-pub(super) fn authorization_values(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> {
-    headers
-        .get_all(AUTHORIZATION)
-        .iter()
-        .map(HeaderValue::as_bytes)
 }
 
 // `Authenticated`: the policy from the router's state.
@@ -80,10 +71,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
         let policy = Policy::from_ref(state);
-        policy
-            .authorize(authorization_values(&parts.headers))
-            .await
-            .map(Authenticated)
+        policy.authorize(&parts.headers).await.map(Authenticated)
     }
 }
 

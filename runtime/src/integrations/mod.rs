@@ -1,6 +1,7 @@
 //! Framework adapters, one module per framework, each behind its feature: the guard of
 //! `#[protected]` handlers, the [`Authenticated`] extractor and the [`Rejection`] as the
-//! framework's response. Each turns a request into its `Authorization` header values and a
+//! framework's response. Each hands the request's headers to the guard (implementing
+//! [`RequestHeaders`](crate::credentials::RequestHeaders) for its header map) and turns a
 //! [`Rejection`] into a response, nothing more. `tower` (feature `axum`, also at
 //! `jwks_guard::layer`) puts one policy over a whole router. What each calls, and what any
 //! other framework can call:
@@ -13,8 +14,9 @@
 //!     .audience("orders-api")
 //!     .build()?;
 //! # tokio::runtime::Runtime::new()?.block_on(async {
-//! // The request's `Authorization` header values in; the claims, or the answer, out.
-//! let rejection = match policy.authorize::<Claims>([b"Bearer not-a-jwt".as_slice()]).await {
+//! // The request's headers in; the claims, or the answer, out.
+//! let headers: &[(&str, &[u8])] = &[("authorization", b"Bearer not-a-jwt")];
+//! let rejection = match policy.authorize::<Claims>(headers).await {
 //!     Ok(_) => unreachable!("not a token"),
 //!     Err(rejection) => rejection,
 //! };

@@ -26,15 +26,14 @@
 //! or `.data(policy)` on a whole `Route`; without one there, the request is logged and answered
 //! 500.
 //!
-//! The extractors read only the `Authorization` headers, never the body: as the first
+//! The extractors read only the headers of the policy's token sources, never the body: as the first
 //! parameter of the handler they answer an unauthenticated request before any body extractor
 //! runs. A failed extraction becomes a `poem::Error` whose source is the [`Rejection`] and whose
 //! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
 
 use poem::error::ResponseError;
-use poem::http::header::AUTHORIZATION;
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody, Response};
 
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
@@ -45,17 +44,8 @@ use crate::reject::Rejection;
 
 impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(Protected::authorize(authorization_values(request)).await?)
+        Ok(Protected::authorize(request.headers()).await?)
     }
-}
-
-/// The values of the request's `Authorization` headers.
-fn authorization_values(request: &Request) -> impl Iterator<Item = &[u8]> {
-    request
-        .headers()
-        .get_all(AUTHORIZATION)
-        .iter()
-        .map(HeaderValue::as_bytes)
 }
 
 // `Authenticated`: the policy from the request's data.
@@ -65,9 +55,7 @@ impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
         let policy = request
             .data::<Policy>()
             .ok_or_else(|| missing_policy("Poem request data"))?;
-        Ok(Authenticated(
-            policy.authorize(authorization_values(request)).await?,
-        ))
+        Ok(Authenticated(policy.authorize(request.headers()).await?))
     }
 }
 

@@ -42,8 +42,8 @@
 //! handler: the handler's own answer is sent as it is, unless its status is the refusal's (a 401
 //! of its own to a request without a valid token), which gets the refusal's headers and body.
 //!
-//! Rocket drops header values that are not UTF-8, so such an `Authorization` header counts as
-//! absent (401) rather than malformed (400).
+//! Rocket drops header values that are not UTF-8, so such an `Authorization` header (or token
+//! header, or `Cookie` header) counts as absent (401) rather than malformed (400).
 
 use std::io::Cursor;
 use std::sync::{Mutex, PoisonError};
@@ -53,6 +53,7 @@ use rocket::http::{Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
+use crate::credentials::RequestHeaders;
 use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
 use crate::policy::Policy;
 use crate::reject::{Rejection, RejectionResponse};
@@ -64,16 +65,14 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
     type Error = Rejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
-        outcome(
-            request,
-            Protected::authorize(authorization_values(request)).await,
-        )
+        outcome(request, Protected::authorize(request.headers()).await)
     }
 }
 
-/// The values of the request's `Authorization` headers.
-fn authorization_values<'a>(request: &'a Request<'_>) -> impl Iterator<Item = &'a [u8]> {
-    request.headers().get("Authorization").map(str::as_bytes)
+impl RequestHeaders for rocket::http::HeaderMap<'_> {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get(name).map(str::as_bytes)
+    }
 }
 
 /// A guard's answer: the value, or the refusal, recorded for [`Guard`] and failing the route
@@ -105,7 +104,7 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         let claims = match request.rocket().state::<Policy>() {
-            Some(policy) => policy.authorize(authorization_values(request)).await,
+            Some(policy) => policy.authorize(request.headers()).await,
             None => Err(missing_policy("Rocket managed state")),
         };
         outcome(request, claims.map(Authenticated))

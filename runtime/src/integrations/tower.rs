@@ -46,7 +46,6 @@ use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::axum::authorization_values;
 use crate::claims::Claims;
 use crate::policy::Policy;
 
@@ -133,8 +132,7 @@ where
         let policy = self.policy.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let values = authorization_values(&parts.headers);
-            let claims = match policy.authorize::<Claims>(values).await {
+            let claims = match policy.authorize::<Claims>(&parts.headers).await {
                 Ok(claims) => claims,
                 Err(rejection) => return Ok(rejection.into_response()),
             };
