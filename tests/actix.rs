@@ -80,6 +80,12 @@ async fn sources(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+#[get("/maybe")]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[get("/misconfigured")]
 async fn misconfigured() -> &'static str {
@@ -137,6 +143,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(typed)
         .service(tenant)
         .service(sources)
+        .service(maybe)
         .service(misconfigured)
         .service(empty_env)
         .service(down)

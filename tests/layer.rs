@@ -219,3 +219,40 @@ async fn the_layer_reads_the_token_from_the_sources_of_its_policy() {
         (400, "invalid_request")
     );
 }
+
+async fn maybe_orders(claims: Option<Extension<Claims>>) -> String {
+    match claims {
+        Some(Extension(claims)) => format!("orders of {}", claims.sub.unwrap_or_default()),
+        None => "public orders".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_optional_layer_passes_requests_without_a_token_and_refuses_bad_ones() {
+    let app = Router::new().route("/orders", get(maybe_orders));
+    let base = serve(app.layer(RequireTokenLayer::optional(policy(&["orders:read"])))).await;
+    let url = format!("{base}/orders");
+    let reply = common::get(&url, &[]).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "public orders"));
+    let reply = get_with_token(&url, &token().scope("orders:read").sign()).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    get_with_token(&url, &token().scope("orders:read").expired().sign())
+        .await
+        .assert_invalid_token("expired");
+    get_with_token(&url, &token().scope("orders:read").foreign_key().sign())
+        .await
+        .assert_invalid_token("foreign key");
+    let reply = get_with_token(&url, &token().sign()).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (403, "insufficient_scope")
+    );
+    let reply = common::get(&url, &[("authorization", "Bearer a,b")]).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_request")
+    );
+}

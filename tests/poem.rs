@@ -65,6 +65,12 @@ async fn sources(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+#[handler]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[handler]
 async fn misconfigured() {}
@@ -100,6 +106,7 @@ async fn app() -> String {
             .at("/typed", get(typed))
             .at("/tenant", get(tenant))
             .at("/sources", get(sources))
+            .at("/maybe", get(maybe))
             .at("/misconfigured", get(misconfigured))
             .at("/empty-env", get(empty_env))
             .at("/down", get(down))

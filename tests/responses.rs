@@ -55,6 +55,11 @@ async fn sources(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 async fn misconfigured() {}
 
@@ -84,6 +89,7 @@ async fn app() -> String {
             .route("/typed", get(typed))
             .route("/tenant", get(tenant))
             .route("/sources", get(sources))
+            .route("/maybe", get(maybe))
             .route("/misconfigured", get(misconfigured))
             .route("/empty-env", get(empty_env))
             .route("/down", get(down))

@@ -88,21 +88,38 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
     // the handler's. The claims type goes into the policy's `type Claims`, on the user's
     // tokens, so that an error about it (not `Deserialize`) lands on the type itself; the
     // `#[claims]` parameter becomes a `let` before the user's statements, which stay as written.
+    // A `#[claims]` parameter of type `Option<C>` makes the handler optional: the guard is
+    // `OptionalProtected`, the policy's claims type `C`.
     let guard = Ident::new("__guard", Span::mixed_site());
+    let optional = claims_param
+        .as_ref()
+        .and_then(|param| handler::optional(&param.ty))
+        .cloned();
+    let guard_ty = match optional {
+        Some(_) => quote!(#p::OptionalProtected),
+        None => quote!(#p::Protected),
+    };
     let claims_ty = match claims_param {
         Some(PatType { attrs, pat, ty, .. }) => {
             let span = ty.span();
             let p = private(span);
+            let guard_ty = match optional {
+                Some(_) => quote_spanned!(span=> #p::OptionalProtected),
+                None => quote_spanned!(span=> #p::Protected),
+            };
             let binding: Stmt = syn::parse_quote_spanned! {span=>
                 #(#attrs)*
-                let #pat: #ty = #p::Protected::into_claims(#guard);
+                let #pat: #ty = #guard_ty::into_claims(#guard);
             };
             func.block.stmts.insert(0, binding);
-            quote_spanned!(span=> #ty)
+            match &optional {
+                Some(inner) => quote_spanned!(inner.span()=> #inner),
+                None => quote_spanned!(span=> #ty),
+            }
         }
         None => quote!(#p::NoClaims),
     };
-    let guard_param: FnArg = syn::parse_quote!(#guard: #p::Protected<#policy>);
+    let guard_param: FnArg = syn::parse_quote!(#guard: #guard_ty<#policy>);
     func.sig.inputs = std::iter::once(guard_param).chain(others).collect();
 
     let cell = match args {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::claims::{Claims, ClaimsError};
 use crate::credentials::{RequestHeaders, token};
 use crate::policy::{Policy, PolicyCell};
-use crate::reject::Rejection;
+use crate::reject::{Rejection, RejectionKind};
 use crate::verify::{AcceptedClaims, verify};
 
 /// A handler's policy as a type. Not public API: the `#[protected]` expansion implements it
@@ -104,9 +104,49 @@ impl<P: StaticPolicy> Protected<P> {
     pub fn authorize(
         headers: &(impl RequestHeaders + ?Sized),
     ) -> impl Future<Output = Result<Self, Rejection>> {
-        let claims = authorize_with_cell::<P::Claims, _>(P::cell(), headers);
-        async move { Ok(Protected(claims.await?, PhantomData)) }
+        let claims = authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Refused);
+        async move { Ok(Protected(required(claims.await?)?, PhantomData)) }
     }
+}
+
+/// The guard the `#[protected]` expansion puts first in a handler whose `#[claims]` parameter is
+/// an `Option`: `None` when no source of the policy carries a token, the verified claims when
+/// one does, and the usual refusal when that token is refused. Not public API.
+pub struct OptionalProtected<P: StaticPolicy>(pub Option<P::Claims>, pub PhantomData<fn() -> P>);
+
+impl<P: StaticPolicy> std::fmt::Debug for OptionalProtected<P>
+where
+    P::Claims: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OptionalProtected").field(&self.0).finish()
+    }
+}
+
+impl<P: StaticPolicy> OptionalProtected<P> {
+    /// The verified claims, or `None` for a request without a token.
+    pub fn into_claims(self) -> Option<P::Claims> {
+        self.0
+    }
+
+    /// As [`Protected::authorize`], except that a request in which no source of the policy
+    /// carries a token is accepted as `None`; a token that is present is checked as ever.
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub fn authorize(
+        headers: &(impl RequestHeaders + ?Sized),
+    ) -> impl Future<Output = Result<Self, Rejection>> {
+        let claims = authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Allowed);
+        async move { Ok(OptionalProtected(claims.await?, PhantomData)) }
+    }
+}
+
+/// Whether a request without a token is accepted (as `None`) or refused with 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anonymous {
+    Refused,
+    Allowed,
 }
 
 /// The `#[protected]` path: the policy `cell` holds, resolved at its first use (a configuration
@@ -114,11 +154,17 @@ impl<P: StaticPolicy> Protected<P> {
 async fn authorize_with_cell<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     cell: &'static PolicyCell,
     headers: &H,
-) -> Result<C, Rejection> {
+    anonymous: Anonymous,
+) -> Result<Option<C>, Rejection> {
     let policy = cell
         .policy()
         .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
-    authorize::<C, H>(policy, headers).await
+    check::<C, H>(policy, headers, anonymous).await
+}
+
+/// The claims of a check that refuses anonymous requests (which never yields `None`).
+pub(crate) fn required<C>(claims: Option<C>) -> Result<C, Rejection> {
+    claims.ok_or_else(|| Rejection::missing_credentials("bearer token required"))
 }
 
 /// An extractor: the request's verified claims, checked against the [`Policy`](crate::Policy)
@@ -197,6 +243,38 @@ impl<C> Authenticated<C> {
     }
 }
 
+/// An extractor for handlers that also serve anonymous requests: `None` when no token source
+/// of the [`Policy`](crate::Policy) in the application's state carries a token, the verified
+/// claims when one does. A token that is present is checked as [`Authenticated`] checks it: an
+/// invalid, expired or under-scoped token is refused with its 401 or 403 (a client with a
+/// stale token learns it must refresh), malformed credentials with their 400; never silently
+/// anonymous.
+///
+/// It finds the policy where [`Authenticated`] does. On axum, `Option<Authenticated<C>>` means
+/// the same (axum lets the extractor decide what `Option` means); actix-web's, Poem's and
+/// Rocket's own `Option<T>` turn every refusal into `None`, so take `MaybeAuthenticated<C>`
+/// there.
+///
+/// ```no_run
+/// use jwks_guard::{Claims, MaybeAuthenticated};
+///
+/// async fn catalogue(MaybeAuthenticated(claims): MaybeAuthenticated<Claims>) -> String {
+///     match claims {
+///         Some(claims) => format!("prices for {}", claims.sub.unwrap_or_default()),
+///         None => "public prices".to_owned(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaybeAuthenticated<C = Claims>(pub Option<C>);
+
+impl<C> MaybeAuthenticated<C> {
+    /// The verified claims, or `None` for a request without a token.
+    pub fn into_inner(self) -> Option<C> {
+        self.0
+    }
+}
+
 impl Policy {
     /// Checks a request, through its headers (read from the policy's
     /// [`token_from`](Policy::token_from) sources), against this policy and builds the verified
@@ -222,18 +300,42 @@ impl Policy {
         &self,
         headers: &(impl RequestHeaders + ?Sized),
     ) -> Result<C, Rejection> {
-        authorize(self, headers).await
+        required(check(self, headers, Anonymous::Refused).await?)
+    }
+
+    /// As [`authorize`](Self::authorize), for routes that also serve anonymous requests:
+    /// `None` when no token source of the policy carries a token; a token that is present is
+    /// checked as ever (refused with its 401 or 403, never taken as anonymous), and malformed
+    /// credentials are 400.
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub async fn authorize_optional<C: ClaimsTarget>(
+        &self,
+        headers: &(impl RequestHeaders + ?Sized),
+    ) -> Result<Option<C>, Rejection> {
+        check(self, headers, Anonymous::Allowed).await
     }
 }
 
 /// Checks a request's headers against `policy`, and builds the claims as `C`: the one path
-/// every request takes, with the macro's policy or one built by hand.
-pub(crate) async fn authorize<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
+/// every request takes, with the macro's policy or one built by hand. `None` only for a
+/// request without a token when `anonymous` allows it.
+pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     policy: &Policy,
     headers: &H,
-) -> Result<C, Rejection> {
+    anonymous: Anonymous,
+) -> Result<Option<C>, Rejection> {
     let outcome = async {
-        let token = token(&policy.rules().token_from, headers)?;
+        let token = match token(&policy.rules().token_from, headers) {
+            Err(rejection)
+                if anonymous == Anonymous::Allowed
+                    && rejection.kind() == RejectionKind::MissingCredentials =>
+            {
+                return Ok(None);
+            }
+            token => token?,
+        };
         verify(policy, token, |verified| {
             C::from_verified(ClaimsSource(verified)).map_err(|error| {
                 // serde's message may quote the token's own text (an unknown variant or field).
@@ -245,6 +347,7 @@ pub(crate) async fn authorize<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
             })
         })
         .await
+        .map(Some)
     }
     .await;
     if let Err(rejection) = &outcome {

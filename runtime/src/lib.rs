@@ -97,7 +97,7 @@ pub use integrations::tower as layer;
 
 pub use alg::{Alg, KeyType};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
-pub use guard::{Authenticated, ClaimsTarget};
+pub use guard::{Authenticated, ClaimsTarget, MaybeAuthenticated};
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};
 pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
@@ -111,7 +111,7 @@ pub use stats::stats;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::alg::Alg;
-    pub use crate::guard::{ClaimsSource, NoClaims, Protected, StaticPolicy};
+    pub use crate::guard::{ClaimsSource, NoClaims, OptionalProtected, Protected, StaticPolicy};
     pub use crate::policy::PolicyCell;
     pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, TokenSource, Values};
     pub use ::std::borrow::Cow;

@@ -15,6 +15,7 @@
 //! | `POST /orders`       | the same, `#[claims] Claims` and a JSON [`NewOrder`]      | `"{item} for {sub}"` |
 //! | `GET /typed`         | the same, `typ = "at+jwt"`                                | `"typed"`          |
 //! | `GET /tenant`        | the same, `claims(tenant = "acme")`                       | `"tenant"`         |
+//! | `GET /maybe`         | the same, `scopes = ["orders:read"]`, `#[claims] Option<Claims>` | [`maybe`]    |
 //! | `GET /sources`       | the same, `token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]`, `#[claims] Claims` | `sub` |
 //! | `GET /misconfigured` | `issuer = env("JWKS_GUARD_TEST_UNSET")`                   |                    |
 //! | `GET /empty-env`     | `issuer = env("JWKS_GUARD_TEST_EMPTY")`                   |                    |
@@ -108,6 +109,14 @@ pub fn new_order(claims: &Claims, order: &NewOrder) -> String {
         order.item,
         claims.sub.as_deref().unwrap_or_default()
     )
+}
+
+/// What `GET /maybe` answers: the subject, or `anonymous` without a token.
+pub fn maybe(claims: Option<&Claims>) -> String {
+    match claims {
+        Some(claims) => claims.sub.clone().unwrap_or_default(),
+        None => "anonymous".to_owned(),
+    }
 }
 
 /// What `GET /first-requests` answers: the subject and the thread that served it.
@@ -322,6 +331,14 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("an oversized forwarded token", "/sources", Get(vec![forwarded(&oversized)]), InvalidToken("token too large")),
         ("an expired token in the cookie", "/sources", Get(vec![session(&expired)]), InvalidToken("token expired")),
         ("an expired token in the forwarded header", "/sources", Get(vec![forwarded(&expired)]), InvalidToken("token expired")),
+        // optional authentication: `#[claims] Option<Claims>`, `scopes = ["orders:read"]`
+        ("an optional handler without a token", "/maybe", Get(vec![]), Ok("anonymous")),
+        ("an optional handler with another scheme", "/maybe", Get(authorization("Basic dXNlcjpwYXNz")), Ok("anonymous")),
+        ("an optional handler with a valid token", "/maybe", orders(&["orders:read"]), Ok("alice")),
+        ("an optional handler with a foreign key", "/maybe", on_whoami(token().scope("orders:read").foreign_key()), InvalidToken("invalid signature")),
+        ("an optional handler with an expired token", "/maybe", on_whoami(token().scope("orders:read").expired()), InvalidToken("token expired")),
+        ("an optional handler with a token lacking the scope", "/maybe", orders(&[]), InsufficientScope { scope: "orders:read", description: "missing scope orders:read" }),
+        ("an optional handler with malformed credentials", "/maybe", Get(authorization("Bearer a,b")), InvalidRequest(charset)),
         // the guard before the body
         ("bad JSON without a token", "/orders", post(vec![], "{not json"), MissingCredentials),
         ("bad JSON with an expired token", "/orders", post(bearer(&token().expired().sign()), "{not json"), InvalidToken("token expired")),

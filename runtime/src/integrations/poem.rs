@@ -22,6 +22,11 @@
 //! # });
 //! ```
 //!
+//! Poem's `Option<T>` extractor turns any failure into `None`, so `Option<Authenticated<C>>`
+//! would take a refused token as anonymous: for routes that also serve anonymous requests take
+//! [`MaybeAuthenticated<C>`], `None` only without a token (or a `#[claims]` parameter of type
+//! `Option<C>` under `#[protected]`).
+//!
 //! `Authenticated<C>` takes its [`Policy`] from the request's data: `get(handler.data(policy))`,
 //! or `.data(policy)` on a whole `Route`; without one there, the request is logged and answered
 //! 500.
@@ -36,7 +41,10 @@ use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody, Response};
 
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+    missing_policy,
+};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
@@ -48,6 +56,12 @@ impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
     }
 }
 
+impl<'a, P: StaticPolicy> FromRequest<'a> for OptionalProtected<P> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(OptionalProtected::authorize(request.headers()).await?)
+    }
+}
+
 // `Authenticated`: the policy from the request's data.
 
 impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
@@ -56,6 +70,19 @@ impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
             .data::<Policy>()
             .ok_or_else(|| missing_policy("Poem request data"))?;
         Ok(Authenticated(policy.authorize(request.headers()).await?))
+    }
+}
+
+/// Poem's own `Option<Authenticated<C>>` turns every refusal into `None`; this one is `None` only
+/// when no token source of the policy carries a token.
+impl<'a, C: ClaimsTarget> FromRequest<'a> for MaybeAuthenticated<C> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let policy = request
+            .data::<Policy>()
+            .ok_or_else(|| missing_policy("Poem request data"))?;
+        Ok(MaybeAuthenticated(
+            policy.authorize_optional(request.headers()).await?,
+        ))
     }
 }
 

@@ -54,7 +54,10 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
 use crate::credentials::RequestHeaders;
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+    missing_policy,
+};
 use crate::policy::Policy;
 use crate::reject::{Rejection, RejectionResponse};
 
@@ -66,6 +69,18 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         outcome(request, Protected::authorize(request.headers()).await)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, P: StaticPolicy> FromRequest<'r> for OptionalProtected<P> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        outcome(
+            request,
+            OptionalProtected::authorize(request.headers()).await,
+        )
     }
 }
 
@@ -97,7 +112,8 @@ fn outcome<T>(request: &Request<'_>, result: Result<T, Rejection>) -> Outcome<T,
 /// Either way the handler's answer is sent as it is, except that an answer with the refusal's
 /// own status (a 401 to a request without a valid token) gets the refusal's headers and body
 /// from the fairing, which cannot tell it from the catcher's. Take `Authenticated<C>` itself
-/// where a refused token must stop the request.
+/// where a refused token must stop the request, or [`MaybeAuthenticated<C>`] where a request
+/// without a token is welcome but a refused token must still stop it.
 #[rocket::async_trait]
 impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
     type Error = Rejection;
@@ -108,6 +124,22 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
             None => Err(missing_policy("Rocket managed state")),
         };
         outcome(request, claims.map(Authenticated))
+    }
+}
+
+/// The verified claims, or `None` for a request in which no token source of the policy carries
+/// a token: unlike `Option<Authenticated<C>>`, a token that is present and refused fails the
+/// route with its refusal (401, 403, 400, 503), which the [`Guard`] fairing answers.
+#[rocket::async_trait]
+impl<'r, C: ClaimsTarget> FromRequest<'r> for MaybeAuthenticated<C> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        let claims = match request.rocket().state::<Policy>() {
+            Some(policy) => policy.authorize_optional(request.headers()).await,
+            None => Err(missing_policy("Rocket managed state")),
+        };
+        outcome(request, claims.map(MaybeAuthenticated))
     }
 }
 
