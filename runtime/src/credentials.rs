@@ -30,8 +30,9 @@
 //!   twice is 400, an empty one 400.
 //!
 //! No source carrying a token is 401 with a bare `Bearer` challenge; a token in more than one
-//! source is 400 `invalid_request`; a token is checked as in `Authorization` (empty, over
-//! [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN): 401, characters outside `b64token`: 400).
+//! source is 400 `invalid_request`; a token is checked as in `Authorization` (empty, or
+//! characters outside `b64token`: 400; over [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN):
+//! 401 `invalid_token`).
 
 use crate::bearer::{self, Found};
 use crate::reject::Rejection;

@@ -96,7 +96,8 @@ impl<P: StaticPolicy> Protected<P> {
     /// call and then checked by [`authorize`], as a [`Policy`](crate::Policy) built by hand is.
     ///
     /// All that is particular to `P` is this wrapper: the work is done by a function generic in
-    /// the claims type alone, which every handler with the same claims type shares (each
+    /// the claims type and the header map alone, which every handler with the same claims type
+    /// shares (each
     /// `#[protected]` handler adds little to its crate's build).
     ///
     /// # Errors
