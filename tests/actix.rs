@@ -70,6 +70,22 @@ async fn tenant() -> &'static str {
     "tenant"
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]
+)]
+#[get("/sources")]
+async fn sources(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+#[get("/maybe")]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[get("/misconfigured")]
 async fn misconfigured() -> &'static str {
@@ -126,6 +142,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(create_order)
         .service(typed)
         .service(tenant)
+        .service(sources)
+        .service(maybe)
         .service(misconfigured)
         .service(empty_env)
         .service(down)

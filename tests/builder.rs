@@ -11,7 +11,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use jwks_guard::{Alg, Authenticated, Claims, Policy, PolicyError, protected};
+use jwks_guard::{
+    Alg, Authenticated, Claims, MaybeAuthenticated, Policy, PolicyError, TokenSource, protected,
+};
 use jwks_guard_test::{TestIssuer, TokenBuilder};
 use serde::Deserialize;
 
@@ -37,6 +39,64 @@ fn token() -> TokenBuilder {
 
 async fn me(Authenticated(claims): Authenticated<Claims>) -> String {
     claims.sub.unwrap_or_default()
+}
+
+/// `Option<Authenticated<C>>` on axum: `None` only without a token.
+async fn maybe_me(auth: Option<Authenticated<Claims>>) -> String {
+    auth.map_or_else(
+        || "anonymous".to_owned(),
+        |Authenticated(claims)| claims.sub.unwrap_or_default(),
+    )
+}
+
+/// `MaybeAuthenticated<C>`, the same on every framework.
+async fn maybe_me_too(MaybeAuthenticated(claims): MaybeAuthenticated<Claims>) -> String {
+    claims.map_or_else(
+        || "anonymous".to_owned(),
+        |claims| claims.sub.unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn option_authenticated_on_axum_is_none_only_without_a_token() {
+    LazyLock::force(&ISSUER);
+    let base = serve(
+        Router::new()
+            .route("/option", get(maybe_me))
+            .route("/maybe", get(maybe_me_too))
+            .with_state(orders_policy()),
+    )
+    .await;
+    for path in ["/option", "/maybe"] {
+        let url = format!("{base}{path}");
+        let reply = common::get(&url, &[]).await;
+        assert_eq!(
+            (reply.status, reply.text.as_str()),
+            (200, "anonymous"),
+            "{path}"
+        );
+        let reply = get_with_token(&url, &token().scope("orders:read").sign()).await;
+        assert_eq!(
+            (reply.status, reply.text.as_str()),
+            (200, "alice"),
+            "{path}"
+        );
+        get_with_token(&url, &token().scope("orders:read").expired().sign())
+            .await
+            .assert_invalid_token(path);
+        let reply = get_with_token(&url, &token().sign()).await;
+        assert_eq!(
+            (reply.status, reply.error().as_str()),
+            (403, "insufficient_scope"),
+            "{path}"
+        );
+        let reply = common::get(&url, &[("authorization", "Bearer a,b")]).await;
+        assert_eq!(
+            (reply.status, reply.error().as_str()),
+            (400, "invalid_request"),
+            "{path}"
+        );
+    }
 }
 
 /// `/me` behind the builder's policy, held as the router's whole state.
@@ -279,6 +339,34 @@ fn builder_errors_are_typed_and_nothing_panics() {
         PolicyError::TenantsWithoutTemplate
     );
     assert_eq!(
+        error_of(base().token_from([])),
+        PolicyError::Empty { key: "token_from" }
+    );
+    assert_eq!(
+        error_of(base().token_from([
+            TokenSource::header("X-Token"),
+            TokenSource::header("x-token")
+        ])),
+        PolicyError::Duplicate {
+            key: "token_from",
+            value: "header(\"x-token\")".to_owned()
+        }
+    );
+    for bad in [
+        TokenSource::cookie("a session"),
+        TokenSource::header(""),
+        TokenSource::header("Authorization"),
+        TokenSource::header("cookie"),
+    ] {
+        assert!(
+            matches!(
+                error_of(base().token_from([bad.clone()])),
+                PolicyError::BadTokenSource { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert_eq!(
         error_of(base().claim("realm_access..roles")),
         PolicyError::BadClaimName {
             name: "realm_access..roles".to_owned()
@@ -331,7 +419,8 @@ fn builder_errors_say_what_to_write() {
     scopes = ["orders:read"],
     claims(tenant = "acme", "realm_access.roles" = ["clerk"]),
     algorithms = ["RS256", "ES256"],
-    leeway = 30
+    leeway = 30,
+    token_from = ["authorization", cookie("session"), header("X-Forwarded-Access-Token")]
 )]
 async fn with_the_macro(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
@@ -346,6 +435,11 @@ fn same_policy_with_the_builder() -> Policy {
         .claim_contains("realm_access.roles", ["clerk"])
         .algorithms([Alg::RS256, Alg::ES256])
         .leeway(Duration::from_secs(30))
+        .token_from([
+            TokenSource::Authorization,
+            TokenSource::cookie("session"),
+            TokenSource::header("x-forwarded-access-token"),
+        ])
         .build()
         .expect("a valid policy")
 }

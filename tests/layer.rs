@@ -180,3 +180,79 @@ fn the_service_is_clone_send_and_sync_and_its_future_send() {
     let service = tower::Layer::layer(&layer, routes().into_service::<axum::body::Body>());
     assert_service(&service);
 }
+
+#[tokio::test]
+async fn the_layer_reads_the_token_from_the_sources_of_its_policy() {
+    LazyLock::force(&ISSUER);
+    let policy = Policy::builder()
+        .issuer(ISSUER_NAME)
+        .audience("orders-api")
+        .token_from([
+            jwks_guard::TokenSource::cookie("session"),
+            jwks_guard::TokenSource::header("X-Forwarded-Access-Token"),
+        ])
+        .build()
+        .expect("a valid policy");
+    let base = serve(routes().layer(RequireTokenLayer::new(policy))).await;
+    let url = format!("{base}/orders");
+    let valid = token().sign();
+    let cookie = format!("session={valid}");
+    let reply = common::get(&url, &[("cookie", &cookie)]).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    let reply = common::get(&url, &[("x-forwarded-access-token", &valid)]).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    // `Authorization` is not among the sources.
+    assert_eq!(get_with_token(&url, &valid).await.status, 401);
+    let both = [
+        ("cookie", cookie.as_str()),
+        ("x-forwarded-access-token", &valid),
+    ];
+    let reply = common::get(&url, &both).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_request")
+    );
+}
+
+async fn maybe_orders(claims: Option<Extension<Claims>>) -> String {
+    match claims {
+        Some(Extension(claims)) => format!("orders of {}", claims.sub.unwrap_or_default()),
+        None => "public orders".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_optional_layer_passes_requests_without_a_token_and_refuses_bad_ones() {
+    let app = Router::new().route("/orders", get(maybe_orders));
+    let base = serve(app.layer(RequireTokenLayer::optional(policy(&["orders:read"])))).await;
+    let url = format!("{base}/orders");
+    let reply = common::get(&url, &[]).await;
+    assert_eq!((reply.status, reply.text.as_str()), (200, "public orders"));
+    let reply = get_with_token(&url, &token().scope("orders:read").sign()).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "orders of alice")
+    );
+    get_with_token(&url, &token().scope("orders:read").expired().sign())
+        .await
+        .assert_invalid_token("expired");
+    get_with_token(&url, &token().scope("orders:read").foreign_key().sign())
+        .await
+        .assert_invalid_token("foreign key");
+    let reply = get_with_token(&url, &token().sign()).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (403, "insufficient_scope")
+    );
+    let reply = common::get(&url, &[("authorization", "Bearer a,b")]).await;
+    assert_eq!(
+        (reply.status, reply.error().as_str()),
+        (400, "invalid_request")
+    );
+}

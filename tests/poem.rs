@@ -55,6 +55,22 @@ async fn tenant() -> &'static str {
     "tenant"
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]
+)]
+#[handler]
+async fn sources(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+#[handler]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[handler]
 async fn misconfigured() {}
@@ -89,6 +105,8 @@ async fn app() -> String {
             .at("/orders", get(list_orders).post(create_order))
             .at("/typed", get(typed))
             .at("/tenant", get(tenant))
+            .at("/sources", get(sources))
+            .at("/maybe", get(maybe))
             .at("/misconfigured", get(misconfigured))
             .at("/empty-env", get(empty_env))
             .at("/down", get(down))

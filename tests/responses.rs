@@ -46,6 +46,20 @@ async fn tenant() -> &'static str {
     "tenant"
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]
+)]
+async fn sources(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 async fn misconfigured() {}
 
@@ -74,6 +88,8 @@ async fn app() -> String {
             .route("/orders", get(list_orders).post(create_order))
             .route("/typed", get(typed))
             .route("/tenant", get(tenant))
+            .route("/sources", get(sources))
+            .route("/maybe", get(maybe))
             .route("/misconfigured", get(misconfigured))
             .route("/empty-env", get(empty_env))
             .route("/down", get(down))

@@ -72,6 +72,22 @@ async fn tenant() -> &'static str {
     "tenant"
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]
+)]
+#[get("/sources")]
+async fn sources(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
+#[get("/maybe")]
+async fn maybe(#[claims] claims: Option<Claims>) -> String {
+    conformance::maybe(claims.as_ref())
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[get("/misconfigured")]
 async fn misconfigured() {}
@@ -191,7 +207,7 @@ fn app() -> Rocket<Build> {
         .expect("a valid policy");
     #[rustfmt::skip]
     let routes = routes![
-        whoami, profile, list_orders, create_order, typed, tenant, misconfigured, empty_env,
+        whoami, profile, list_orders, create_order, typed, tenant, sources, maybe, misconfigured, empty_env,
         down, garbage, liar, first_requests,
         health, authenticated, optional, optional_or_404, optional_or_401, result
     ];

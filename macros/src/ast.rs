@@ -57,6 +57,37 @@ pub(crate) enum Value {
     Seconds(Seconds),
     /// `Path`: `"::a::b"`.
     Path(syn::Path),
+    /// `TokenSources`: `["authorization", cookie("session"), header("x-token")]`.
+    TokenSources(Vec<Source>),
+}
+
+/// One element of `token_from = [...]`.
+pub(crate) enum Source {
+    /// `"authorization"`.
+    Authorization(Span),
+    /// `cookie("name")`: the name as written.
+    Cookie(LitStr),
+    /// `header("name")`: the name as written (compared case-insensitively).
+    Header(LitStr),
+}
+
+impl Source {
+    /// What makes two sources the same: the kind, and the name (a header's in lowercase).
+    pub(crate) fn identity(&self) -> (u8, String) {
+        match self {
+            Source::Authorization(_) => (0, String::new()),
+            Source::Cookie(name) => (1, name.value()),
+            Source::Header(name) => (2, name.value().to_ascii_lowercase()),
+        }
+    }
+
+    /// Where it is written.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Source::Authorization(span) => *span,
+            Source::Cookie(name) | Source::Header(name) => name.span(),
+        }
+    }
 }
 
 /// `"literal"` or `env("VAR")`.

@@ -14,7 +14,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{Block, Error, FnArg, Ident, Item, ItemFn, LitInt, PatType, Stmt, Token};
 
-use crate::ast::{Args, Entry, Expect, Scalar, Setting, Value, Values};
+use crate::ast::{Args, Entry, Expect, Scalar, Setting, Source, Value, Values};
 use crate::diag::Errors;
 use crate::keys::{KEYS, Role};
 use crate::{attr, handler, openapi, valid};
@@ -107,21 +107,38 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
     // the handler's. The claims type goes into the policy's `type Claims`, on the user's
     // tokens, so that an error about it (not `Deserialize`) lands on the type itself; the
     // `#[claims]` parameter becomes a `let` before the user's statements, which stay as written.
+    // A `#[claims]` parameter of type `Option<C>` makes the handler optional: the guard is
+    // `OptionalProtected`, the policy's claims type `C`.
     let guard = Ident::new("__guard", Span::mixed_site());
+    let optional = claims_param
+        .as_ref()
+        .and_then(|param| handler::optional(&param.ty))
+        .cloned();
+    let guard_ty = match optional {
+        Some(_) => quote!(#p::OptionalProtected),
+        None => quote!(#p::Protected),
+    };
     let claims_ty = match claims_param {
         Some(PatType { attrs, pat, ty, .. }) => {
             let span = ty.span();
             let p = private(span);
+            let guard_ty = match optional {
+                Some(_) => quote_spanned!(span=> #p::OptionalProtected),
+                None => quote_spanned!(span=> #p::Protected),
+            };
             let binding: Stmt = syn::parse_quote_spanned! {span=>
                 #(#attrs)*
-                let #pat: #ty = #p::Protected::into_claims(#guard);
+                let #pat: #ty = #guard_ty::into_claims(#guard);
             };
             func.block.stmts.insert(0, binding);
-            quote_spanned!(span=> #ty)
+            match &optional {
+                Some(inner) => quote_spanned!(inner.span()=> #inner),
+                None => quote_spanned!(span=> #ty),
+            }
         }
         None => quote!(#p::NoClaims),
     };
-    let guard_param: FnArg = syn::parse_quote!(#guard: #p::Protected<#policy>);
+    let guard_param: FnArg = syn::parse_quote!(#guard: #guard_ty<#policy>);
     func.sig.inputs = std::iter::once(guard_param).chain(others).collect();
 
     let cell = match args {
@@ -264,6 +281,21 @@ fn value(value: &Value, p: &TokenStream) -> TokenStream {
             LitInt::new(&seconds.value.to_string(), seconds.span).into_token_stream()
         }
         Value::Path(path) => path.to_token_stream(),
+        Value::TokenSources(sources) => {
+            let sources = sources.iter().map(|source| match source {
+                Source::Authorization(span) => {
+                    quote_spanned!(*span=> #p::TokenSource::Authorization)
+                }
+                Source::Cookie(name) => {
+                    quote_spanned!(name.span()=> #p::TokenSource::Cookie(#p::Cow::Borrowed(#name)))
+                }
+                Source::Header(name) => {
+                    let lower = syn::LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+                    quote_spanned!(name.span()=> #p::TokenSource::Header(#p::Cow::Borrowed(#lower)))
+                }
+            });
+            quote!(&[#(#sources),*])
+        }
     }
 }
 

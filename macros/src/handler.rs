@@ -7,7 +7,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::{
     Attribute, Block, Error, Expr, FnArg, GenericArgument, Ident, ItemFn, Meta, Pat, PathArguments,
-    Stmt, Type,
+    Stmt, Type, TypePath,
 };
 
 use crate::diag::{Errors, where_is};
@@ -67,6 +67,17 @@ pub(crate) fn check(func: &mut ItemFn) -> syn::Result<Option<usize>> {
                 )),
             }
         }
+    }
+    if let Some((index, _, _)) = &claims
+        && let Some(FnArg::Typed(input)) = func.sig.inputs.iter().nth(*index)
+        && let Some(inner) = optional(&input.ty)
+        && optional(inner).is_some()
+    {
+        errors.push(Error::new_spanned(
+            inner,
+            "one `Option` makes the handler optional: write `Option<Claims>` (or `Option<C>` \
+             for your claims type), `None` when the request carries no token",
+        ));
     }
     errors.finish()?;
     Ok(claims.map(|(index, _, _)| index))
@@ -200,6 +211,36 @@ pub(crate) fn async_block(body: &mut Block) -> Option<&mut Block> {
     }
     match call.args.first_mut() {
         Some(Expr::Async(block)) => Some(&mut block.block),
+        _ => None,
+    }
+}
+
+/// The `T` of a `#[claims]` parameter's type `Option<T>` (or `std::option::Option<T>`,
+/// `core::option::Option<T>`): such a parameter makes the handler optional.
+pub(crate) fn optional(ty: &Type) -> Option<&Type> {
+    let Type::Path(TypePath { qself: None, path }) = ty else {
+        return None;
+    };
+    let last = path.segments.last()?;
+    let prefix: Vec<String> = path
+        .segments
+        .iter()
+        .take(path.segments.len() - 1)
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let prefix_ok = match prefix.as_slice() {
+        [] => true,
+        [krate, module] => (krate == "std" || krate == "core") && module == "option",
+        _ => false,
+    };
+    if last.ident != "Option" || !prefix_ok {
+        return None;
+    }
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(inner)] => Some(inner),
         _ => None,
     }
 }

@@ -51,6 +51,8 @@ pub(crate) enum Kind {
     Seconds,
     /// `"::a::b"` → the path `::a::b`.
     Path,
+    /// `["authorization", cookie("name"), header("name")]` → `&[TokenSource::…, …]`.
+    TokenSources,
 }
 
 impl Kind {
@@ -210,6 +212,24 @@ pub(crate) const KEYS: &[Key] = &[
             "scheme_name",
         ],
         check: scheme_name,
+    },
+    Key {
+        name: "token_from",
+        kind: Kind::TokenSources,
+        role: Role::Method,
+        required: Required::No,
+        example: r#"token_from = ["authorization", cookie("session")]"#,
+        what: "where the token may come from",
+        element: "token source",
+        aliases: &[
+            "token_source",
+            "token_sources",
+            "tokens_from",
+            "source",
+            "sources",
+            "from",
+        ],
+        check: any,
     },
     Key {
         name: "crate",

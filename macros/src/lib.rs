@@ -48,6 +48,7 @@ use proc_macro::TokenStream;
 /// | `leeway` | | `30`: seconds of clock skew allowed on `exp` and `nbf` (default: `60`) |
 /// | `typ` | | `"at+jwt"`: the token's required `typ` header |
 /// | `openapi_scheme` | | `"corp"`: the security scheme the handler's `#[utoipa::path]` names (default: `"oidc"`); ASCII letters, digits, `.`, `_` and `-`. Only with a `#[utoipa::path(...)]` below `#[protected]` (see below) |
+/// | `token_from` | | `["authorization", cookie("session"), header("x-forwarded-access-token")]`: where the token may come from (default: `["authorization"]`); a cookie's value is the token, a header's with or without `Bearer `; a token in more than one is 400 |
 /// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |
 ///
 /// `env("VAR")` is read once, at the first request; if it is not set (or empty), the handler
@@ -68,7 +69,9 @@ use proc_macro::TokenStream;
 /// An `async fn` declared at module level (not in an `impl` block), or a gRPC method (below).
 /// `#[claims]` marks the parameter that receives the verified claims: [`jwks_guard::Claims`] or
 /// any `serde::de::DeserializeOwned + Send + 'static` type. Without one the handler is still
-/// protected.
+/// protected. As `Option<Claims>` (or `Option<C>`), the handler also serves requests without a
+/// token, with `None`; a token that is present is checked as ever (a refused one is answered
+/// 401 or 403, never served as anonymous).
 ///
 /// The attribute adds a hidden `__<handler>_policy` type next to the handler and puts the
 /// guard first among its parameters, so it runs before every other extractor: a request

@@ -10,9 +10,9 @@ use syn::{
     Error, Ident, LitBool, LitFloat, LitInt, LitStr, Token, bracketed, parenthesized, token,
 };
 
-use crate::ast::{Claim, EnvVar, Expect, Scalar, Seconds, Setting, Value, Values};
+use crate::ast::{Claim, EnvVar, Expect, Scalar, Seconds, Setting, Source, Value, Values};
 use crate::attr::comma_separated;
-use crate::diag::{Errors, where_is};
+use crate::diag::{Errors, backticked, did_you_mean, where_is};
 use crate::keys::{Key, Kind};
 
 mod kw {
@@ -94,6 +94,10 @@ pub(crate) fn parse(input: ParseStream<'_>, key: &Key) -> syn::Result<Value> {
             Ok(Value::Algorithms(list))
         }
         Kind::Claims => claims(input, key).map(Value::Claims),
+        Kind::TokenSources => {
+            expect_list(input, key)?;
+            sources(input, key).map(Value::TokenSources)
+        }
         Kind::Seconds => seconds(input, key).map(Value::Seconds),
         Kind::Path => {
             let expected = format!("expected {} as a string, e.g. `{}`", key.what, key.example);
@@ -162,6 +166,135 @@ fn strings(
     );
     errors.finish()?;
     Ok(values)
+}
+
+/// The forms a token source is written in, for messages.
+const SOURCE_FORMS: &[&str] = &[
+    r#""authorization""#,
+    r#"cookie("name")"#,
+    r#"header("name")"#,
+];
+
+/// `["authorization", cookie("name"), header("name")]`: not empty, every element a source,
+/// none twice.
+fn sources(input: ParseStream<'_>, key: &Key) -> syn::Result<Vec<Source>> {
+    let content;
+    let brackets = bracketed!(content in input);
+    let mut errors = Errors::default();
+    let items = comma_separated(&content, &mut errors, "a token source", source);
+    if items.is_empty() && errors.is_empty() {
+        return Err(Error::new(
+            brackets.span.join(),
+            format!(
+                "an empty `{0}` list accepts no token: remove `{0}` to read the `Authorization` \
+                 header, or list sources, e.g. `{1}`",
+                key.name, key.example
+            ),
+        ));
+    }
+    unique(
+        &items,
+        key.element,
+        Source::identity,
+        Source::span,
+        &mut errors,
+    );
+    errors.finish()?;
+    Ok(items)
+}
+
+/// One token source.
+fn source(input: ParseStream<'_>) -> syn::Result<Source> {
+    let forms = backticked(SOURCE_FORMS.iter().copied());
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let value = lit.value();
+        if value == "authorization" {
+            return Ok(Source::Authorization(lit.span()));
+        }
+        let message = if value.eq_ignore_ascii_case("authorization") {
+            "write the `Authorization` header in lowercase: `\"authorization\"`".to_owned()
+        } else if value.eq_ignore_ascii_case("cookie") {
+            "name the cookie that holds the token: `cookie(\"name\")`".to_owned()
+        } else {
+            format!(
+                "a string names only the `Authorization` header; for another header write \
+                 `header({value:?})`; expected one of: {forms}"
+            )
+        };
+        return Err(Error::new(lit.span(), message));
+    }
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(format!("expected a token source: one of {forms}")));
+    }
+    let ident = Ident::parse_any(input)?;
+    let word = ident.unraw().to_string();
+    if word != "cookie" && word != "header" {
+        let message = if word.eq_ignore_ascii_case("authorization") {
+            "write `\"authorization\"` as a string".to_owned()
+        } else {
+            let hint = did_you_mean(&word, [("cookie", &[][..]), ("header", &["headers"][..])])
+                .map(|form| format!("did you mean `{form}(\"name\")`? "))
+                .unwrap_or_default();
+            format!("unknown token source `{word}`; {hint}expected one of: {forms}")
+        };
+        return Err(Error::new(ident.span(), message));
+    }
+    if !input.peek(token::Paren) {
+        return Err(Error::new(
+            ident.span(),
+            format!("expected the {word}'s name in parentheses: `{word}(\"name\")`"),
+        ));
+    }
+    let content;
+    let parens = parenthesized!(content in input);
+    if !content.peek(LitStr) {
+        return Err(Error::new(
+            parens.span.join(),
+            format!("expected the {word}'s name as a string: `{word}(\"name\")`"),
+        ));
+    }
+    let name: LitStr = content.parse()?;
+    if !content.is_empty() {
+        return Err(content.error(format!(
+            "expected only the {word}'s name: `{word}(\"name\")`"
+        )));
+    }
+    let value = name.value();
+    if !is_token_name(&value) {
+        return Err(Error::new(
+            name.span(),
+            format!(
+                "{value:?} cannot be a {word} name: a {word} name is a non-empty run of \
+                 letters, digits and `!#$%&'*+-.^_`|~`, with no space, `;`, `=` or quote"
+            ),
+        ));
+    }
+    if word == "cookie" {
+        return Ok(Source::Cookie(name));
+    }
+    if value.eq_ignore_ascii_case("authorization") {
+        return Err(Error::new(
+            name.span(),
+            "the `Authorization` header is a source of its own, read with its `Bearer` scheme: \
+             write `\"authorization\"`",
+        ));
+    }
+    if value.eq_ignore_ascii_case("cookie") {
+        return Err(Error::new(
+            name.span(),
+            "read a cookie with `cookie(\"name\")`, naming the cookie that holds the token",
+        ));
+    }
+    Ok(Source::Header(name))
+}
+
+/// Whether `name` is an HTTP token (RFC 9110 §5.6.2), as header and cookie names must be.
+fn is_token_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A string literal as a list element.

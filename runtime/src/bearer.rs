@@ -1,6 +1,7 @@
-//! `Authorization` header → bearer token (RFC 6750 §2.1): the first step of every request,
-//! public for code that reads credentials itself. [`Policy::authorize`](crate::Policy::authorize)
-//! runs it; a framework adapter needs nothing else.
+//! `Authorization` header → bearer token (RFC 6750 §2.1), and the token syntax every source of
+//! [`credentials`](crate::credentials) shares; public for code that reads credentials itself.
+//! [`Policy::authorize`](crate::Policy::authorize) runs it; a framework adapter needs nothing
+//! else.
 
 use crate::reject::Rejection;
 
@@ -31,36 +32,66 @@ pub fn bearer_token<'a, I>(authorization_values: I) -> Result<&'a str, Rejection
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
-    let mut values = authorization_values.into_iter();
+    match authorization(authorization_values) {
+        Found::Absent => Err(Rejection::missing_credentials("bearer token required")),
+        Found::Token(token) => token,
+    }
+}
+
+/// What one source of credentials holds.
+pub(crate) enum Found<'a> {
+    /// No token: nothing sent, or a scheme other than Bearer.
+    Absent,
+    /// A token, or credentials meant as one but malformed.
+    Token(Result<&'a str, Rejection>),
+}
+
+/// The `Authorization` headers' token: absent without a header or with another scheme; several
+/// headers, or a malformed Bearer value, are a malformed token.
+pub(crate) fn authorization<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Found<'a> {
+    let mut values = values.into_iter();
     let Some(value) = values.next() else {
-        return Err(Rejection::missing_credentials("bearer token required"));
+        return Found::Absent;
     };
     if values.next().is_some() {
-        return Err(Rejection::invalid_request("several Authorization headers"));
+        return Found::Token(Err(Rejection::invalid_request(
+            "several Authorization headers",
+        )));
     }
-    let value = value.trim_ascii();
+    match after_bearer(value.trim_ascii()) {
+        Some(rest) => Found::Token(rest.and_then(token)),
+        None => Found::Absent,
+    }
+}
+
+/// What follows the scheme of a trimmed `Bearer …` value: `None` when the scheme is another;
+/// a tab between the scheme and the token is malformed (RFC 6750 §2.1: `Bearer 1*SP b64token`).
+pub(crate) fn after_bearer(value: &[u8]) -> Option<Result<&[u8], Rejection>> {
     let (scheme, rest) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
         Some(end) => (&value[..end], &value[end..]),
         None => (value, &[][..]),
     };
     if !scheme.eq_ignore_ascii_case(b"bearer") {
-        return Err(Rejection::missing_credentials("bearer token required"));
+        return None;
     }
-    // RFC 6750 §2.1: `Bearer 1*SP b64token`; a tab is not a separator there.
     let separator = rest
         .iter()
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count();
     if rest[..separator].contains(&b'\t') {
-        return Err(Rejection::invalid_request(
+        return Some(Err(Rejection::invalid_request(
             "the bearer token must follow `Bearer` and a space",
-        ));
+        )));
     }
-    let token = &rest[separator..];
+    Some(Ok(&rest[separator..]))
+}
+
+/// A token's bytes, whichever source they came from: not empty, at most [`MAX_TOKEN_LEN`]
+/// bytes (checked first, so an oversized one costs nothing more), RFC 6750 `b64token`.
+pub(crate) fn token(token: &[u8]) -> Result<&str, Rejection> {
     if token.is_empty() {
         return Err(Rejection::invalid_request("empty bearer token"));
     }
-    // Before any other look at the token, so an oversized one costs nothing more.
     if token.len() > MAX_TOKEN_LEN {
         return Err(Rejection::invalid_token("token too large"));
     }

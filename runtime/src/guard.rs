@@ -1,4 +1,4 @@
-//! The framework-neutral guard: `Authorization` headers + a policy → claims, for the
+//! The framework-neutral guard: a request's headers + a policy → claims, for the
 //! `#[protected]` expansion ([`Protected`], the policy as a type) and without the attribute
 //! ([`Authenticated`], the policy in the framework's state). Each framework's extractors live
 //! in its module under [`integrations`](crate::integrations).
@@ -6,13 +6,13 @@
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
-use futures_util::TryFutureExt as _;
+use futures_util::{FutureExt as _, TryFutureExt as _};
 use serde::de::DeserializeOwned;
 
-use crate::bearer::bearer_token;
 use crate::claims::{Claims, ClaimsError};
+use crate::credentials::{RequestHeaders, token};
 use crate::policy::{Policy, PolicyCell};
-use crate::reject::Rejection;
+use crate::reject::{Rejection, RejectionKind};
 use crate::verify::{AcceptedClaims, verify};
 
 /// A handler's policy as a type. Not public API: the `#[protected]` expansion implements it
@@ -92,27 +92,28 @@ impl<P: StaticPolicy> Protected<P> {
         self.0
     }
 
-    /// Checks the values of every `Authorization` header of a request against the policy `P`:
-    /// the entry point each framework adapter calls for `#[protected]` handlers. The policy is
-    /// resolved at the first call and then checked by [`authorize`], as a
-    /// [`Policy`](crate::Policy) built by hand is.
+    /// Checks a request, through its headers, against the policy `P`: the entry point each
+    /// framework adapter calls for `#[protected]` handlers. The policy is resolved at the first
+    /// call and then checked by [`authorize`], as a [`Policy`](crate::Policy) built by hand is.
     ///
     /// All that is particular to `P` is this wrapper: the work is done by a function generic in
-    /// the claims type alone, which every handler with the same claims type shares (each
+    /// the claims type and the header map alone, which every handler with the same claims type
+    /// shares (each
     /// `#[protected]` handler adds little to its crate's build).
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub fn authorize<'a>(
-        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+    pub fn authorize(
+        headers: &(impl RequestHeaders + ?Sized),
     ) -> impl Future<Output = Result<Self, Rejection>> {
-        authorize_with_cell::<P::Claims>(P::cell(), authorization_values).map_ok(Protected::wrap)
+        authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Refused)
+            .map(Protected::from_outcome)
     }
 
-    /// The guard holding verified claims (a function, not a closure, so that no type is made
-    /// per call site).
-    fn wrap(claims: P::Claims) -> Self {
-        Protected(claims, PhantomData)
+    /// The guard holding the verified claims, or the refusal (a function, not a closure, so
+    /// that no type is made per call site).
+    fn from_outcome(outcome: Result<Option<P::Claims>, Rejection>) -> Result<Self, Rejection> {
+        Ok(Protected(required(outcome?)?, PhantomData))
     }
 }
 
@@ -145,16 +146,68 @@ pub fn authorize_method<P: StaticPolicy<Claims = Claims>, R: MethodRequest>(
     request.authorize::<P>()
 }
 
+/// The guard the `#[protected]` expansion puts first in a handler whose `#[claims]` parameter is
+/// an `Option`: `None` when no source of the policy carries a token, the verified claims when
+/// one does, and the usual refusal when that token is refused. Not public API.
+pub struct OptionalProtected<P: StaticPolicy>(pub Option<P::Claims>, pub PhantomData<fn() -> P>);
+
+impl<P: StaticPolicy> std::fmt::Debug for OptionalProtected<P>
+where
+    P::Claims: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OptionalProtected").field(&self.0).finish()
+    }
+}
+
+impl<P: StaticPolicy> OptionalProtected<P> {
+    /// The verified claims, or `None` for a request without a token.
+    pub fn into_claims(self) -> Option<P::Claims> {
+        self.0
+    }
+
+    /// As [`Protected::authorize`], except that a request in which no source of the policy
+    /// carries a token is accepted as `None`; a token that is present is checked as ever.
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub fn authorize(
+        headers: &(impl RequestHeaders + ?Sized),
+    ) -> impl Future<Output = Result<Self, Rejection>> {
+        authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Allowed)
+            .map_ok(OptionalProtected::wrap)
+    }
+
+    /// The guard holding the verified claims, if any (a function, not a closure, so that no
+    /// type is made per call site).
+    fn wrap(claims: Option<P::Claims>) -> Self {
+        OptionalProtected(claims, PhantomData)
+    }
+}
+
+/// Whether a request without a token is accepted (as `None`) or refused with 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anonymous {
+    Refused,
+    Allowed,
+}
+
 /// The `#[protected]` path: the policy `cell` holds, resolved at its first use (a configuration
 /// error is logged and answered like any refusal), then [`authorize`].
-pub(crate) async fn authorize_with_cell<'a, C: ClaimsTarget>(
+pub(crate) async fn authorize_with_cell<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     cell: &'static PolicyCell,
-    authorization_values: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<C, Rejection> {
+    headers: &H,
+    anonymous: Anonymous,
+) -> Result<Option<C>, Rejection> {
     let policy = cell
         .policy()
         .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
-    authorize::<C>(policy, authorization_values).await
+    check::<C, H>(policy, headers, anonymous).await
+}
+
+/// The claims of a check that refuses anonymous requests (which never yields `None`).
+pub(crate) fn required<C>(claims: Option<C>) -> Result<C, Rejection> {
+    claims.ok_or_else(|| Rejection::missing_credentials("bearer token required"))
 }
 
 /// An extractor: the request's verified claims, checked against the [`Policy`](crate::Policy)
@@ -233,18 +286,51 @@ impl<C> Authenticated<C> {
     }
 }
 
+/// An extractor for handlers that also serve anonymous requests: `None` when no token source
+/// of the [`Policy`](crate::Policy) in the application's state carries a token, the verified
+/// claims when one does. A token that is present is checked as [`Authenticated`] checks it: an
+/// invalid, expired or under-scoped token is refused with its 401 or 403 (a client with a
+/// stale token learns it must refresh), malformed credentials with their 400; never silently
+/// anonymous.
+///
+/// It finds the policy where [`Authenticated`] does. On axum, `Option<Authenticated<C>>` means
+/// the same (axum lets the extractor decide what `Option` means); actix-web's, Poem's and
+/// Rocket's own `Option<T>` turn every refusal into `None`, so take `MaybeAuthenticated<C>`
+/// there.
+///
+/// ```no_run
+/// use jwks_guard::{Claims, MaybeAuthenticated};
+///
+/// async fn catalogue(MaybeAuthenticated(claims): MaybeAuthenticated<Claims>) -> String {
+///     match claims {
+///         Some(claims) => format!("prices for {}", claims.sub.unwrap_or_default()),
+///         None => "public prices".to_owned(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaybeAuthenticated<C = Claims>(pub Option<C>);
+
+impl<C> MaybeAuthenticated<C> {
+    /// The verified claims, or `None` for a request without a token.
+    pub fn into_inner(self) -> Option<C> {
+        self.0
+    }
+}
+
 impl Policy {
-    /// Checks the values of every `Authorization` header of a request against this policy and
-    /// builds the verified claims as `C` ([`Claims`](crate::Claims), or any
+    /// Checks a request, through its headers (read from the policy's
+    /// [`token_from`](Policy::token_from) sources), against this policy and builds the verified
+    /// claims as `C` ([`Claims`](crate::Claims), or any
     /// `serde::de::DeserializeOwned + Send + 'static` type): what every framework adapter
-    /// calls, exposed for frameworks without one.
+    /// calls, exposed for frameworks without one (implement
+    /// [`RequestHeaders`] for their header map, or pass `(name, value)` pairs).
     ///
     /// ```no_run
     /// # async fn run(policy: jwks_guard::Policy, headers: http::HeaderMap) {
     /// use jwks_guard::Claims;
     ///
-    /// let values = headers.get_all(http::header::AUTHORIZATION).iter().map(|v| v.as_bytes());
-    /// match policy.authorize::<Claims>(values).await {
+    /// match policy.authorize::<Claims>(&headers).await {
     ///     Ok(claims) => println!("hello {:?}", claims.sub),
     ///     Err(rejection) => println!("{} {}", rejection.status(), rejection.body()),
     /// }
@@ -253,22 +339,46 @@ impl Policy {
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub async fn authorize<'a, C: ClaimsTarget>(
+    pub async fn authorize<C: ClaimsTarget>(
         &self,
-        authorization_values: impl IntoIterator<Item = &'a [u8]>,
+        headers: &(impl RequestHeaders + ?Sized),
     ) -> Result<C, Rejection> {
-        authorize(self, authorization_values).await
+        required(check(self, headers, Anonymous::Refused).await?)
+    }
+
+    /// As [`authorize`](Self::authorize), for routes that also serve anonymous requests:
+    /// `None` when no token source of the policy carries a token; a token that is present is
+    /// checked as ever (refused with its 401 or 403, never taken as anonymous), and malformed
+    /// credentials are 400.
+    ///
+    /// # Errors
+    /// The [`Rejection`] to answer the request with.
+    pub async fn authorize_optional<C: ClaimsTarget>(
+        &self,
+        headers: &(impl RequestHeaders + ?Sized),
+    ) -> Result<Option<C>, Rejection> {
+        check(self, headers, Anonymous::Allowed).await
     }
 }
 
-/// Checks a request's `Authorization` header values against `policy`, and builds the claims
-/// as `C`: the one path every request takes, with the macro's policy or one built by hand.
-pub(crate) async fn authorize<'a, C: ClaimsTarget>(
+/// Checks a request's headers against `policy`, and builds the claims as `C`: the one path
+/// every request takes, with the macro's policy or one built by hand. `None` only for a
+/// request without a token when `anonymous` allows it.
+pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     policy: &Policy,
-    authorization_values: impl IntoIterator<Item = &'a [u8]>,
-) -> Result<C, Rejection> {
+    headers: &H,
+    anonymous: Anonymous,
+) -> Result<Option<C>, Rejection> {
     let outcome = async {
-        let token = bearer_token(authorization_values)?;
+        let token = match token(&policy.rules().token_from, headers) {
+            Err(rejection)
+                if anonymous == Anonymous::Allowed
+                    && rejection.kind() == RejectionKind::MissingCredentials =>
+            {
+                return Ok(None);
+            }
+            token => token?,
+        };
         verify(policy, token, |verified| {
             C::from_verified(ClaimsSource(verified)).map_err(|error| {
                 // serde's message may quote the token's own text (an unknown variant or field).
@@ -280,6 +390,7 @@ pub(crate) async fn authorize<'a, C: ClaimsTarget>(
             })
         })
         .await
+        .map(Some)
     }
     .await;
     if let Err(rejection) = &outcome {

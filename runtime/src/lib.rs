@@ -67,6 +67,7 @@ mod alg;
 pub mod bearer;
 mod checks;
 mod claims;
+pub mod credentials;
 mod guard;
 mod issuer;
 mod keys;
@@ -96,13 +97,14 @@ pub use integrations::tower as layer;
 
 pub use alg::{Alg, KeyType};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
-pub use guard::{Authenticated, ClaimsTarget};
+pub use guard::{Authenticated, ClaimsTarget, MaybeAuthenticated};
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};
 pub use policy::{ClaimValue, Policy, PolicyBuilder, PolicyError};
 pub use prefetch::{PrefetchError, prefetch};
 pub use reject::{Rejection, RejectionKind, RejectionResponse};
 pub use settings::{ConfigureError, Settings, configure};
+pub use spec::TokenSource;
 pub use stats::stats;
 
 /// Not public API: the items the `#[protected]` expansion names. May change in any release.
@@ -111,8 +113,10 @@ pub mod __private {
     pub use crate::alg::Alg;
     pub use crate::claims::Claims;
     pub use crate::guard::{
-        ClaimsSource, MethodRequest, NoClaims, Protected, StaticPolicy, authorize_method,
+        ClaimsSource, MethodRequest, NoClaims, OptionalProtected, Protected, StaticPolicy,
+        authorize_method,
     };
     pub use crate::policy::PolicyCell;
-    pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, Values};
+    pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, TokenSource, Values};
+    pub use ::std::borrow::Cow;
 }

@@ -31,6 +31,7 @@ use crate::alg::{Alg, AlgSet};
 use crate::issuer;
 use crate::keys::KeyCache;
 use crate::reject::Rejection;
+use crate::spec::TokenSource;
 
 pub use crate::spec::ClaimValue;
 pub(crate) use builder::{ClaimExpect, ClaimRule};
@@ -86,6 +87,8 @@ pub(crate) struct Rules {
     /// `scopes` joined by spaces, for the `scope` attribute of a 403 challenge.
     pub(crate) scope_challenge: String,
     pub(crate) claims: Box<[ClaimRule]>,
+    /// Where the token may come from (at least one source, none twice).
+    pub(crate) token_from: Box<[TokenSource]>,
 }
 
 /// One accepted issuer and the key cache its tokens are verified with.
@@ -122,6 +125,11 @@ impl Policy {
     /// The scopes every token must be granted.
     pub fn scopes(&self) -> &[String] {
         &self.rules.scopes
+    }
+
+    /// Where a request's token may come from, in the order tried.
+    pub fn token_from(&self) -> &[TokenSource] {
+        &self.rules.token_from
     }
 
     /// The rules, for the checks.
@@ -186,6 +194,7 @@ impl fmt::Debug for Policy {
             .field("typ", &rules.typ)
             .field("scopes", &rules.scopes)
             .field("claims", &rules.claims)
+            .field("token_from", &rules.token_from)
             .finish()
     }
 }

@@ -6,6 +6,7 @@
 //! as `env("VAR")` are only named here and read once, at the first request (see
 //! [`crate::policy`]).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::alg::Alg;
@@ -130,6 +131,46 @@ pub struct ClaimSpec {
     pub expect: Expect,
 }
 
+/// Where a request's token may come from: `token_from = [...]` in `#[protected(...)]`,
+/// [`PolicyBuilder::token_from`](crate::PolicyBuilder::token_from) without the macro.
+///
+/// Every source a policy lists is looked at; exactly one may carry a token (RFC 6750 §2: one
+/// method per request), and each answers malformed or oversized tokens as `Authorization` does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TokenSource {
+    /// `"authorization"`: `Authorization: Bearer <token>` (the default).
+    Authorization,
+    /// `cookie("name")`: the value of the cookie `name` is the token, without a scheme. A
+    /// cookie sent with an empty value counts as absent; the cookie sent twice is 400.
+    Cookie(Cow<'static, str>),
+    /// `header("name")`: the value of the header `name` (compared case-insensitively) is the
+    /// token, with or without a `Bearer ` prefix; the header sent twice is 400.
+    Header(Cow<'static, str>),
+}
+
+impl TokenSource {
+    /// `cookie("name")`.
+    pub fn cookie(name: impl Into<Cow<'static, str>>) -> Self {
+        TokenSource::Cookie(name.into())
+    }
+
+    /// `header("name")`.
+    pub fn header(name: impl Into<Cow<'static, str>>) -> Self {
+        TokenSource::Header(name.into())
+    }
+}
+
+impl std::fmt::Display for TokenSource {
+    /// As written in the attribute: `"authorization"`, `cookie("session")`, `header("x-token")`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Authorization => f.write_str("\"authorization\""),
+            TokenSource::Cookie(name) => write!(f, "cookie({name:?})"),
+            TokenSource::Header(name) => write!(f, "header({name:?})"),
+        }
+    }
+}
+
 /// Everything one `#[protected(...)]` attribute says, as constant data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicySpec {
@@ -157,6 +198,8 @@ pub struct PolicySpec {
     pub leeway: u64,
     /// `typ`: the required `typ` header, if any.
     pub typ: Option<&'static str>,
+    /// `token_from`: where the token may come from, by default `Authorization` alone.
+    pub token_from: &'static [TokenSource],
 }
 
 impl PolicySpec {
@@ -189,6 +232,7 @@ impl PolicySpec {
             algorithms: None,
             leeway: Self::DEFAULT_LEEWAY,
             typ: None,
+            token_from: &[TokenSource::Authorization],
         }
     }
 
@@ -252,6 +296,13 @@ impl PolicySpec {
     #[must_use]
     pub const fn typ(mut self, typ: &'static str) -> Self {
         self.typ = Some(typ);
+        self
+    }
+
+    /// `token_from = [...]`.
+    #[must_use]
+    pub const fn token_from(mut self, sources: &'static [TokenSource]) -> Self {
+        self.token_from = sources;
         self
     }
 }

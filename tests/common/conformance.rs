@@ -15,6 +15,8 @@
 //! | `POST /orders`       | the same, `#[claims] Claims` and a JSON [`NewOrder`]      | `"{item} for {sub}"` |
 //! | `GET /typed`         | the same, `typ = "at+jwt"`                                | `"typed"`          |
 //! | `GET /tenant`        | the same, `claims(tenant = "acme")`                       | `"tenant"`         |
+//! | `GET /maybe`         | the same, `scopes = ["orders:read"]`, `#[claims] Option<Claims>` | [`maybe`]    |
+//! | `GET /sources`       | the same, `token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]`, `#[claims] Claims` | `sub` |
 //! | `GET /misconfigured` | `issuer = env("JWKS_GUARD_TEST_UNSET")`                   |                    |
 //! | `GET /empty-env`     | `issuer = env("JWKS_GUARD_TEST_EMPTY")`                   |                    |
 //! | `GET /down`          | `issuer = "https://down.test/"`                           |                    |
@@ -107,6 +109,14 @@ pub fn new_order(claims: &Claims, order: &NewOrder) -> String {
         order.item,
         claims.sub.as_deref().unwrap_or_default()
     )
+}
+
+/// What `GET /maybe` answers: the subject, or `anonymous` without a token.
+pub fn maybe(claims: Option<&Claims>) -> String {
+    match claims {
+        Some(claims) => claims.sub.clone().unwrap_or_default(),
+        None => "anonymous".to_owned(),
+    }
 }
 
 /// What `GET /first-requests` answers: the subject and the thread that served it.
@@ -232,7 +242,7 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         parts[1] = token().subject("mallory").sign().split('.').nth(1).expect("payload").into();
         parts.join(".")
     };
-    let orders = |scopes: &[&str]| Get(bearer(&token().scopes(scopes.iter().copied()).sign()));
+    let orders = |scopes: &[&str]| Get(bearer(&token().subject("alice").scopes(scopes.iter().copied()).sign()));
     let on_whoami = |builder: TokenBuilder| Get(bearer(&builder.sign()));
     let scope = "orders:read orders:list";
     let tenant = |value: Option<&str>| {
@@ -247,6 +257,13 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("authorization", format!("Bearer {valid}")),
     ];
     let post = |headers, body| Post(headers, body);
+    let cookie = |value: &str| ("cookie", value.to_owned());
+    let session = |token: &str| cookie(&format!("theme=dark; session={token}"));
+    let forwarded = |value: &str| ("x-forwarded-access-token", value.to_owned());
+    let oversized = "a".repeat(16 * 1024 + 1);
+    let expired = token().expired().sign();
+    let in_two_places = "a token in more than one place: send it one way only";
+    let charset = "bearer token contains characters not allowed by RFC 6750";
     vec![
         // 200
         ("a valid token", "/whoami", Get(bearer(&valid)), Ok("alice")),
@@ -291,6 +308,37 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("a missing required claim", "/tenant", tenant(None), InsufficientScope { scope: "", description: "missing claim tenant" }),
         ("a required claim's other value", "/tenant", tenant(Some("globex")), InsufficientScope { scope: "", description: "claim tenant does not have the required value" }),
         ("a required claim's value", "/tenant", tenant(Some("acme")), Ok("tenant")),
+        // token sources: the default reads `Authorization` alone
+        ("a session cookie where only Authorization is read", "/whoami", Get(vec![session(&valid)]), MissingCredentials),
+        ("a forwarded token where only Authorization is read", "/whoami", Get(vec![forwarded(&valid)]), MissingCredentials),
+        // token sources: `token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]`
+        ("Authorization among the sources", "/sources", Get(bearer(&valid)), Ok("alice")),
+        ("the session cookie", "/sources", Get(vec![session(&valid)]), Ok("alice")),
+        ("the session cookie in a second Cookie header", "/sources", Get(vec![cookie("theme=dark"), cookie(&format!("session={valid}"))]), Ok("alice")),
+        ("the forwarded header without a scheme", "/sources", Get(vec![forwarded(&valid)]), Ok("alice")),
+        ("the forwarded header with Bearer", "/sources", Get(vec![forwarded(&format!("Bearer {valid}"))]), Ok("alice")),
+        ("no source carrying a token", "/sources", Get(vec![cookie("theme=dark; sessions=x")]), MissingCredentials),
+        ("another scheme beside the cookie", "/sources", Get(vec![("authorization", "Basic dXNlcjpwYXNz".into()), session(&valid)]), Ok("alice")),
+        ("an empty session cookie", "/sources", Get(vec![cookie("session=")]), MissingCredentials),
+        ("Authorization and the cookie", "/sources", Get(vec![("authorization", format!("Bearer {valid}")), session(&valid)]), InvalidRequest(in_two_places)),
+        ("the cookie and the forwarded header", "/sources", Get(vec![session(&valid), forwarded(&valid)]), InvalidRequest(in_two_places)),
+        ("the session cookie twice", "/sources", Get(vec![cookie(&format!("session={valid}; session={valid}"))]), InvalidRequest("the token's cookie is sent more than once")),
+        ("the forwarded header twice", "/sources", Get(vec![forwarded(&valid), forwarded(&valid)]), InvalidRequest("the token's header is sent more than once")),
+        ("a comma in the cookie's token", "/sources", Get(vec![cookie("session=a,b")]), InvalidRequest(charset)),
+        ("a quoted cookie token", "/sources", Get(vec![cookie(&format!("session=\"{valid}\""))]), InvalidRequest(charset)),
+        ("a space in the forwarded token", "/sources", Get(vec![forwarded("a b")]), InvalidRequest(charset)),
+        ("an oversized cookie token", "/sources", Get(vec![cookie(&format!("session={oversized}"))]), InvalidToken("token too large")),
+        ("an oversized forwarded token", "/sources", Get(vec![forwarded(&oversized)]), InvalidToken("token too large")),
+        ("an expired token in the cookie", "/sources", Get(vec![session(&expired)]), InvalidToken("token expired")),
+        ("an expired token in the forwarded header", "/sources", Get(vec![forwarded(&expired)]), InvalidToken("token expired")),
+        // optional authentication: `#[claims] Option<Claims>`, `scopes = ["orders:read"]`
+        ("an optional handler without a token", "/maybe", Get(vec![]), Ok("anonymous")),
+        ("an optional handler with another scheme", "/maybe", Get(authorization("Basic dXNlcjpwYXNz")), Ok("anonymous")),
+        ("an optional handler with a valid token", "/maybe", orders(&["orders:read"]), Ok("alice")),
+        ("an optional handler with a foreign key", "/maybe", on_whoami(token().scope("orders:read").foreign_key()), InvalidToken("invalid signature")),
+        ("an optional handler with an expired token", "/maybe", on_whoami(token().scope("orders:read").expired()), InvalidToken("token expired")),
+        ("an optional handler with a token lacking the scope", "/maybe", orders(&[]), InsufficientScope { scope: "orders:read", description: "missing scope orders:read" }),
+        ("an optional handler with malformed credentials", "/maybe", Get(authorization("Bearer a,b")), InvalidRequest(charset)),
         // the guard before the body
         ("bad JSON without a token", "/orders", post(vec![], "{not json"), MissingCredentials),
         ("bad JSON with an expired token", "/orders", post(bearer(&token().expired().sign()), "{not json"), InvalidToken("token expired")),

@@ -69,7 +69,20 @@ pub mod admin {
                         ],
                     )
                     .leeway(30)
-                    .typ("at+jwt"),
+                    .typ("at+jwt")
+                    .token_from(
+                        &[
+                            ::jwks_guard::__private::TokenSource::Authorization,
+                            ::jwks_guard::__private::TokenSource::Cookie(
+                                ::jwks_guard::__private::Cow::Borrowed("session"),
+                            ),
+                            ::jwks_guard::__private::TokenSource::Header(
+                                ::jwks_guard::__private::Cow::Borrowed(
+                                    "x-forwarded-access-token",
+                                ),
+                            ),
+                        ],
+                    ),
             );
             &CELL
         }

@@ -31,6 +31,7 @@ pub mod admin {
         leeway = 30,
         typ = "at+jwt",
         openapi_scheme = "corp",
+        token_from = ["authorization", cookie("session"), header("X-Forwarded-Access-Token")],
     )]
     #[utoipa::path(delete, path = "/tenants/{id}", params(("id" = String, Path)))]
     #[allow(clippy::unused_async)]

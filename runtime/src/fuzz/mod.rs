@@ -55,6 +55,7 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
             name: "realm_access.roles".to_owned(),
             expect: ClaimExpect::ContainsAll(Box::new([ClaimValue::from("admin")])),
         }]),
+        token_from: Box::new([crate::spec::TokenSource::Authorization]),
     })
 });
 
@@ -67,7 +68,8 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
 /// # Panics
 /// When the request path waits for anything: with the keys held for good, it never should.
 pub fn authorization(value: &[u8]) -> u16 {
-    match POLICY.authorize::<Claims>([value]).now_or_never() {
+    let headers: &[(&str, &[u8])] = &[("authorization", value)];
+    match POLICY.authorize::<Claims>(headers).now_or_never() {
         Some(outcome) => status(outcome.map(drop)),
         None => panic!("the request path waited although its keys are held"),
     }

@@ -21,11 +21,16 @@
 //! With actix-web's route attributes, write `#[protected(...)]` above `#[get("/orders")]` and
 //! register the handler with `App::service` (the other order works as well).
 //!
+//! actix-web's `Option<T>` extractor turns any failure into `None`, so
+//! `Option<Authenticated<C>>` would take a refused token as anonymous: for routes that also
+//! serve anonymous requests take [`MaybeAuthenticated<C>`], `None` only without a token (or a
+//! `#[claims]` parameter of type `Option<C>` under `#[protected]`).
+//!
 //! `Authenticated<C>` takes its [`Policy`] from the application data:
 //! `App::new().app_data(web::Data::new(policy))` (or `.app_data(policy)`); without one there,
 //! the request is logged and answered 500.
 //!
-//! The extractors copy the `Authorization` header values out of the request and check them
+//! The extractors keep a handle on the request and check its headers
 //! with [`Protected::authorize`] or [`Policy::authorize`]; a [`Rejection`] becomes its
 //! documented response (status, `WWW-Authenticate`, `Retry-After` and JSON body), or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
@@ -38,11 +43,15 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::{StreamExt as _, future, stream};
 
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::credentials::RequestHeaders;
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+    missing_policy,
+};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
@@ -53,20 +62,36 @@ impl<P: StaticPolicy> FromRequest for Protected<P> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let values = authorization_values(req);
+        // A clone of the request (a reference count): the extractor's future must not borrow it.
+        let req = req.clone();
         let accepted = hold_body(payload);
         Box::pin(async move {
-            let protected = Protected::authorize(values.iter().map(HeaderValue::as_bytes)).await?;
+            let protected = Protected::authorize(req.headers()).await?;
             let _ = accepted.send(());
             Ok(protected)
         })
     }
 }
 
-/// The request's `Authorization` values, copied out (cheap clones of shared bytes): the
-/// extractor's future must not borrow the request.
-fn authorization_values(req: &HttpRequest) -> Vec<HeaderValue> {
-    req.headers().get_all(AUTHORIZATION).cloned().collect()
+impl<P: StaticPolicy> FromRequest for OptionalProtected<P> {
+    type Error = Rejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let accepted = hold_body(payload);
+        Box::pin(async move {
+            let protected = OptionalProtected::authorize(req.headers()).await?;
+            let _ = accepted.send(());
+            Ok(protected)
+        })
+    }
+}
+
+impl RequestHeaders for HeaderMap {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get_all(name).map(HeaderValue::as_bytes)
+    }
 }
 
 /// Holds the request body back from the extractors polled beside the guard until the returned
@@ -90,23 +115,44 @@ impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let policy = req
-            .app_data::<web::Data<Policy>>()
-            .map(|data| Policy::clone(data))
-            .or_else(|| req.app_data::<Policy>().cloned());
-        let values = authorization_values(req);
+        let policy = app_policy(req);
+        let req = req.clone();
         // As for `#[protected]`: the body waits until the request is accepted, so that the
         // extractors polled beside this one never read an unauthenticated body.
         let accepted = hold_body(payload);
         Box::pin(async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
-            let claims = policy
-                .authorize(values.iter().map(HeaderValue::as_bytes))
-                .await?;
+            let claims = policy.authorize(req.headers()).await?;
             let _ = accepted.send(());
             Ok(Authenticated(claims))
         })
     }
+}
+
+/// actix-web's own `Option<Authenticated<C>>` turns every refusal into `None`; this one is
+/// `None` only when no token source of the policy carries a token.
+impl<C: ClaimsTarget> FromRequest for MaybeAuthenticated<C> {
+    type Error = Rejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let policy = app_policy(req);
+        let req = req.clone();
+        let accepted = hold_body(payload);
+        Box::pin(async move {
+            let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
+            let claims = policy.authorize_optional(req.headers()).await?;
+            let _ = accepted.send(());
+            Ok(MaybeAuthenticated(claims))
+        })
+    }
+}
+
+/// The policy in the application data, as `web::Data<Policy>` or `Policy`.
+fn app_policy(req: &HttpRequest) -> Option<Policy> {
+    req.app_data::<web::Data<Policy>>()
+        .map(|data| Policy::clone(data))
+        .or_else(|| req.app_data::<Policy>().cloned())
 }
 
 // The response to a refused request.

@@ -24,6 +24,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A `#[protected]` handler whose `#[claims]` parameter is an `Option` runs with `None` for a
+//! request without a token. `Option<Authenticated<C>>` and [`MaybeAuthenticated<C>`] are the
+//! same without the attribute: `None` only without a token, a refused token answered as ever.
+//!
 //! `Authenticated<C>` takes its [`Policy`] from the router's state (`Policy: FromRef<S>`): the
 //! policy itself (`.with_state(policy)`), or a field of your state with `#[derive(FromRef)]`.
 //! Both extractors only read headers, so they run before any body extractor: an
@@ -33,13 +37,14 @@
 //! [`RequireTokenLayer`]: super::tower::RequireTokenLayer
 
 use axum_core::body::Body;
-use axum_core::extract::{FromRef, FromRequestParts};
+use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 
-use super::authorization_values;
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy};
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
@@ -56,7 +61,22 @@ where
         parts: &mut Parts,
         _state: &S,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        Protected::authorize(authorization_values(&parts.headers))
+        Protected::authorize(&parts.headers)
+    }
+}
+
+impl<S, P> FromRequestParts<S> for OptionalProtected<P>
+where
+    S: Send + Sync,
+    P: StaticPolicy,
+{
+    type Rejection = Rejection;
+
+    fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        OptionalProtected::authorize(&parts.headers)
     }
 }
 
@@ -72,10 +92,41 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
         let policy = Policy::from_ref(state);
+        policy.authorize(&parts.headers).await.map(Authenticated)
+    }
+}
+
+/// `Option<Authenticated<C>>`: `None` only when no token source of the policy carries a token;
+/// a token that is present and refused is answered with its [`Rejection`].
+impl<S, C> OptionalFromRequestParts<S> for Authenticated<C>
+where
+    Policy: FromRef<S>,
+    S: Send + Sync,
+    C: ClaimsTarget,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Rejection> {
+        let policy = Policy::from_ref(state);
+        let claims = policy.authorize_optional(&parts.headers).await?;
+        Ok(claims.map(Authenticated))
+    }
+}
+
+impl<S, C> FromRequestParts<S> for MaybeAuthenticated<C>
+where
+    Policy: FromRef<S>,
+    S: Send + Sync,
+    C: ClaimsTarget,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
+        let policy = Policy::from_ref(state);
         policy
-            .authorize(authorization_values(&parts.headers))
+            .authorize_optional(&parts.headers)
             .await
-            .map(Authenticated)
+            .map(MaybeAuthenticated)
     }
 }
 

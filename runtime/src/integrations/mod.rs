@@ -1,6 +1,7 @@
 //! Framework adapters, one module per framework, each behind its feature: the guard of
 //! `#[protected]` handlers, the [`Authenticated`] extractor and the [`Rejection`] as the
-//! framework's response. Each turns a request into its `Authorization` header values and a
+//! framework's response. Each hands the request's headers to the guard (implementing
+//! [`RequestHeaders`](crate::credentials::RequestHeaders) for its header map) and turns a
 //! [`Rejection`] into a response, nothing more. `tower` (feature `axum`, also at
 //! `jwks_guard::layer`) puts one policy over a whole router. What each calls, and what any
 //! other framework can call:
@@ -13,8 +14,9 @@
 //!     .audience("orders-api")
 //!     .build()?;
 //! # tokio::runtime::Runtime::new()?.block_on(async {
-//! // The request's `Authorization` header values in; the claims, or the answer, out.
-//! let rejection = match policy.authorize::<Claims>([b"Bearer not-a-jwt".as_slice()]).await {
+//! // The request's headers in; the claims, or the answer, out.
+//! let headers: &[(&str, &[u8])] = &[("authorization", b"Bearer not-a-jwt")];
+//! let rejection = match policy.authorize::<Claims>(headers).await {
 //!     Ok(_) => unreachable!("not a token"),
 //!     Err(rejection) => rejection,
 //! };
@@ -48,33 +50,25 @@ pub mod tonic;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod tower;
 
-/// The values of a request's `Authorization` headers (gRPC's `authorization` metadata), as
-/// the guard reads them.
-#[cfg(any(feature = "axum", feature = "tonic"))]
-fn authorization_values(headers: &http::HeaderMap) -> impl Iterator<Item = &[u8]> {
-    headers
-        .get_all(http::header::AUTHORIZATION)
-        .iter()
-        .map(http::HeaderValue::as_bytes)
-}
-
 /// What the tower layers (axum's and tonic's) do with a request: check its token against
 /// `policy`, then call `inner` with the verified [`Claims`](crate::Claims) in the request's
-/// extensions; or the [`Rejection`](crate::Rejection) to answer with, `inner` never called.
+/// extensions (none for an anonymous request the layer lets through); or the [`Rejection`](crate::Rejection) to answer with, `inner` never called.
 #[cfg(any(feature = "axum", feature = "tonic"))]
 async fn check_then_call<S, B>(
     mut inner: S,
     policy: &crate::Policy,
+    anonymous: crate::guard::Anonymous,
     request: http::Request<B>,
 ) -> Result<Result<S::Response, S::Error>, crate::Rejection>
 where
     S: tower_service::Service<http::Request<B>>,
 {
     let (mut parts, body) = request.into_parts();
-    let claims = policy
-        .authorize::<crate::Claims>(authorization_values(&parts.headers))
-        .await?;
-    parts.extensions.insert(claims);
+    if let Some(claims) =
+        crate::guard::check::<crate::Claims, _>(policy, &parts.headers, anonymous).await?
+    {
+        parts.extensions.insert(claims);
+    }
     Ok(inner.call(http::Request::from_parts(parts, body)).await)
 }
 

@@ -22,22 +22,29 @@
 //! # });
 //! ```
 //!
+//! Poem's `Option<T>` extractor turns any failure into `None`, so `Option<Authenticated<C>>`
+//! would take a refused token as anonymous: for routes that also serve anonymous requests take
+//! [`MaybeAuthenticated<C>`], `None` only without a token (or a `#[claims]` parameter of type
+//! `Option<C>` under `#[protected]`).
+//!
 //! `Authenticated<C>` takes its [`Policy`] from the request's data: `get(handler.data(policy))`,
 //! or `.data(policy)` on a whole `Route`; without one there, the request is logged and answered
 //! 500.
 //!
-//! The extractors read only the `Authorization` headers, never the body: as the first
+//! The extractors read only the headers of the policy's token sources, never the body: as the first
 //! parameter of the handler they answer an unauthenticated request before any body extractor
 //! runs. A failed extraction becomes a `poem::Error` whose source is the [`Rejection`] and whose
 //! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
 
 use poem::error::ResponseError;
-use poem::http::header::AUTHORIZATION;
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody, Response};
 
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+    missing_policy,
+};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
@@ -45,17 +52,14 @@ use crate::reject::Rejection;
 
 impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(Protected::authorize(authorization_values(request)).await?)
+        Ok(Protected::authorize(request.headers()).await?)
     }
 }
 
-/// The values of the request's `Authorization` headers.
-fn authorization_values(request: &Request) -> impl Iterator<Item = &[u8]> {
-    request
-        .headers()
-        .get_all(AUTHORIZATION)
-        .iter()
-        .map(HeaderValue::as_bytes)
+impl<'a, P: StaticPolicy> FromRequest<'a> for OptionalProtected<P> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(OptionalProtected::authorize(request.headers()).await?)
+    }
 }
 
 // `Authenticated`: the policy from the request's data.
@@ -65,8 +69,19 @@ impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
         let policy = request
             .data::<Policy>()
             .ok_or_else(|| missing_policy("Poem request data"))?;
-        Ok(Authenticated(
-            policy.authorize(authorization_values(request)).await?,
+        Ok(Authenticated(policy.authorize(request.headers()).await?))
+    }
+}
+
+/// Poem's own `Option<Authenticated<C>>` turns every refusal into `None`; this one is `None` only
+/// when no token source of the policy carries a token.
+impl<'a, C: ClaimsTarget> FromRequest<'a> for MaybeAuthenticated<C> {
+    async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let policy = request
+            .data::<Policy>()
+            .ok_or_else(|| missing_policy("Poem request data"))?;
+        Ok(MaybeAuthenticated(
+            policy.authorize_optional(request.headers()).await?,
         ))
     }
 }

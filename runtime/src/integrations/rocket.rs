@@ -42,8 +42,8 @@
 //! handler: the handler's own answer is sent as it is, unless its status is the refusal's (a 401
 //! of its own to a request without a valid token), which gets the refusal's headers and body.
 //!
-//! Rocket drops header values that are not UTF-8, so such an `Authorization` header counts as
-//! absent (401) rather than malformed (400).
+//! Rocket drops header values that are not UTF-8, so such an `Authorization` header (or token
+//! header, or `Cookie` header) counts as absent (401) rather than malformed (400).
 
 use std::io::Cursor;
 use std::sync::{Mutex, PoisonError};
@@ -53,7 +53,11 @@ use rocket::http::{Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Response;
 
-use crate::guard::{Authenticated, ClaimsTarget, Protected, StaticPolicy, missing_policy};
+use crate::credentials::RequestHeaders;
+use crate::guard::{
+    Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
+    missing_policy,
+};
 use crate::policy::Policy;
 use crate::reject::{Rejection, RejectionResponse};
 
@@ -64,16 +68,26 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
     type Error = Rejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        outcome(request, Protected::authorize(request.headers()).await)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, P: StaticPolicy> FromRequest<'r> for OptionalProtected<P> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         outcome(
             request,
-            Protected::authorize(authorization_values(request)).await,
+            OptionalProtected::authorize(request.headers()).await,
         )
     }
 }
 
-/// The values of the request's `Authorization` headers.
-fn authorization_values<'a>(request: &'a Request<'_>) -> impl Iterator<Item = &'a [u8]> {
-    request.headers().get("Authorization").map(str::as_bytes)
+impl RequestHeaders for rocket::http::HeaderMap<'_> {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get(name).map(str::as_bytes)
+    }
 }
 
 /// A guard's answer: the value, or the refusal, recorded for [`Guard`] and failing the route
@@ -98,17 +112,34 @@ fn outcome<T>(request: &Request<'_>, result: Result<T, Rejection>) -> Outcome<T,
 /// Either way the handler's answer is sent as it is, except that an answer with the refusal's
 /// own status (a 401 to a request without a valid token) gets the refusal's headers and body
 /// from the fairing, which cannot tell it from the catcher's. Take `Authenticated<C>` itself
-/// where a refused token must stop the request.
+/// where a refused token must stop the request, or [`MaybeAuthenticated<C>`] where a request
+/// without a token is welcome but a refused token must still stop it.
 #[rocket::async_trait]
 impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
     type Error = Rejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         let claims = match request.rocket().state::<Policy>() {
-            Some(policy) => policy.authorize(authorization_values(request)).await,
+            Some(policy) => policy.authorize(request.headers()).await,
             None => Err(missing_policy("Rocket managed state")),
         };
         outcome(request, claims.map(Authenticated))
+    }
+}
+
+/// The verified claims, or `None` for a request in which no token source of the policy carries
+/// a token: unlike `Option<Authenticated<C>>`, a token that is present and refused fails the
+/// route with its refusal (401, 403, 400, 503), which the [`Guard`] fairing answers.
+#[rocket::async_trait]
+impl<'r, C: ClaimsTarget> FromRequest<'r> for MaybeAuthenticated<C> {
+    type Error = Rejection;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
+        let claims = match request.rocket().state::<Policy>() {
+            Some(policy) => policy.authorize_optional(request.headers()).await,
+            None => Err(missing_policy("Rocket managed state")),
+        };
+        outcome(request, claims.map(MaybeAuthenticated))
     }
 }
 

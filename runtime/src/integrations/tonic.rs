@@ -59,9 +59,11 @@ use tonic::Status;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{authorization_values, check_then_call, take_ready};
+use super::{check_then_call, take_ready};
 use crate::claims::Claims;
-use crate::guard::{MethodRequest, StaticPolicy, authorize_with_cell, claims_mismatch};
+use crate::guard::{
+    Anonymous, MethodRequest, StaticPolicy, authorize_with_cell, claims_mismatch, required,
+};
 use crate::policy::Policy;
 use crate::reject::Rejection;
 
@@ -75,12 +77,11 @@ impl<T: Send> MethodRequest for tonic::Request<T> {
     ) -> impl Future<Output = Result<(), Status>> + Send + '_ {
         // Copied out, so that the future does not borrow the metadata across the key fetch
         // (a `Streaming` request body is `Send` but not `Sync`).
-        let values: Vec<Vec<u8>> = authorization_values(self.metadata().as_ref())
-            .map(<[u8]>::to_vec)
-            .collect();
+        let headers = self.metadata().clone().into_headers();
         async move {
-            let claims = authorize_with_cell::<Claims>(P::cell(), values.iter().map(Vec::as_slice))
+            let claims = authorize_with_cell::<Claims, _>(P::cell(), &headers, Anonymous::Refused)
                 .await
+                .and_then(required)
                 .map_err(|rejection| rejection.grpc_status())?;
             self.extensions_mut().insert(claims);
             Ok(())
@@ -267,7 +268,7 @@ where
             let Some(policy) = policies.of(request.uri().path()) else {
                 return inner.call(request).await;
             };
-            match check_then_call(inner, policy, request).await {
+            match check_then_call(inner, policy, Anonymous::Refused, request).await {
                 Ok(response) => response,
                 // Trailers-only: the status in the headers of an HTTP 200, no message.
                 Err(rejection) => Ok(rejection.grpc_status().into_http()),

@@ -34,6 +34,9 @@
 //! its body is never read. With `Router::layer` every request is checked, also those no route
 //! matches (so an unauthenticated client cannot probe which paths exist); with
 //! `Router::route_layer` only those a route matches, and the others get the router's 404.
+//! [`RequireTokenLayer::optional`] lets requests without a token through too, without claims
+//! (`Option<Extension<Claims>>` in the handlers), and still refuses a token that is present and
+//! refused.
 //! Routes that need more than the layer's policy (a scope for writes) can add `#[protected]`
 //! or [`Authenticated`](crate::Authenticated) with a stricter policy of their own.
 
@@ -47,6 +50,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{check_then_call, take_ready};
+use crate::guard::Anonymous;
 use crate::policy::Policy;
 
 /// A [`tower_layer::Layer`] that checks every request's bearer token against one [`Policy`],
@@ -55,12 +59,27 @@ use crate::policy::Policy;
 #[derive(Clone)]
 pub struct RequireTokenLayer {
     policy: Policy,
+    anonymous: Anonymous,
 }
 
 impl RequireTokenLayer {
     /// A layer checking requests against `policy`.
     pub fn new(policy: Policy) -> Self {
-        RequireTokenLayer { policy }
+        RequireTokenLayer {
+            policy,
+            anonymous: Anonymous::Refused,
+        }
+    }
+
+    /// A layer that also lets requests without a token through, without [`Claims`] in their
+    /// extensions (`Option<Extension<Claims>>` in a handler). A request in which a token source
+    /// of `policy` carries a token is checked as with [`new`](Self::new): a refused token is
+    /// answered with its 401 or 403, never passed on as anonymous.
+    pub fn optional(policy: Policy) -> Self {
+        RequireTokenLayer {
+            policy,
+            anonymous: Anonymous::Allowed,
+        }
     }
 }
 
@@ -68,6 +87,7 @@ impl fmt::Debug for RequireTokenLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequireTokenLayer")
             .field("policy", &self.policy)
+            .field("anonymous", &self.anonymous)
             .finish()
     }
 }
@@ -79,6 +99,7 @@ impl<S> Layer<S> for RequireTokenLayer {
         RequireToken {
             inner,
             policy: self.policy.clone(),
+            anonymous: self.anonymous,
         }
     }
 }
@@ -90,12 +111,17 @@ impl<S> Layer<S> for RequireTokenLayer {
 pub struct RequireToken<S> {
     inner: S,
     policy: Policy,
+    anonymous: Anonymous,
 }
 
 impl<S> RequireToken<S> {
     /// Wraps `inner`, checking requests against `policy`.
     pub fn new(inner: S, policy: Policy) -> Self {
-        RequireToken { inner, policy }
+        RequireToken {
+            inner,
+            policy,
+            anonymous: Anonymous::Refused,
+        }
     }
 }
 
@@ -104,6 +130,7 @@ impl<S: fmt::Debug> fmt::Debug for RequireToken<S> {
         f.debug_struct("RequireToken")
             .field("inner", &self.inner)
             .field("policy", &self.policy)
+            .field("anonymous", &self.anonymous)
             .finish()
     }
 }
@@ -126,9 +153,9 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let inner = take_ready(&mut self.inner);
-        let policy = self.policy.clone();
+        let (policy, anonymous) = (self.policy.clone(), self.anonymous);
         Box::pin(async move {
-            match check_then_call(inner, &policy, request).await {
+            match check_then_call(inner, &policy, anonymous, request).await {
                 Ok(response) => response.map(IntoResponse::into_response),
                 Err(rejection) => Ok(rejection.into_response()),
             }

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use super::{Issuer, Policy, Rules};
 use crate::alg::{Alg, AlgSet};
+use crate::credentials::is_token_name;
 use crate::issuer::{TENANT_PLACEHOLDER, is_template};
 use crate::keys;
-use crate::spec::{ClaimValue, PolicySpec};
+use crate::spec::{ClaimValue, PolicySpec, TokenSource};
 use crate::token::normalize_typ;
 
 /// Builds a [`Policy`]: one method per key of `#[protected(...)]`, then [`build`](Self::build).
@@ -60,6 +61,7 @@ pub struct PolicyBuilder {
     algorithms: Option<Vec<Alg>>,
     leeway: Duration,
     typ: Option<String>,
+    token_from: Option<Vec<TokenSource>>,
 }
 
 /// Why [`PolicyBuilder::build`] refused to build a policy.
@@ -124,6 +126,15 @@ pub enum PolicyError {
         /// The claim name as given.
         name: String,
     },
+    /// A `token_from` source names a cookie or header that cannot be sent, or reads
+    /// `Authorization` or `Cookie` as a plain header.
+    #[error("`token_from`: {token_source} cannot be a token source: {reason}")]
+    BadTokenSource {
+        /// The source as the attribute writes it (`header("x y")`).
+        token_source: String,
+        /// Why, and what to write instead.
+        reason: &'static str,
+    },
     /// Keys of an issuer could never be fetched: the issuer (or the JWKS URI) is not an
     /// absolute URL, or is plain `http` off loopback.
     #[error("keys of issuer {issuer:?} can never be fetched: {reason}")]
@@ -176,6 +187,7 @@ impl PolicyBuilder {
             algorithms: None,
             leeway: Duration::from_secs(PolicySpec::DEFAULT_LEEWAY),
             typ: None,
+            token_from: None,
         }
     }
 
@@ -289,6 +301,30 @@ impl PolicyBuilder {
         self
     }
 
+    /// `token_from`: where a request's token may come from (default: `Authorization` alone).
+    /// Every source is looked at; a request whose token is in more than one is answered 400
+    /// (see [`credentials`](crate::credentials)). Adds to the sources already given.
+    ///
+    /// ```
+    /// use jwks_guard::{Policy, TokenSource};
+    ///
+    /// // #[protected(…, token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")])]
+    /// let policy = Policy::builder()
+    ///     .issuer("https://id.example.com/")
+    ///     .audience("orders-api")
+    ///     .token_from([
+    ///         TokenSource::Authorization,
+    ///         TokenSource::cookie("session"),
+    ///         TokenSource::header("x-forwarded-access-token"),
+    ///     ])
+    ///     .build()?;
+    /// # Ok::<(), jwks_guard::PolicyError>(())
+    /// ```
+    pub fn token_from(mut self, sources: impl IntoIterator<Item = TokenSource>) -> Self {
+        self.token_from.get_or_insert_with(Vec::new).extend(sources);
+        self
+    }
+
     /// Checks the policy and attaches each issuer's key cache. Never panics; fetches nothing.
     ///
     /// # Errors
@@ -350,6 +386,7 @@ impl PolicyBuilder {
         if let Some(typ) = &self.typ {
             value("typ", typ)?;
         }
+        let token_from = token_sources(self.token_from)?;
         let issuers = key_caches(&self.issuers, self.jwks_uri.as_deref())?;
         Ok(Policy::from_rules(Rules {
             issuers,
@@ -362,8 +399,54 @@ impl PolicyBuilder {
             scope_challenge: self.scopes.join(" "),
             scopes: self.scopes.into_boxed_slice(),
             claims: self.claims.into_boxed_slice(),
+            token_from,
         }))
     }
+}
+
+/// The token sources, checked: not empty, none twice, names that can be sent (header names
+/// lowercased); `Authorization` is a source of its own, and the `Cookie` header is read through
+/// `cookie(..)`.
+fn token_sources(sources: Option<Vec<TokenSource>>) -> Result<Box<[TokenSource]>, PolicyError> {
+    let Some(sources) = sources else {
+        return Ok(Box::new([TokenSource::Authorization]));
+    };
+    if sources.is_empty() {
+        return Err(PolicyError::Empty { key: "token_from" });
+    }
+    let mut checked = Vec::with_capacity(sources.len());
+    for source in sources {
+        let bad = |reason| PolicyError::BadTokenSource {
+            token_source: source.to_string(),
+            reason,
+        };
+        let source = match &source {
+            TokenSource::Authorization => TokenSource::Authorization,
+            TokenSource::Cookie(name) if !is_token_name(name) => {
+                return Err(bad(
+                    "a cookie name is a non-empty HTTP token (no space, `;`, `=`, quote)",
+                ));
+            }
+            TokenSource::Header(name) if !is_token_name(name) => {
+                return Err(bad(
+                    "a header name is a non-empty HTTP token (letters, digits, `-`, …)",
+                ));
+            }
+            TokenSource::Header(name) if name.eq_ignore_ascii_case("authorization") => {
+                return Err(bad(
+                    "use `TokenSource::Authorization` for the `Authorization` header",
+                ));
+            }
+            TokenSource::Header(name) if name.eq_ignore_ascii_case("cookie") => {
+                return Err(bad("use `TokenSource::cookie(\"name\")` to read a cookie"));
+            }
+            TokenSource::Header(name) => TokenSource::header(name.to_ascii_lowercase()),
+            TokenSource::Cookie(_) => source.clone(),
+        };
+        checked.push(source);
+    }
+    unique("token_from", &checked, ToString::to_string)?;
+    Ok(checked.into_boxed_slice())
 }
 
 fn extend<I: Into<String>>(list: &mut Option<Vec<String>>, values: impl IntoIterator<Item = I>) {

@@ -140,6 +140,7 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
     if let Some(typ) = spec.typ {
         builder = builder.typ(typ);
     }
+    builder = builder.token_from(spec.token_from.iter().cloned());
     Ok(builder.leeway(Duration::from_secs(spec.leeway)).build()?)
 }
 

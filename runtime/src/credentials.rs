@@ -1,0 +1,265 @@
+//! Where a request's token comes from: the sources a policy lists ([`TokenSource`]:
+//! `Authorization`, a cookie, another header), read from any framework's headers through
+//! [`RequestHeaders`].
+//!
+//! ```
+//! use jwks_guard::TokenSource;
+//! use jwks_guard::credentials::token;
+//!
+//! let sources = [TokenSource::Authorization, TokenSource::cookie("session")];
+//! let headers: &[(&str, &[u8])] = &[("cookie", b"theme=dark; session=abc.def.ghi")];
+//! assert_eq!(token(&sources, headers).ok(), Some("abc.def.ghi"));
+//!
+//! // One method per request (RFC 6750 §2): a token in two places is 400.
+//! let headers: &[(&str, &[u8])] =
+//!     &[("authorization", b"Bearer abc.def.ghi"), ("cookie", b"session=abc.def.ghi")];
+//! assert_eq!(token(&sources, headers).map_err(|r| r.status()), Err(400));
+//! ```
+//!
+//! Every listed source is looked at, in the order listed:
+//!
+//! - `Authorization`: as [`bearer_token`](crate::bearer::bearer_token) reads it; another scheme
+//!   (`Basic …`) carries no token.
+//! - a cookie: every `Cookie` header is read (HTTP/2 may split cookies over several); each
+//!   `name=value` pair is separated by `;`, whitespace around a pair is ignored, and names are
+//!   compared exactly (cookie names are case-sensitive). The value as sent is the token, with
+//!   no scheme and no unquoting. The cookie with an empty value counts as absent (a cleared
+//!   cookie); the cookie sent twice is 400, since which of the two is the client's cannot be
+//!   told (another site of the same domain may set one).
+//! - another header: its value, trimmed, with or without a `Bearer ` prefix; the header sent
+//!   twice is 400, an empty one 400.
+//!
+//! No source carrying a token is 401 with a bare `Bearer` challenge; a token in more than one
+//! source is 400 `invalid_request`; a token is checked as in `Authorization` (empty, or
+//! characters outside `b64token`: 400; over [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN):
+//! 401 `invalid_token`).
+
+use crate::bearer::{self, Found};
+use crate::reject::Rejection;
+use crate::spec::TokenSource;
+
+/// A request's headers as the guard reads them: every value of one header, by name. Each
+/// framework adapter implements it for its header map; implement it to call
+/// [`Policy::authorize`](crate::Policy::authorize) from anywhere else.
+///
+/// Implemented for `http::HeaderMap` (features `axum`, `poem`), actix-web's and Rocket's
+/// header maps, and a slice of `(name, value)` pairs (names compared case-insensitively).
+pub trait RequestHeaders {
+    /// The values of every header named `name` (lowercase ASCII), in the order received.
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a;
+}
+
+impl<T: RequestHeaders + ?Sized> RequestHeaders for &T {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        T::header_values(self, name)
+    }
+}
+
+impl<'h> RequestHeaders for [(&'h str, &'h [u8])] {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter()
+            .filter(move |(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| *value)
+    }
+}
+
+#[cfg(any(feature = "axum", feature = "poem"))]
+impl RequestHeaders for http::HeaderMap {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get_all(name).iter().map(http::HeaderValue::as_bytes)
+    }
+}
+
+/// The token of a request whose headers are `headers`, from the one source of `sources`
+/// carrying one.
+///
+/// # Errors
+/// 401 when no source carries a token; 400 when several do, or the one that does is
+/// malformed; 401 `invalid_token` for a token over the size limit.
+pub fn token<'a, H: RequestHeaders + ?Sized>(
+    sources: &'a [TokenSource],
+    headers: &'a H,
+) -> Result<&'a str, Rejection> {
+    let mut found = None;
+    for source in sources {
+        let Found::Token(token) = read(source, headers) else {
+            continue;
+        };
+        if found.is_some() {
+            return Err(Rejection::invalid_request(
+                "a token in more than one place: send it one way only",
+            ));
+        }
+        found = Some(token);
+    }
+    found.unwrap_or_else(|| Err(Rejection::missing_credentials("bearer token required")))
+}
+
+/// What one source holds.
+fn read<'a, H: RequestHeaders + ?Sized>(source: &'a TokenSource, headers: &'a H) -> Found<'a> {
+    match source {
+        TokenSource::Authorization => bearer::authorization(headers.header_values("authorization")),
+        TokenSource::Cookie(name) => cookie(headers.header_values("cookie"), name),
+        TokenSource::Header(name) => header(headers.header_values(name)),
+    }
+}
+
+/// The cookie `name` among the `Cookie` header values.
+fn cookie<'a>(values: impl Iterator<Item = &'a [u8]>, name: &str) -> Found<'a> {
+    let mut found: Option<&[u8]> = None;
+    for pair in values.flat_map(|value| value.split(|&b| b == b';')) {
+        let Some(at) = pair.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        if pair[..at].trim_ascii() != name.as_bytes() {
+            continue;
+        }
+        if found.is_some() {
+            return Found::Token(Err(Rejection::invalid_request(
+                "the token's cookie is sent more than once",
+            )));
+        }
+        found = Some(pair[at + 1..].trim_ascii());
+    }
+    match found {
+        None | Some([]) => Found::Absent,
+        Some(value) => Found::Token(bearer::token(value)),
+    }
+}
+
+/// The token of a header other than `Authorization`: its value, with or without `Bearer `.
+fn header<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> Found<'a> {
+    let Some(value) = values.next() else {
+        return Found::Absent;
+    };
+    if values.next().is_some() {
+        return Found::Token(Err(Rejection::invalid_request(
+            "the token's header is sent more than once",
+        )));
+    }
+    let value = value.trim_ascii();
+    Found::Token(match bearer::after_bearer(value) {
+        Some(rest) => rest.and_then(bearer::token),
+        None => bearer::token(value),
+    })
+}
+
+/// Whether `name` is an HTTP token (RFC 9110 §5.6.2), as header and cookie names must be.
+pub(crate) fn is_token_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RejectionKind;
+
+    fn all() -> [TokenSource; 3] {
+        [
+            TokenSource::Authorization,
+            TokenSource::cookie("session"),
+            TokenSource::header("x-forwarded-access-token"),
+        ]
+    }
+
+    fn read(headers: &[(&str, &[u8])]) -> Result<&'static str, RejectionKind> {
+        let headers: &'static [(&'static str, &'static [u8])] = Box::leak(
+            headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        &*Box::leak(n.to_string().into_boxed_str()),
+                        &*Box::leak(v.to_vec().into_boxed_slice()),
+                    )
+                })
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        );
+        let sources: &'static [TokenSource] = Box::leak(Box::new(all()));
+        token(sources, headers).map_err(|r| r.kind())
+    }
+
+    #[test]
+    fn each_source_alone_gives_its_token() {
+        assert_eq!(read(&[("Authorization", b"Bearer a.b.c")]), Ok("a.b.c"));
+        assert_eq!(read(&[("cookie", b"a=1; session=a.b.c; z")]), Ok("a.b.c"));
+        assert_eq!(
+            read(&[("cookie", b"a=1"), ("cookie", b"session=t")]),
+            Ok("t")
+        );
+        assert_eq!(read(&[("x-forwarded-access-token", b"a.b.c")]), Ok("a.b.c"));
+        assert_eq!(
+            read(&[("X-Forwarded-Access-Token", b"bearer  a.b.c ")]),
+            Ok("a.b.c")
+        );
+    }
+
+    #[test]
+    fn nothing_another_scheme_or_an_empty_cookie_is_missing_credentials() {
+        assert_eq!(read(&[]), Err(RejectionKind::MissingCredentials));
+        assert_eq!(
+            read(&[
+                ("authorization", b"Basic dXNlcjpwYXNz"),
+                ("cookie", b"session=")
+            ]),
+            Err(RejectionKind::MissingCredentials)
+        );
+        assert_eq!(
+            read(&[("cookie", b"sessions=t; Session=t; xsession=t; session")]),
+            Err(RejectionKind::MissingCredentials)
+        );
+    }
+
+    #[test]
+    fn two_sources_the_cookie_twice_or_the_header_twice_are_invalid_requests() {
+        for headers in [
+            &[
+                ("authorization", &b"Bearer t"[..]),
+                ("cookie", b"session=t"),
+            ][..],
+            &[("cookie", b"session=t"), ("x-forwarded-access-token", b"t")],
+            &[("cookie", b"session=t; session=u")],
+            &[("cookie", b"session=t"), ("cookie", b"session=t")],
+            &[
+                ("x-forwarded-access-token", b"t"),
+                ("x-forwarded-access-token", b"t"),
+            ],
+            &[("x-forwarded-access-token", b"")],
+            &[("x-forwarded-access-token", b"Bearer")],
+            &[("cookie", b"session=\"t\"")],
+            &[("cookie", b"session=a,b")],
+        ] {
+            assert_eq!(
+                read(headers),
+                Err(RejectionKind::InvalidRequest),
+                "{headers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_oversized_cookie_or_header_token_is_invalid_like_in_authorization() {
+        let big = vec![b'a'; bearer::MAX_TOKEN_LEN + 1];
+        let cookie = [b"session=".as_slice(), &big].concat();
+        assert_eq!(
+            read(&[("cookie", &cookie)]),
+            Err(RejectionKind::InvalidToken)
+        );
+        assert_eq!(
+            read(&[("x-forwarded-access-token", &big)]),
+            Err(RejectionKind::InvalidToken)
+        );
+    }
+
+    #[test]
+    fn header_and_cookie_names_are_http_tokens() {
+        assert!(is_token_name("x-forwarded-access-token"));
+        assert!(is_token_name("__Host-session"));
+        for bad in ["", "a b", "a;b", "a=b", "é", "a\"b", "a,b"] {
+            assert!(!is_token_name(bad), "{bad:?}");
+        }
+    }
+}

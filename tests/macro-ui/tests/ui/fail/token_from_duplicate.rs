@@ -1,0 +1,12 @@
+use jwks_guard::protected;
+
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    token_from = [cookie("session"), header("x-token"), cookie("session")],
+)]
+async fn list_orders() -> &'static str {
+    "orders"
+}
+
+fn main() {}
