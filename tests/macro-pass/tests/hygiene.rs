@@ -35,6 +35,20 @@ mod handlers {
     pub async fn without_claims() -> &'static str {
         "ok"
     }
+
+    /// A gRPC method: the policy type and the guard go into its body.
+    pub struct Greeter;
+
+    impl Greeter {
+        #[::jwks_guard::protected(issuer = "https://id.example.com/", audience = "greeter")]
+        pub async fn say_hello(
+            &self,
+            request: ::tonic::Request<::std::string::String>,
+        ) -> ::core::result::Result<::tonic::Response<::std::string::String>, ::tonic::Status>
+        {
+            ::core::result::Result::Ok(::tonic::Response::new(request.into_inner()))
+        }
+    }
 }
 
 fn main() {
