@@ -284,7 +284,12 @@ fn check(outcome: Result<Response<HelloReply>, Status>, expect: Expect, case: &s
 #[tokio::test]
 async fn every_row_of_the_response_table_is_answered_with_its_grpc_status() {
     let mut client = ProbeClient::new(channel(serve(None).await).await);
-    for (name, path, metadata, expect) in conformance::rows_without_body() {
+    // The rows of token sources (`/sources`, cookies among them) and of optional authentication
+    // (`/maybe`) have no method in the probe service: gRPC methods refuse anonymous calls.
+    let rows = conformance::rows_without_body()
+        .into_iter()
+        .filter(|(_, path, _, _)| !matches!(*path, "/sources" | "/maybe"));
+    for (name, path, metadata, expect) in rows {
         let case = format!("tonic, {name} ({path})");
         let outcome = common::bounded(&case, call(&mut client, path, request(&metadata))).await;
         check(outcome, expect, &case);
