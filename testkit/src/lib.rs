@@ -127,6 +127,7 @@
 #![deny(missing_docs)]
 
 mod conditional;
+mod dpop;
 mod keys;
 mod providers;
 mod server;
@@ -143,6 +144,7 @@ use std::time::Duration;
 
 use jwks_guard::FetchRoute;
 
+pub use dpop::{DpopClient, ProofBuilder};
 pub use providers::{ENTRA_TENANT_ID, Provider};
 pub use token::TokenBuilder;
 
