@@ -20,7 +20,7 @@
 //! `error_description` of the answer.
 //!
 //! 1. exactly one `DPoP` header ([`ProofError::Missing`], [`ProofError::Multiple`]);
-//! 2. at most [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN) bytes
+//! 2. at most [`MAX_TOKEN_LEN`] bytes
 //!    ([`ProofError::TooLong`]), one compact JWS: three base64url parts, the header a JSON
 //!    object without duplicate members, no `crit` or `b64` ([`ProofError::Malformed`]);
 //! 3. `typ` is `dpop+jwt` ([`ProofError::Typ`]);
@@ -206,7 +206,7 @@ pub enum ProofError {
     /// More than one `DPoP` header.
     #[error("the request has more than one DPoP header; send exactly one")]
     Multiple,
-    /// Longer than [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN).
+    /// Longer than [`MAX_TOKEN_LEN`].
     #[error("the DPoP proof is longer than 16384 bytes")]
     TooLong,
     /// Not a compact JWS with JSON header and payload (the reason given).
