@@ -11,6 +11,9 @@
 //! are skipped with a warning naming the issuer and `kid`, once per fetched set, because they
 //! mean the provider is misconfigured: keys carrying private members (`d`, `p`, `q`, `dp`,
 //! `dq`, `qi`, `oth`: a leaked private key lets anyone sign) and symmetric (`oct`) keys.
+//!
+//! A DPoP proof's `jwk` goes through the same checks ([`prepare_for`], parsed for the proof's
+//! `alg` only), and [`thumbprint`] names a key as RFC 7638 does (a token's `cnf.jkt`).
 
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{
