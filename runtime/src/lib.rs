@@ -68,6 +68,8 @@ pub mod bearer;
 mod checks;
 mod claims;
 pub mod credentials;
+pub mod dpop;
+mod dpop_state;
 mod guard;
 mod issuer;
 mod keys;
@@ -97,6 +99,7 @@ pub use integrations::tower as layer;
 
 pub use alg::{Alg, KeyType};
 pub use claims::{Audience, Claims, ClaimsError, Scopes};
+pub use dpop_state::Dpop;
 pub use guard::{Authenticated, ClaimsTarget, MaybeAuthenticated};
 pub use jwks_guard_macros::protected;
 pub use keys::{FetchRoute, fetch_from};

@@ -12,7 +12,13 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::alg::{Alg, AlgSet};
+use crate::dpop_state::{NonceSource, ReplayStore, ReplayStoreHandle};
 use crate::url_map::one_slash;
+
+/// The default allow-list of DPoP proof algorithms.
+pub(crate) const DPOP_ALGORITHMS: [Alg; 5] =
+    [Alg::ES256, Alg::ES384, Alg::PS256, Alg::RS256, Alg::EdDSA];
 
 /// How keys are fetched and cached. Every value has a documented default; durations longer
 /// than a year are shortened to a year, a fetch timeout or budget period under 100 ms is
@@ -41,6 +47,12 @@ pub struct Settings {
     pub(crate) grpc_rejection_status: Option<crate::reject::GrpcStatusFn>,
     /// `(issuer with one trailing '/', base URL with one trailing '/')`.
     pub(crate) fetch_bases: Vec<(String, String)>,
+    pub(crate) dpop_algorithms: AlgSet,
+    pub(crate) dpop_proof_window: Duration,
+    pub(crate) public_origin: Option<String>,
+    pub(crate) trust_forwarded_headers: bool,
+    pub(crate) dpop_nonce: Option<NonceSource>,
+    pub(crate) dpop_replay_store: ReplayStoreHandle,
 }
 
 impl Default for Settings {
@@ -67,6 +79,12 @@ impl Default for Settings {
             #[cfg(feature = "tonic")]
             grpc_rejection_status: None,
             fetch_bases: Vec::new(),
+            dpop_algorithms: AlgSet::of(&DPOP_ALGORITHMS),
+            dpop_proof_window: Duration::from_secs(60),
+            public_origin: None,
+            trust_forwarded_headers: false,
+            dpop_nonce: None,
+            dpop_replay_store: ReplayStoreHandle::default(),
         }
     }
 }
@@ -362,6 +380,63 @@ impl Settings {
     }
 }
 
+/// DPoP (RFC 9449): how proofs are checked. See [`dpop`](crate::dpop).
+impl Settings {
+    /// The algorithms a DPoP proof may be signed with. Default ES256, ES384, PS256, RS256,
+    /// EdDSA; an empty list keeps the default. `none` and HMAC algorithms are never accepted.
+    pub fn dpop_algorithms(mut self, algorithms: impl IntoIterator<Item = Alg>) -> Self {
+        let algorithms: Vec<Alg> = algorithms.into_iter().collect();
+        if !algorithms.is_empty() {
+            self.dpop_algorithms = AlgSet::of(&algorithms);
+        }
+        self
+    }
+
+    /// How old a proof may be: its `iat` must lie within this window before now (plus the
+    /// handler's leeway on both sides). Default 60 s; kept within 1 s and 1 h.
+    pub fn dpop_proof_window(mut self, window: Duration) -> Self {
+        self.dpop_proof_window = window.clamp(Duration::from_secs(1), Duration::from_secs(3600));
+        self
+    }
+
+    /// The scheme and authority clients call this service at, such as
+    /// `"https://api.example.com"`, for a service behind a TLS-terminating proxy: a proof's
+    /// `htu` is compared with this origin and the request's path. Takes precedence over
+    /// [`trust_forwarded_headers`](Self::trust_forwarded_headers). Default: none (the request's
+    /// own target and `Host`). A value that is not an origin refuses every proof and says so.
+    pub fn public_origin(mut self, origin: impl Into<String>) -> Self {
+        self.public_origin = Some(origin.into());
+        self
+    }
+
+    /// Whether the scheme and host of the URI a proof's `htu` is compared with come from
+    /// `Forwarded` (RFC 7239, `proto=` and `host=` of its first element), then
+    /// `X-Forwarded-Proto` and `X-Forwarded-Host`. Default `false`: turn it on only behind a
+    /// proxy that sets (and overwrites) these headers, since clients can send them too.
+    pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
+        self.trust_forwarded_headers = trust;
+        self
+    }
+
+    /// Server nonces (RFC 9449 §8): every proof must carry a nonce this service issued, an
+    /// HMAC of the current time slot under `secret` (the same on every replica; 32 random
+    /// bytes or more), changing every `rotation` (the previous one is still accepted).
+    /// Default: off.
+    pub fn dpop_nonce(mut self, secret: impl AsRef<[u8]>, rotation: Duration) -> Self {
+        self.dpop_nonce = Some(NonceSource::new(secret, rotation));
+        self
+    }
+
+    /// Where the `jti`s of accepted proofs are remembered: a store shared by every replica
+    /// refuses a proof replayed against another one. Default: an
+    /// [`InMemoryReplayStore`](crate::dpop::InMemoryReplayStore) of 100,000 proofs, one per
+    /// process.
+    pub fn dpop_replay_store(mut self, store: impl ReplayStore) -> Self {
+        self.dpop_replay_store = ReplayStoreHandle(Some(std::sync::Arc::new(store)));
+        self
+    }
+}
+
 /// [`configure`] was called after the settings were already in use or installed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("jwks_guard::configure must be called once, before the first protected request")]
@@ -446,6 +521,13 @@ mod tests {
             8192
         );
         assert!(s.client.is_none());
+        assert_eq!(s.dpop_algorithms, AlgSet::of(&DPOP_ALGORITHMS));
+        assert_eq!(s.dpop_proof_window, Duration::from_secs(60));
+        assert_eq!(
+            (s.public_origin.as_deref(), s.trust_forwarded_headers),
+            (None, false)
+        );
+        assert!(s.dpop_nonce.is_none() && s.dpop_replay_store.0.is_none());
     }
 
     #[test]

@@ -108,6 +108,38 @@ impl Material {
     }
 }
 
+impl Material {
+    /// Fresh material of `kind`, never pooled (a DPoP client's key).
+    pub(crate) fn fresh(kind: KeyKind) -> Result<Material, TestIssuerError> {
+        generate(kind)
+    }
+
+    /// The public JWK members (`kty`, `n`/`e`, `crv`/`x`/`y`).
+    pub(crate) fn public_members(&self) -> &Map<String, Value> {
+        &self.public
+    }
+
+    /// The private key's secret value as a JWK's `d` holds it: the EC scalar or the Ed25519
+    /// seed; for RSA, whose private exponent aws-lc-rs does not expose, bytes standing in for
+    /// it (a verifier must refuse the member, whatever its value).
+    pub(crate) fn private_d(&self) -> Vec<u8> {
+        use aws_lc_rs::encoding::AsBigEndian as _;
+        match &self.pair {
+            Pair::Ecdsa(pair) => pair
+                .private_key()
+                .as_be_bytes()
+                .map(|bytes| bytes.as_ref().to_vec())
+                .unwrap_or_default(),
+            Pair::Ed25519(pair) => pair
+                .seed()
+                .and_then(|seed| seed.as_be_bytes())
+                .map(|bytes| bytes.as_ref().to_vec())
+                .unwrap_or_default(),
+            Pair::Rsa(pair) => vec![0x5a; pair.public_modulus_len()],
+        }
+    }
+}
+
 /// The RSA signature scheme of `alg`: PKCS#1 v1.5 for RS*, PSS with a salt as long as the hash
 /// for PS* (RFC 7518 §3.5); `None` for the other algorithms.
 fn rsa_padding(alg: Alg) -> Option<&'static dyn RsaEncoding> {

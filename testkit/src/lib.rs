@@ -118,6 +118,13 @@
 //! document names the `{tenantid}` template as its issuer, for multi-tenant attributes;
 //! [`TokenBuilder::tenant`] mints a token for another tenant.
 //!
+//! # DPoP
+//!
+//! A [`DpopClient`] holds a client's key (ES256 by default) and signs DPoP proofs (RFC 9449)
+//! for a method and URL, with a method for each way a proof can be wrong (its `typ`, `alg`,
+//! `jwk`, a private key in it, another signing key, each claim); [`TokenBuilder::dpop_bound`]
+//! binds a token to its key (`cnf.jkt` = [`DpopClient::thumbprint`]).
+//!
 //! **This crate is for tests**: take it under `[dev-dependencies]`, never as a dependency of
 //! a build that serves real traffic, where a `TestIssuer` could stand in for your provider.
 //! It enables none of the runtime's features, so your application's choice of framework
@@ -127,6 +134,7 @@
 #![deny(missing_docs)]
 
 mod conditional;
+mod dpop;
 mod keys;
 mod providers;
 mod server;
@@ -143,6 +151,7 @@ use std::time::Duration;
 
 use jwks_guard::FetchRoute;
 
+pub use dpop::{DpopClient, ProofBuilder};
 pub use providers::{ENTRA_TENANT_ID, Provider};
 pub use token::TokenBuilder;
 

@@ -208,6 +208,12 @@ impl TokenBuilder {
         self.claim("scp", strings(scopes))
     }
 
+    /// Binds the token to `client`'s DPoP key (RFC 9449 §6): `cnf` = `{"jkt": thumbprint}`.
+    /// A resource server then accepts it only with a proof signed by that key.
+    pub fn dpop_bound(self, client: &super::DpopClient) -> Self {
+        self.claim("cnf", serde_json::json!({ "jkt": client.thumbprint() }))
+    }
+
     /// `iat`, in Unix seconds.
     pub fn issued_at(self, unix_seconds: i64) -> Self {
         self.claim("iat", unix_seconds)

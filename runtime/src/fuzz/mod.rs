@@ -88,6 +88,23 @@ pub fn payload(json: &[u8]) -> u16 {
     }))
 }
 
+/// A `DPoP` header value through [`check_proof`](crate::dpop::check_proof) for a `GET` of
+/// `https://fuzz.test/orders` with the access token `token`, at [`NOW`], with the default
+/// settings and server nonces under a fixed secret. Returns whether the proof was accepted:
+/// never, since nothing here signs (a proof names its own key, so a fuzzer that forged one
+/// would have found a signature bypass).
+pub fn dpop_proof(value: &[u8]) -> bool {
+    let request = crate::dpop::ProofRequest {
+        method: "GET",
+        uri: "https://fuzz.test/orders",
+    };
+    let settings = crate::dpop::ProofSettings::new().nonce(crate::dpop::NonceSource::new(
+        b"fuzz",
+        std::time::Duration::from_secs(60),
+    ));
+    crate::dpop::check_proof([value], &request, "token", Some("jkt"), &settings, NOW).is_ok()
+}
+
 /// A JWK Set document, as fetched for [`ISSUER`]. Returns how many keys are usable.
 pub fn jwks(document: &[u8]) -> usize {
     KeySet::parse(document, ISSUER, KeyLimits::default()).map_or(0, |set| set.keys.len())

@@ -14,7 +14,7 @@ use proptest::sample::select;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
 
-use super::{AUDIENCE, ISSUER, JWKS, NOW, authorization, discovery, jwks, payload};
+use super::{AUDIENCE, ISSUER, JWKS, NOW, authorization, discovery, dpop_proof, jwks, payload};
 
 /// Few enough cases that the whole file runs in seconds in a debug build, unless
 /// `PROPTEST_CASES` asks for more; no `proptest-regressions/` files (a failure prints its
@@ -474,6 +474,67 @@ fn jwk() -> BoxedStrategy<String> {
     prop_oneof![2 => mutated, 1 => independent].boxed()
 }
 
+/// A DPoP proof: a header of `typ`, `alg` and a JWK-shaped `jwk` (each sometimes absent or
+/// wrong), claims-shaped payload with DPoP's claims, and signature bytes.
+fn dpop_jws() -> BoxedStrategy<String> {
+    let typ = select(vec![
+        "\"dpop+jwt\"",
+        "\"application/dpop+jwt\"",
+        "\"JWT\"",
+        "1",
+        "",
+    ]);
+    let alg = select(vec![
+        "\"ES256\"",
+        "\"EdDSA\"",
+        "\"RS256\"",
+        "\"PS256\"",
+        "\"none\"",
+        "\"HS256\"",
+        "null",
+        "",
+    ]);
+    let claim = select(vec![
+        r#""jti":"j""#,
+        r#""htm":"GET""#,
+        r#""htu":"https://fuzz.test/orders""#,
+        r#""htu":"HTTPS://FUZZ.TEST:443/%6Frders?x""#,
+        r#""iat":1700000000"#,
+        r#""iat":1.7e9"#,
+        r#""ath":"PEaenWxYddN6Q_NT1PiOYfz4EsZu7jRXRlpAsNpBU-A""#,
+        r#""nonce":"n""#,
+        r#""cnf":{"jkt":"jkt"}"#,
+    ]);
+    (
+        typ,
+        alg,
+        jwk(),
+        vec(claim, 0..9),
+        claims_text(),
+        signature(),
+    )
+        .prop_map(|(typ, alg, jwk, claims, more, signature)| {
+            let mut header = vec![format!(r#""jwk":{jwk}"#)];
+            for (name, value) in [("typ", typ), ("alg", alg)] {
+                if !value.is_empty() {
+                    header.push(format!(r#""{name}":{value}"#));
+                }
+            }
+            let payload = if claims.is_empty() {
+                more
+            } else {
+                format!("{{{}}}", claims.join(","))
+            };
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(format!("{{{}}}", header.join(","))),
+                URL_SAFE_NO_PAD.encode(payload),
+                signature.trim_end_matches('=')
+            )
+        })
+        .boxed()
+}
+
 /// A discovery document as a `Value` (no duplicate members), so the test can read it back.
 fn discovery_document() -> BoxedStrategy<Value> {
     let issuer = prop_oneof![
@@ -560,6 +621,16 @@ proptest! {
     fn claims_shaped_payloads_are_200_401_or_403_and_agree_with_claims(json in claims_text()) {
         let status = payload(json.as_bytes());
         prop_assert!(matches!(status, 200 | 401 | 403), "status {status} for {json}");
+    }
+
+    #[test]
+    fn any_bytes_as_a_dpop_proof_are_refused(value in vec(any::<u8>(), 0..300)) {
+        prop_assert!(!dpop_proof(&value));
+    }
+
+    #[test]
+    fn a_dpop_proof_shaped_jws_without_a_signing_key_is_refused(proof in dpop_jws()) {
+        prop_assert!(!dpop_proof(proof.as_bytes()), "{}", proof);
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //! are skipped with a warning naming the issuer and `kid`, once per fetched set, because they
 //! mean the provider is misconfigured: keys carrying private members (`d`, `p`, `q`, `dp`,
 //! `dq`, `qi`, `oth`: a leaked private key lets anyone sign) and symmetric (`oct`) keys.
+//!
+//! A DPoP proof's `jwk` goes through the same checks ([`prepare_for`], parsed for the proof's
+//! `alg` only), and [`thumbprint`] names a key as RFC 7638 does (a token's `cnf.jkt`).
 
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{
@@ -28,7 +31,7 @@ use crate::settings::{MAX_RSA_BITS, MIN_RSA_BITS};
 const MAX_SHARED_KID: usize = 4;
 
 /// The JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2).
-const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+pub(crate) const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 
 /// What limits the keys of a set: from [`Settings`](crate::Settings).
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +74,7 @@ pub(crate) struct PreparedKey {
 
 impl PreparedKey {
     /// Whether `signature` is this key's signature of `message` with `alg`.
-    fn verifies(&self, alg: Alg, message: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verifies(&self, alg: Alg, message: &[u8], signature: &[u8]) -> bool {
         self.parsed
             .iter()
             .find(|(a, _)| *a == alg)
@@ -145,7 +148,7 @@ impl KeySet {
         let keys: Vec<PreparedKey> = document
             .keys
             .iter()
-            .filter_map(|jwk| match prepare(jwk, limits) {
+            .filter_map(|jwk| match prepare(jwk, limits, None) {
                 Ok(key) => Some(key),
                 Err(Skip::Debug(reason)) => {
                     tracing::debug!(issuer, kid = kid_of(jwk), reason, "skipping JWK");
@@ -295,7 +298,41 @@ enum Skip {
     Warn(&'static str),
 }
 
-fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
+/// One JWK, alone (a DPoP proof's `jwk` header), checked as a key of a set is and parsed for
+/// `alg` only; the error says why the key is not usable.
+pub(crate) fn prepare_for(
+    jwk: &Value,
+    limits: KeyLimits,
+    alg: Alg,
+) -> Result<PreparedKey, &'static str> {
+    prepare(jwk, limits, Some(alg)).map_err(|(Skip::Debug(reason) | Skip::Warn(reason))| reason)
+}
+
+/// The RFC 7638 thumbprint of a public JWK: base64url(SHA-256) of its required members, in
+/// lexicographic order, without whitespace (`crv`, `kty`, `x`, `y` for EC; `e`, `kty`, `n` for
+/// RSA; `crv`, `kty`, `x` for OKP). `None` when a required member is missing or not a string,
+/// or the type is not one of those.
+pub(crate) fn thumbprint(jwk: &Value) -> Option<String> {
+    let required: &[&str] = match jwk.get("kty")?.as_str()? {
+        "EC" => &["crv", "kty", "x", "y"],
+        "RSA" => &["e", "kty", "n"],
+        "OKP" => &["crv", "kty", "x"],
+        _ => return None,
+    };
+    let mut canonical = String::from("{");
+    for (i, name) in required.iter().enumerate() {
+        let value = jwk.get(*name)?.as_str()?;
+        if i > 0 {
+            canonical.push(',');
+        }
+        // `Value::String` serialises with JSON escapes, as RFC 7638 §3.3 requires.
+        canonical.push_str(&format!("\"{name}\":{}", Value::from(value)));
+    }
+    canonical.push('}');
+    Some(URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, canonical.as_bytes())))
+}
+
+fn prepare(jwk: &Value, limits: KeyLimits, only: Option<Alg>) -> Result<PreparedKey, Skip> {
     let skip = |reason| Err(Skip::Debug(reason));
     let Some(members) = jwk.as_object() else {
         return skip("not a JSON object");
@@ -362,6 +399,11 @@ fn prepare(jwk: &Value, limits: KeyLimits) -> Result<PreparedKey, Skip> {
         Some(alg) if alg.key_type() == key_type => vec![alg],
         Some(_) => return skip("`alg` does not fit the key type"),
         None => key_type.algorithms().collect(),
+    };
+    let algs = match only {
+        None => algs,
+        Some(only) if algs.contains(&only) => vec![only],
+        Some(_) => return skip("the key does not fit `alg`"),
     };
     let parsed = algs
         .iter()
@@ -1004,6 +1046,33 @@ mod tests {
         }
         let (_, public) = ed25519();
         assert_eq!(kids(json!([with_kid(public, "fine")])), ["fine"]);
+    }
+
+    #[test]
+    fn the_thumbprint_of_the_rfc_7638_example_key_is_the_rfcs() {
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            thumbprint(&jwk).as_deref(),
+            Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+        );
+        assert_eq!(thumbprint(&json!({"kty": "RSA", "e": "AQAB"})), None);
+        assert_eq!(thumbprint(&json!({"kty": "oct", "k": "AQAB"})), None);
+    }
+
+    #[test]
+    fn a_proof_key_is_prepared_for_its_algorithm_only() {
+        let (_, public) = ed25519();
+        assert!(prepare_for(&public, KeyLimits::default(), Alg::EdDSA).is_ok());
+        assert_eq!(
+            prepare_for(&public, KeyLimits::default(), Alg::ES256).err(),
+            Some("the key does not fit `alg`")
+        );
     }
 
     #[test]

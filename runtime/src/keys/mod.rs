@@ -12,16 +12,14 @@ mod transport;
 
 pub(crate) use cache::KeyCache;
 pub(crate) use jwk::KeyThumbprint;
+pub(crate) use jwk::{KeyLimits, PRIVATE_MEMBERS, prepare_for, thumbprint};
 pub(crate) use jwk::{TEXT_CHARS, loggable};
 pub(crate) use registry::{all_caches, cache_for};
 pub use route::{FetchRoute, fetch_from};
 pub use snapshot::{KeySetState, KeySetStats};
 pub(crate) use transport::UrlError;
 #[cfg(any(test, fuzzing))]
-pub(crate) use {
-    fetch::jwks_uri_of,
-    jwk::{KeyLimits, KeySet},
-};
+pub(crate) use {fetch::jwks_uri_of, jwk::KeySet};
 
 /// Checks that keys may be fetched for `issuer`: from `jwks_uri` when given (the issuer is then
 /// only compared with `iss`), else by discovery under the issuer; and from where a

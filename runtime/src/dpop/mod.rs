@@ -1,0 +1,537 @@
+//! DPoP (RFC 9449): the checks of a proof of possession sent beside an access token.
+//!
+//! The verification core, framework-neutral: [`check_proof`] runs every check of RFC 9449
+//! §4.3 on one `DPoP` header, [`request_uri`] rebuilds the URI the proof's `htu` must name,
+//! [`check_replay`] refuses a proof's second use, [`NonceSource`] issues and checks server
+//! nonces. The protected handlers and the framework adapters do not call them yet.
+//!
+//! ```
+//! use jwks_guard::dpop::{ProofError, ProofRequest, ProofSettings, check_proof};
+//!
+//! let request = ProofRequest { method: "GET", uri: "https://api.example.com/orders" };
+//! let outcome = check_proof([&b"not.a.proof"[..]], &request, "access-token", None,
+//!     &ProofSettings::new(), 1_700_000_000);
+//! assert!(matches!(outcome, Err(ProofError::Malformed(_))));
+//! ```
+//!
+//! # The checks, in order
+//!
+//! Each refusal is a [`ProofError`] naming the rule; its `Display` is the
+//! `error_description` of the answer.
+//!
+//! 1. exactly one `DPoP` header ([`ProofError::Missing`], [`ProofError::Multiple`]);
+//! 2. at most [`MAX_TOKEN_LEN`] bytes
+//!    ([`ProofError::TooLong`]), one compact JWS: three base64url parts, the header a JSON
+//!    object without duplicate members, no `crit` or `b64` ([`ProofError::Malformed`]);
+//! 3. `typ` is `dpop+jwt` ([`ProofError::Typ`]);
+//! 4. `alg` names an asymmetric algorithm of the allow-list, never `none` or HMAC
+//!    ([`ProofError::Algorithm`]);
+//! 5. `jwk` is a public key: present ([`ProofError::NoJwk`]), without private members
+//!    ([`ProofError::PrivateKey`]), usable with `alg` under the key hygiene of the JWKS path
+//!    (RSA 2048 bits up to [`Settings::max_rsa_modulus_bits`](crate::Settings::max_rsa_modulus_bits),
+//!    points on their curve, no small-order Ed25519 key, no symmetric key)
+//!    ([`ProofError::BadKey`]);
+//! 6. the signature verifies with that key ([`ProofError::BadSignature`]);
+//! 7. the payload is a JSON object without duplicate members ([`ProofError::Malformed`]), and
+//!    `jti` is a non-empty string ([`ProofError::Claim`]);
+//! 8. `htm` is the request's method ([`ProofError::Htm`]);
+//! 9. `htu` is the request's URI without query and fragment, both normalised
+//!    ([`normalize_uri`]) ([`ProofError::Htu`]);
+//! 10. `iat` lies within the proof window before now, with the leeway on both sides
+//!     ([`ProofError::Iat`]);
+//! 11. with server nonces, `nonce` is a current one ([`ProofError::UseNonce`]);
+//! 12. `ath` is base64url(SHA-256(the access token)) ([`ProofError::Ath`]);
+//! 13. for a token bound to a key, its `cnf.jkt` is the RFC 7638 thumbprint of `jwk`
+//!     ([`ProofError::Jkt`]);
+//! 14. then, [`check_replay`]: the `jti` (with `htm` and `htu`) was not accepted before within
+//!     the window ([`ProofError::Replayed`]; a store that cannot answer,
+//!     [`ProofError::ReplayStore`]).
+//!
+//! Claims of the wrong JSON type are refused at their step as missing ([`ProofError::Claim`]).
+
+mod htu;
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use crate::alg::{Alg, AlgSet};
+use crate::bearer::MAX_TOKEN_LEN;
+use crate::keys::{KeyLimits, PRIVATE_MEMBERS, prepare_for, thumbprint};
+use crate::settings::{DPOP_ALGORITHMS, MAX_RSA_BITS, Settings};
+use crate::strict_json::{self, StrictJsonError};
+use crate::token::normalize_typ;
+
+pub use crate::dpop_state::{
+    InMemoryReplayStore, NonceSource, ReplayFuture, ReplayStore, ReplayStoreError,
+};
+pub use htu::{RequestParts, RequestUriError, normalize_uri, request_uri};
+
+/// The request a proof must have been made for.
+#[derive(Debug, Clone, Copy)]
+pub struct ProofRequest<'a> {
+    /// The HTTP method, as sent (`GET`; methods are case-sensitive).
+    pub method: &'a str,
+    /// The URI the request was sent to: what [`request_uri`] returns.
+    pub uri: &'a str,
+}
+
+/// How proofs are checked: the algorithms, the window, the leeway and the nonces. Built from
+/// the process-wide [`Settings`] and a handler's leeway with
+/// [`from_settings`](Self::from_settings), or by hand.
+#[derive(Debug, Clone)]
+pub struct ProofSettings {
+    algorithms: AlgSet,
+    window: Duration,
+    leeway: Duration,
+    nonce: Option<NonceSource>,
+    max_rsa_bits: usize,
+}
+
+impl Default for ProofSettings {
+    fn default() -> Self {
+        ProofSettings {
+            algorithms: AlgSet::of(&DPOP_ALGORITHMS),
+            window: Duration::from_secs(60),
+            leeway: Duration::from_secs(60),
+            nonce: None,
+            max_rsa_bits: MAX_RSA_BITS,
+        }
+    }
+}
+
+impl ProofSettings {
+    /// The defaults: algorithms ES256, ES384, PS256, RS256 and EdDSA, a window of 60 s, a
+    /// leeway of 60 s, no nonces, RSA keys up to 8192 bits.
+    pub fn new() -> Self {
+        ProofSettings::default()
+    }
+
+    /// What `settings` configure ([`Settings::dpop_algorithms`],
+    /// [`Settings::dpop_proof_window`], [`Settings::dpop_nonce`],
+    /// [`Settings::max_rsa_modulus_bits`]), with a handler's `leeway`.
+    pub fn from_settings(settings: &Settings, leeway: Duration) -> Self {
+        ProofSettings {
+            algorithms: settings.dpop_algorithms,
+            window: settings.dpop_proof_window,
+            leeway,
+            nonce: settings.dpop_nonce.clone(),
+            max_rsa_bits: settings.max_rsa_modulus_bits,
+        }
+    }
+
+    /// The algorithms a proof may be signed with; an empty list keeps the current one.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Alg>) -> Self {
+        let algorithms: Vec<Alg> = algorithms.into_iter().collect();
+        if !algorithms.is_empty() {
+            self.algorithms = AlgSet::of(&algorithms);
+        }
+        self
+    }
+
+    /// How old a proof's `iat` may be.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The clock skew allowed on both sides of the window.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Requires a nonce `nonces` accepts in every proof.
+    pub fn nonce(mut self, nonces: NonceSource) -> Self {
+        self.nonce = Some(nonces);
+        self
+    }
+
+    /// The algorithms allowed, by name, space-separated (for the challenge's `algs`).
+    pub fn algorithm_names(&self) -> String {
+        Alg::ALL
+            .iter()
+            .filter(|alg| self.algorithms.contains(**alg))
+            .map(|alg| alg.name())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A proof that passed [`check_proof`]: what the request may rely on, and what
+/// [`check_replay`] remembers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedProof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof's key, base64url: the `cnf.jkt` a token
+    /// bound to it carries.
+    pub jkt: String,
+    /// The proof's `jti`.
+    pub jti: String,
+    /// The proof's `iat`, in Unix seconds.
+    pub iat: i64,
+    /// The method and normalised URI the proof was made for.
+    pub htm: String,
+    /// The normalised `htu`.
+    pub htu: String,
+    /// How long the proof could still be accepted: how long its `jti` must be remembered.
+    pub replay_ttl: Duration,
+}
+
+impl CheckedProof {
+    /// The key a [`ReplayStore`] remembers: SHA-256 of the `jti`, `htm` and `htu`, each
+    /// length-prefixed.
+    pub fn replay_key(&self) -> [u8; 32] {
+        let mut context = digest::Context::new(&digest::SHA256);
+        for part in [&self.jti, &self.htm, &self.htu] {
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part.as_bytes());
+        }
+        let mut key = [0; 32];
+        key.copy_from_slice(context.finish().as_ref());
+        key
+    }
+}
+
+/// Why a proof is refused. `Display` is the `error_description` of the answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProofError {
+    /// No `DPoP` header.
+    #[error("the request has no DPoP header; send one holding a proof made for this request")]
+    Missing,
+    /// More than one `DPoP` header.
+    #[error("the request has more than one DPoP header; send exactly one")]
+    Multiple,
+    /// Longer than [`MAX_TOKEN_LEN`].
+    #[error("the DPoP proof is longer than 16384 bytes")]
+    TooLong,
+    /// Not a compact JWS with JSON header and payload (the reason given).
+    #[error("the DPoP proof is malformed: {0}")]
+    Malformed(&'static str),
+    /// `typ` is not `dpop+jwt`.
+    #[error("the DPoP proof's typ must be dpop+jwt")]
+    Typ,
+    /// `alg` is missing, `none`, symmetric or not allowed (the allowed names given).
+    #[error("the DPoP proof's alg is not allowed; use one of: {0}")]
+    Algorithm(String),
+    /// No `jwk` header.
+    #[error("the DPoP proof has no jwk header holding its public key")]
+    NoJwk,
+    /// `jwk` carries private key material.
+    #[error("the DPoP proof's jwk holds private key material; send the public key only")]
+    PrivateKey,
+    /// `jwk` is not a usable public key for `alg` (the reason given).
+    #[error("the DPoP proof's jwk is not a usable public key: {0}")]
+    BadKey(&'static str),
+    /// The signature does not verify with `jwk`.
+    #[error("the DPoP proof's signature does not verify with its jwk")]
+    BadSignature,
+    /// A required claim is missing or of the wrong type (its name given).
+    #[error("the DPoP proof's `{0}` claim is missing or not of its type")]
+    Claim(&'static str),
+    /// `htm` is not the request's method.
+    #[error("the DPoP proof's htm is not this request's method")]
+    Htm,
+    /// `htu` is not the request's URI.
+    #[error("the DPoP proof's htu is not this request's URI (without query and fragment)")]
+    Htu,
+    /// `iat` is outside the window.
+    #[error(
+        "the DPoP proof's iat is outside the accepted window; make a fresh proof for each request"
+    )]
+    Iat,
+    /// Server nonces are on and the proof lacks a current one.
+    #[error(
+        "the DPoP proof must carry the server's current nonce; use the DPoP-Nonce header of this response"
+    )]
+    UseNonce,
+    /// `ath` is not the hash of the access token.
+    #[error("the DPoP proof's ath is not the hash of this access token")]
+    Ath,
+    /// The token's `cnf.jkt` is not the thumbprint of the proof's key.
+    #[error("the access token is bound to another key than the DPoP proof's (cnf.jkt)")]
+    Jkt,
+    /// The proof was accepted before.
+    #[error("the DPoP proof was already used; make a fresh proof (a new jti) for each request")]
+    Replayed,
+    /// The replay store could not answer: the request is refused, never accepted unchecked.
+    #[error("{0}; try again later")]
+    ReplayStore(ReplayStoreError),
+}
+
+impl ProofError {
+    /// The `error` of the answer: `use_dpop_nonce` for [`ProofError::UseNonce`],
+    /// `temporarily_unavailable` for [`ProofError::ReplayStore`], else `invalid_dpop_proof`.
+    pub fn error_code(&self) -> &'static str {
+        match self {
+            ProofError::UseNonce => "use_dpop_nonce",
+            ProofError::ReplayStore(_) => "temporarily_unavailable",
+            _ => "invalid_dpop_proof",
+        }
+    }
+}
+
+/// Checks one request's `DPoP` header values (every value the request carries) against the
+/// request, its access token and, for a token bound to a key, the token's `cnf.jkt`, at `now`
+/// (Unix seconds), in the order of the [module documentation](self). The replay check is
+/// [`check_replay`], after this.
+///
+/// `token_jkt` is `None` for a token without `cnf.jkt`: whether such a token may come with a
+/// proof is the caller's decision; the proof is checked all the same.
+///
+/// # Errors
+/// The first rule the proof breaks.
+pub fn check_proof<'a, I>(
+    proof_header_values: I,
+    request: &ProofRequest<'_>,
+    access_token: &str,
+    token_jkt: Option<&str>,
+    settings: &ProofSettings,
+    now: i64,
+) -> Result<CheckedProof, ProofError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    // 1. Exactly one header.
+    let mut values = proof_header_values.into_iter();
+    let proof = values.next().ok_or(ProofError::Missing)?;
+    if values.next().is_some() {
+        return Err(ProofError::Multiple);
+    }
+    // 2. One compact JWS of bounded size.
+    if proof.len() > MAX_TOKEN_LEN {
+        return Err(ProofError::TooLong);
+    }
+    if !proof
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(ProofError::Malformed("not a compact JWS"));
+    }
+    let proof =
+        std::str::from_utf8(proof).map_err(|_| ProofError::Malformed("not a compact JWS"))?;
+    let parts: Vec<&str> = proof.split('.').collect();
+    let [header_b64, payload_b64, signature_b64] = parts[..] else {
+        return Err(ProofError::Malformed(if parts.len() == 5 {
+            "encrypted (JWE) proofs are not accepted"
+        } else {
+            "not a compact JWS: expected three dot-separated parts"
+        }));
+    };
+    let header = json_object(
+        header_b64,
+        "the header is not a JSON object",
+        "the header has a duplicate member",
+    )?;
+    if header.contains_key("crit") || header.contains_key("b64") {
+        return Err(ProofError::Malformed(
+            "unsupported critical header parameters",
+        ));
+    }
+    // 3. typ.
+    match header.get("typ") {
+        Some(Value::String(typ)) if normalize_typ(typ) == "dpop+jwt" => {}
+        _ => return Err(ProofError::Typ),
+    }
+    // 4. alg.
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Alg::from_name)
+        .filter(|alg| settings.algorithms.contains(*alg))
+        .ok_or_else(|| ProofError::Algorithm(settings.algorithm_names()))?;
+    // 5. jwk: a public key, usable with alg.
+    let jwk = header.get("jwk").ok_or(ProofError::NoJwk)?;
+    let Some(members) = jwk.as_object() else {
+        return Err(ProofError::BadKey("not a JSON object"));
+    };
+    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
+        return Err(ProofError::PrivateKey);
+    }
+    let limits = KeyLimits {
+        max_rsa_bits: settings.max_rsa_bits,
+        ..KeyLimits::default()
+    };
+    let key = prepare_for(jwk, limits, alg).map_err(ProofError::BadKey)?;
+    let jkt = thumbprint(jwk).ok_or(ProofError::BadKey("no RFC 7638 thumbprint"))?;
+    // 6. The signature.
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
+    let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
+    if !key.verifies(alg, signing_input.as_bytes(), &signature) {
+        return Err(ProofError::BadSignature);
+    }
+    // 7. The payload; jti.
+    let claims = json_object(
+        payload_b64,
+        "the payload is not a JSON object",
+        "the payload has a duplicate member",
+    )?;
+    let string = |name: &'static str| match claims.get(name) {
+        Some(Value::String(value)) => Ok(value.as_str()),
+        _ => Err(ProofError::Claim(name)),
+    };
+    let jti = string("jti")?;
+    if jti.is_empty() {
+        return Err(ProofError::Claim("jti"));
+    }
+    // 8. htm.
+    if string("htm")? != request.method {
+        return Err(ProofError::Htm);
+    }
+    // 9. htu.
+    let htu = normalize_uri(string("htu")?).ok_or(ProofError::Htu)?;
+    if Some(&htu) != normalize_uri(request.uri).as_ref() {
+        return Err(ProofError::Htu);
+    }
+    // 10. iat.
+    let iat = match claims.get("iat") {
+        Some(Value::Number(number)) => number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.floor() as i64)
+            })
+            .ok_or(ProofError::Claim("iat"))?,
+        _ => return Err(ProofError::Claim("iat")),
+    };
+    let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let (window, leeway) = (seconds(settings.window), seconds(settings.leeway));
+    let oldest = now.saturating_sub(window).saturating_sub(leeway);
+    if iat < oldest || iat > now.saturating_add(leeway) {
+        return Err(ProofError::Iat);
+    }
+    // 11. nonce.
+    if let Some(nonces) = &settings.nonce {
+        let fresh = match claims.get("nonce") {
+            Some(Value::String(nonce)) => nonces.accepts_at(nonce, u64::try_from(now).unwrap_or(0)),
+            _ => false,
+        };
+        if !fresh {
+            return Err(ProofError::UseNonce);
+        }
+    }
+    // 12. ath.
+    if string("ath")? != ath(access_token) {
+        return Err(ProofError::Ath);
+    }
+    // 13. cnf.jkt.
+    if token_jkt.is_some_and(|bound| bound != jkt) {
+        return Err(ProofError::Jkt);
+    }
+    // Remembered until the proof would be refused as too old anyway.
+    let last_accepted = iat.saturating_add(window).saturating_add(leeway);
+    let ttl = u64::try_from(last_accepted.saturating_sub(now).saturating_add(1)).unwrap_or(1);
+    Ok(CheckedProof {
+        jkt,
+        jti: jti.to_owned(),
+        iat,
+        htm: request.method.to_owned(),
+        htu,
+        replay_ttl: Duration::from_secs(ttl.max(1)),
+    })
+}
+
+/// Refuses a proof whose `jti` (with its `htm` and `htu`) `store` has seen within its
+/// replay window, and remembers it otherwise.
+///
+/// # Errors
+/// [`ProofError::Replayed`] the second time; [`ProofError::ReplayStore`] when the store
+/// cannot answer (the request must then be refused, never accepted unchecked).
+pub async fn check_replay_in(
+    store: &dyn ReplayStore,
+    proof: &CheckedProof,
+) -> Result<(), ProofError> {
+    match store
+        .insert_new(&proof.replay_key(), proof.replay_ttl)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ProofError::Replayed),
+        Err(error) => Err(ProofError::ReplayStore(error)),
+    }
+}
+
+/// [`check_replay_in`] the store `settings` name ([`Settings::dpop_replay_store`]), or the
+/// process-wide [`InMemoryReplayStore`].
+///
+/// # Errors
+/// As [`check_replay_in`].
+pub async fn check_replay(settings: &Settings, proof: &CheckedProof) -> Result<(), ProofError> {
+    static IN_MEMORY: LazyLock<Arc<dyn ReplayStore>> =
+        LazyLock::new(|| Arc::new(InMemoryReplayStore::default()));
+    let store = settings.dpop_replay_store.0.as_ref().unwrap_or(&IN_MEMORY);
+    check_replay_in(store.as_ref(), proof).await
+}
+
+/// base64url(SHA-256(the access token)): what a proof's `ath` holds.
+fn ath(access_token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, access_token.as_bytes()))
+}
+
+/// A base64url part decoded into a JSON object without duplicate members.
+fn json_object(
+    part: &str,
+    not_an_object: &'static str,
+    duplicate: &'static str,
+) -> Result<Map<String, Value>, ProofError> {
+    let json = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| ProofError::Malformed(not_an_object))?;
+    strict_json::object(&json).map_err(|error| {
+        ProofError::Malformed(match error {
+            StrictJsonError::DuplicateMember => duplicate,
+            StrictJsonError::NotAnObject => not_an_object,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ath_is_the_example_of_rfc_9449_section_4_2() {
+        assert_eq!(
+            ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+    }
+
+    #[test]
+    fn a_replay_key_is_one_per_jti_method_and_uri() {
+        let proof = CheckedProof {
+            jkt: "k".into(),
+            jti: "j".into(),
+            iat: 0,
+            htm: "GET".into(),
+            htu: "https://a/".into(),
+            replay_ttl: Duration::from_secs(1),
+        };
+        let key = proof.replay_key();
+        let other = |change: fn(&mut CheckedProof)| {
+            let mut changed = proof.clone();
+            change(&mut changed);
+            changed.replay_key()
+        };
+        assert_ne!(other(|p| p.jti = "j2".into()), key);
+        assert_ne!(other(|p| p.htm = "POST".into()), key);
+        assert_ne!(other(|p| p.htu = "https://b/".into()), key);
+        assert_eq!(other(|p| p.jkt = "other".into()), key);
+        // Length prefixes: moving a character from one part to the next is another key.
+        assert_ne!(
+            other(|p| {
+                p.jti = "jG".into();
+                p.htm = "ET".into();
+            }),
+            key
+        );
+    }
+}

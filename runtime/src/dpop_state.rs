@@ -1,0 +1,325 @@
+//! What DPoP (RFC 9449) keeps between requests, and the mode a handler accepts it in: the
+//! [`Dpop`] mode, the [`ReplayStore`] that refuses a proof's `jti` the second time (with
+//! [`InMemoryReplayStore`], bounded, for one process), and [`NonceSource`], stateless server
+//! nonces (RFC 9449 §8–9) that replicas sharing a secret agree on.
+//!
+//! A layer below [`Settings`](crate::Settings), which holds them; the proof checks themselves
+//! are in [`dpop`](crate::dpop).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::hmac;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Whether a handler accepts DPoP-bound tokens (RFC 9449) and requires them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dpop {
+    /// The default. A token without `cnf.jkt` works as a bearer token; a token bound to a key
+    /// (`cnf.jkt`) is accepted only under the `DPoP` scheme with a valid proof, never as
+    /// `Bearer` (RFC 9449 §7.2: no downgrade).
+    #[default]
+    Allowed,
+    /// Only DPoP-bound tokens with a valid proof; `Bearer` is refused.
+    Required,
+    /// Bearer tokens only, as without DPoP support: `cnf` is ignored and the `DPoP` scheme is
+    /// refused as an unknown scheme.
+    Disabled,
+}
+
+/// The future a [`ReplayStore`] returns.
+pub type ReplayFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>>;
+
+/// Where the `jti`s of accepted proofs are remembered, so that a proof is accepted once.
+///
+/// The key is a fixed-size digest of the proof's `jti`, `htm` and `htu` (32 bytes), so a
+/// store never holds what a client chose. Implement it for a store shared by every replica
+/// (Redis, a database) so that a proof replayed against another replica is refused too; the
+/// default, [`InMemoryReplayStore`], is right for one process.
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Remembers `key` for `ttl` unless it is already remembered, atomically: `Ok(true)` when
+    /// the key was new (the proof is fresh), `Ok(false)` when it was already there (a
+    /// replay). An error when the store cannot say: the proof is then never accepted
+    /// unchecked.
+    fn insert_new<'a>(&'a self, key: &'a [u8], ttl: Duration) -> ReplayFuture<'a>;
+}
+
+/// A [`ReplayStore`] could not answer: the request is refused (503), never accepted
+/// unchecked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the DPoP replay store is unavailable: {0}")]
+pub struct ReplayStoreError(pub String);
+
+/// The default [`ReplayStore`]: in memory, for one process, bounded.
+///
+/// Holds at most `capacity` proofs (default 100,000); each is forgotten when its proof could
+/// no longer be accepted anyway (the `ttl` it was inserted with: the proof window and the
+/// leeway). When full, the least recently inserted proofs are forgotten first: keep the
+/// capacity above the requests a process accepts within one window, or use server nonces
+/// ([`NonceSource`]), which bound how long a proof can be replayed at all.
+#[derive(Clone)]
+pub struct InMemoryReplayStore {
+    seen: moka::sync::Cache<[u8; 32], Duration>,
+}
+
+impl fmt::Debug for InMemoryReplayStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InMemoryReplayStore")
+            .field("capacity", &self.seen.policy().max_capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Each entry lives for the `ttl` it was inserted with.
+struct InsertedTtl;
+
+impl moka::Expiry<[u8; 32], Duration> for InsertedTtl {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        ttl: &Duration,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(*ttl)
+    }
+}
+
+impl InMemoryReplayStore {
+    /// The default capacity: 100,000 proofs (a few MiB).
+    pub const DEFAULT_CAPACITY: u64 = 100_000;
+
+    /// A store holding at most `capacity` proofs (at least 1).
+    pub fn new(capacity: u64) -> Self {
+        InMemoryReplayStore {
+            seen: moka::sync::Cache::builder()
+                .max_capacity(capacity.max(1))
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .expire_after(InsertedTtl)
+                .build(),
+        }
+    }
+
+    /// Whether `key` is new, remembering it: [`ReplayStore::insert_new`] without a future.
+    pub fn insert_new_now(&self, key: &[u8], ttl: Duration) -> bool {
+        let key = digest_key(key);
+        self.seen.entry(key).or_insert(ttl).is_fresh()
+    }
+
+    /// How many proofs are remembered now (after pending evictions are applied).
+    pub fn len(&self) -> u64 {
+        self.seen.run_pending_tasks();
+        self.seen.entry_count()
+    }
+
+    /// Whether no proof is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for InMemoryReplayStore {
+    fn default() -> Self {
+        InMemoryReplayStore::new(Self::DEFAULT_CAPACITY)
+    }
+}
+
+impl ReplayStore for InMemoryReplayStore {
+    fn insert_new<'a>(&'a self, key: &'a [u8], ttl: Duration) -> ReplayFuture<'a> {
+        let fresh = self.insert_new_now(key, ttl);
+        Box::pin(std::future::ready(Ok(fresh)))
+    }
+}
+
+/// A key of at most 32 bytes as is (zero-padded, length in no byte: keys are digests of one
+/// size), a longer one by its SHA-256.
+fn digest_key(key: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    if key.len() == out.len() {
+        out.copy_from_slice(key);
+    } else {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key);
+        out.copy_from_slice(digest.as_ref());
+    }
+    out
+}
+
+/// The [`ReplayStore`] the settings name: [`InMemoryReplayStore`] unless one was configured.
+#[derive(Clone, Default)]
+pub(crate) struct ReplayStoreHandle(pub(crate) Option<Arc<dyn ReplayStore>>);
+
+impl fmt::Debug for ReplayStoreHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Some(_) => "ReplayStore(configured)",
+            None => "ReplayStore(in memory)",
+        })
+    }
+}
+
+/// Stateless server nonces (RFC 9449 §8–9): a nonce is an HMAC-SHA256, under a secret, of
+/// the current time slot (`rotation` long). The current and the previous slot's nonces are
+/// accepted, so a nonce lives between one and two rotations; replicas sharing the secret
+/// issue and accept the same nonces without a shared store.
+///
+/// ```
+/// use std::time::Duration;
+/// use jwks_guard::dpop::NonceSource;
+///
+/// let nonces = NonceSource::new(b"a secret of 32 bytes or more....", Duration::from_secs(60));
+/// let nonce = nonces.current();
+/// assert!(nonces.accepts(&nonce));
+/// assert!(!nonces.accepts("made-up"));
+/// ```
+#[derive(Clone)]
+pub struct NonceSource {
+    key: hmac::Key,
+    rotation_secs: u64,
+}
+
+impl fmt::Debug for NonceSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NonceSource")
+            .field("rotation_secs", &self.rotation_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NonceSource {
+    /// Nonces under `secret` (use 32 random bytes or more, the same on every replica),
+    /// changing every `rotation` (at least a second).
+    pub fn new(secret: impl AsRef<[u8]>, rotation: Duration) -> Self {
+        NonceSource {
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()),
+            rotation_secs: rotation.as_secs().max(1),
+        }
+    }
+
+    /// The nonce to hand out now (`DPoP-Nonce`): 43 base64url characters.
+    pub fn current(&self) -> String {
+        self.issue_at(unix_now())
+    }
+
+    /// Whether `nonce` is the current or the previous slot's nonce, compared in constant time.
+    pub fn accepts(&self, nonce: &str) -> bool {
+        self.accepts_at(nonce, unix_now())
+    }
+
+    /// How long a nonce lives at most: two rotations.
+    pub fn lifetime(&self) -> Duration {
+        Duration::from_secs(self.rotation_secs.saturating_mul(2))
+    }
+
+    pub(crate) fn issue_at(&self, unix_seconds: u64) -> String {
+        let tag = hmac::sign(&self.key, &self.slot_input(self.slot(unix_seconds)));
+        URL_SAFE_NO_PAD.encode(tag.as_ref())
+    }
+
+    pub(crate) fn accepts_at(&self, nonce: &str, unix_seconds: u64) -> bool {
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(nonce) else {
+            return false;
+        };
+        let slot = self.slot(unix_seconds);
+        [Some(slot), slot.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .any(|slot| hmac::verify(&self.key, &self.slot_input(slot), &tag).is_ok())
+    }
+
+    fn slot(&self, unix_seconds: u64) -> u64 {
+        unix_seconds / self.rotation_secs
+    }
+
+    /// What is signed: a label (so the secret's tags mean nothing elsewhere), the rotation
+    /// and the slot.
+    fn slot_input(&self, slot: u64) -> Vec<u8> {
+        let mut input = b"jwks-guard DPoP nonce\0".to_vec();
+        input.extend_from_slice(&self.rotation_secs.to_be_bytes());
+        input.extend_from_slice(&slot.to_be_bytes());
+        input
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_accepted_in_its_slot_and_the_next_and_never_after() {
+        let nonces = NonceSource::new(b"secret", Duration::from_secs(60));
+        let issued = nonces.issue_at(6_000);
+        assert_eq!(issued.len(), 43);
+        assert_eq!(nonces.issue_at(6_059), issued, "one slot, one nonce");
+        assert!(nonces.accepts_at(&issued, 6_000));
+        assert!(
+            nonces.accepts_at(&issued, 6_119),
+            "the previous slot's nonce"
+        );
+        assert!(!nonces.accepts_at(&issued, 6_120), "two slots later");
+        assert!(!nonces.accepts_at(&issued, 5_999), "a nonce of the future");
+        assert_ne!(nonces.issue_at(6_060), issued);
+    }
+
+    #[test]
+    fn replicas_sharing_the_secret_agree_and_other_secrets_do_not() {
+        let one = NonceSource::new(b"shared", Duration::from_secs(30));
+        let two = NonceSource::new(b"shared", Duration::from_secs(30));
+        let other = NonceSource::new(b"other", Duration::from_secs(30));
+        let nonce = one.issue_at(1_000);
+        assert!(two.accepts_at(&nonce, 1_000));
+        assert!(!other.accepts_at(&nonce, 1_000));
+        let longer = NonceSource::new(b"shared", Duration::from_secs(60));
+        assert!(!longer.accepts_at(&nonce, 1_000), "the rotation is signed");
+    }
+
+    #[test]
+    fn malformed_nonces_are_refused() {
+        let nonces = NonceSource::new(b"secret", Duration::from_secs(60));
+        let good = nonces.issue_at(100);
+        for bad in ["", "!!", &good[..42], &format!("{good}A"), "AAAA"] {
+            assert!(!nonces.accepts_at(bad, 100), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_in_memory_store_says_fresh_once_per_key() {
+        let store = InMemoryReplayStore::new(10);
+        let ttl = Duration::from_secs(60);
+        assert!(store.insert_new_now(b"proof-1", ttl));
+        assert!(!store.insert_new_now(b"proof-1", ttl));
+        assert!(store.insert_new_now(b"proof-2", ttl));
+        let via_trait = futures_util::FutureExt::now_or_never(store.insert_new(b"proof-2", ttl));
+        assert_eq!(via_trait, Some(Ok(false)));
+    }
+
+    #[test]
+    fn the_in_memory_store_stays_within_its_capacity_under_many_distinct_proofs() {
+        let store = InMemoryReplayStore::new(1_000);
+        for i in 0u32..20_000 {
+            assert!(store.insert_new_now(&i.to_be_bytes(), Duration::from_secs(60)));
+        }
+        let held = store.len();
+        assert!(held <= 1_000, "{held} entries held");
+        assert!(held > 0);
+        // The newest proofs are the ones remembered.
+        assert!(!store.insert_new_now(&19_999u32.to_be_bytes(), Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn an_entry_is_forgotten_after_its_ttl() {
+        let store = InMemoryReplayStore::new(10);
+        assert!(store.insert_new_now(b"short", Duration::ZERO));
+        assert!(store.insert_new_now(b"short", Duration::from_secs(60)));
+        assert!(!store.insert_new_now(b"short", Duration::from_secs(60)));
+    }
+}
