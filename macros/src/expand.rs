@@ -141,16 +141,7 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
     let guard_param: FnArg = syn::parse_quote!(#guard: #guard_ty<#policy>);
     func.sig.inputs = std::iter::once(guard_param).chain(others).collect();
 
-    let cell = match args {
-        Some(args) => {
-            let spec = spec(args, &p);
-            quote! {
-                static CELL: #p::PolicyCell = #p::PolicyCell::new(#spec);
-                &CELL
-            }
-        }
-        None => quote!(::core::unreachable!()),
-    };
+    let cell = policy_cell(args, &p);
     let vis = &func.vis;
     quote! {
         #[doc(hidden)]
@@ -163,6 +154,21 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
             }
         }
         #func
+    }
+}
+
+/// The body of `StaticPolicy::cell`: the policy as a `static` built from the constant spec, or,
+/// when the attribute's arguments had errors (already reported), a body that is never run.
+fn policy_cell(args: Option<&Args>, p: &TokenStream) -> TokenStream {
+    match args {
+        Some(args) => {
+            let spec = spec(args, p);
+            quote! {
+                static CELL: #p::PolicyCell = #p::PolicyCell::new(#spec);
+                &CELL
+            }
+        }
+        None => quote!(::core::unreachable!()),
     }
 }
 
@@ -181,16 +187,7 @@ fn expand_method(args: Option<&Args>, mut func: ItemFn, method: &handler::Method
         func.sig.ident.unraw(),
         span = func.sig.ident.span()
     );
-    let cell = match args {
-        Some(args) => {
-            let spec = spec(args, &p);
-            quote! {
-                static CELL: #p::PolicyCell = #p::PolicyCell::new(#spec);
-                &CELL
-            }
-        }
-        None => quote!(::core::unreachable!()),
-    };
+    let cell = policy_cell(args, &p);
     let request = &method.request;
     let rebind = (!method.mutable).then(|| quote!(let mut #request = #request;));
     let refusal = Ident::new("__refusal", Span::mixed_site());
