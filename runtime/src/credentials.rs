@@ -63,7 +63,7 @@ impl<'h> RequestHeaders for [(&'h str, &'h [u8])] {
     }
 }
 
-#[cfg(any(feature = "axum", feature = "poem"))]
+#[cfg(any(feature = "axum", feature = "poem", feature = "tonic"))]
 impl RequestHeaders for http::HeaderMap {
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.get_all(name).iter().map(http::HeaderValue::as_bytes)
