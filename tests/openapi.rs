@@ -94,12 +94,24 @@ async fn down() -> &'static str {
     "never"
 }
 
+/// A scope; the token in `Authorization` or in the cookie `session`.
+#[protected(
+    issuer = "https://openapi.test/",
+    audience = "orders-api",
+    scopes = ["orders:read"],
+    token_from = ["authorization", cookie("session")],
+)]
+#[utoipa::path(get, path = "/session/orders", responses((status = 200, description = "Mine")))]
+async fn session_orders() -> &'static str {
+    "[]"
+}
+
 /// The issuers' schemes.
 struct Security;
 
 impl Modify for Security {
     fn modify(&self, doc: &mut Document) {
-        SecurityAddon::new(ISSUER).modify(doc);
+        SecurityAddon::new(ISSUER).cookie("session").modify(doc);
         SecurityAddon::from_env(PARTNER_VAR)
             .scheme_name("partner")
             .modify(doc);
@@ -111,7 +123,7 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(health, me, list_orders, admin, partner_orders, down),
+    paths(health, me, list_orders, admin, partner_orders, down, session_orders),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -124,6 +136,7 @@ fn app() -> Router {
         .route("/admin", routing::get(admin))
         .route("/partner/orders", routing::get(partner_orders))
         .route("/down", routing::get(down))
+        .route("/session/orders", routing::get(session_orders))
         .route(
             "/openapi.json",
             routing::get(|| async { Json(ApiDoc::openapi()) }),
@@ -202,6 +215,31 @@ async fn each_operation_requires_its_scheme_with_the_attribute_scopes() {
         security("/partner/orders"),
         json!([{ "partner": ["partner:read"] }])
     );
+}
+
+#[tokio::test]
+async fn a_cookie_source_is_an_api_key_alternative_the_guard_accepts() {
+    let (base, doc) = served_document().await;
+    assert_eq!(
+        doc["paths"]["/session/orders"]["get"]["security"],
+        json!([{ "oidc": ["orders:read"] }, { "oidc_cookie_session": [] }])
+    );
+    let scheme = &doc["components"]["securitySchemes"]["oidc_cookie_session"];
+    assert_eq!(scheme["type"], "apiKey");
+    assert_eq!(scheme["in"], "cookie");
+    assert_eq!(scheme["name"], "session");
+    // What the scheme describes is what the guard reads: the token as the cookie's value.
+    let token = ISSUER_SERVER
+        .token()
+        .audience("orders-api")
+        .scope("orders:read")
+        .sign();
+    let reply = get(
+        &format!("{base}/session/orders"),
+        &[("cookie", &format!("session={token}"))],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
 #[tokio::test]

@@ -6,6 +6,9 @@
 //! as written; what is added goes around them:
 //!
 //! - `security((<scheme> = [<scopes>]))`, unless the attribute has a `security(...)` already;
+//!   with `token_from`, each `cookie("name")` and `header("name")` source adds an alternative
+//!   requirement `("<scheme>_cookie_<name>" = [])` / `("<scheme>_header_<name>" = [])`, the
+//!   runtime's `source_scheme_name` (the same rule, written twice: the macro cannot call it);
 //! - in `responses(...)`, before the user's, the guard's answers whose status the user did not
 //!   document: 400, 401, 403 (only when scopes or claims are required), 503 and 500. They come
 //!   first so that a response type of the user's (`responses(MyResponses)`) still wins.
@@ -14,7 +17,7 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::{Attribute, Error, ItemFn, LitStr, Meta};
 
-use crate::ast::{Args, Value};
+use crate::ast::{Args, Source, Value};
 
 /// The scheme name when `openapi_scheme` is not given: the runtime's `DEFAULT_SCHEME_NAME`.
 const DEFAULT_SCHEME: &str = "oidc";
@@ -27,6 +30,8 @@ struct Operation {
     scopes: Vec<LitStr>,
     /// Whether a valid token can still be refused (403): scopes or claims are required.
     forbids: bool,
+    /// The `apiKey` schemes of the `cookie(...)` and `header(...)` token sources, in order.
+    alternatives: Vec<LitStr>,
 }
 
 impl Operation {
@@ -46,8 +51,24 @@ impl Operation {
             _ => Vec::new(),
         };
         let claims = matches!(value("claims"), Some(Value::Claims(claims)) if !claims.is_empty());
+        let alternatives = match value("token_from") {
+            Some(Value::TokenSources(sources)) => sources
+                .iter()
+                .filter_map(|source| {
+                    let (kind, name) = match source {
+                        Source::Authorization(_) => return None,
+                        Source::Cookie(name) => ("cookie", name.value()),
+                        Source::Header(name) => ("header", name.value().to_ascii_lowercase()),
+                    };
+                    let component = source_scheme_name(&scheme.value(), kind, &name);
+                    Some(LitStr::new(&component, source.span()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Operation {
             forbids: !scopes.is_empty() || claims,
+            alternatives,
             scheme,
             scopes,
         }
@@ -88,6 +109,23 @@ pub(crate) fn rewrite(args: &Args, func: &mut ItemFn) -> syn::Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// The component name of the `apiKey` scheme of a `kind` (`cookie`, `header`) token source:
+/// `<scheme>_<kind>_<name>`, each character of `name` outside `[A-Za-z0-9._-]` (a cookie or
+/// header name may hold `!#$%&'*+^`|~`) written `_`. The runtime's `source_scheme_name`.
+fn source_scheme_name(scheme: &str, kind: &str, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{scheme}_{kind}_{name}")
 }
 
 /// `#[utoipa::path(...)]`, `#[::utoipa::path(...)]`, or a path ending in `utoipa::path` (a
@@ -140,7 +178,8 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
     if !has_security {
         let scheme = &operation.scheme;
         let scopes = &operation.scopes;
-        added.push(quote!(security((#scheme = [#(#scopes),*]))));
+        let alternatives = &operation.alternatives;
+        added.push(quote!(security((#scheme = [#(#scopes),*]) #(, (#alternatives = []))*)));
     }
     let separator = out
         .last()

@@ -60,25 +60,70 @@
 //! - **`env("VAR")` issuers**: [`SecurityAddon::from_env`] reads the variable when the document
 //!   is built ([`Modify::modify`] runs), not before.
 //!
+//! - **Cookie and header token sources** (`token_from`): each `cookie("name")` or
+//!   `header("name")` is an `apiKey` scheme named by [`source_scheme_name`]
+//!   (`<scheme>_cookie_<name>`, `<scheme>_header_<name>`), added by
+//!   [`SecurityAddon::cookie`] and [`SecurityAddon::header`]. An operation lists it as an
+//!   alternative requirement beside the issuer's scheme, which stays even when `token_from`
+//!   leaves `"authorization"` out: the token is the issuer's JWT wherever it is carried.
+//!
 //! Each operation's requirement is written by `#[protected]` into the `#[utoipa::path(...)]`
-//! below it (`security((<openapi_scheme> = [<scopes>]))`, with the guard's answers), so that
-//! the addon is the only thing to add. Without the macro (the builder, aide, poem-openapi),
-//! [`Policy::openapi_security`] gives the requirement and [`SecurityAddon::scheme`] the
-//! scheme, to add by hand.
+//! below it (`security((<openapi_scheme> = [<scopes>]), ("<openapi_scheme>_cookie_<name>" =
+//! []))`, with the guard's answers), so that the addon is the only thing to add. Without the macro (the builder, aide, poem-openapi),
+//! [`Policy::openapi_security_requirements`] gives the requirements and
+//! [`SecurityAddon::scheme`] and [`SecurityAddon::source_schemes`] the schemes, to add by hand.
 
 use std::fmt;
 
 use utoipa::Modify;
 use utoipa::openapi::security::{
-    HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect, SecurityRequirement, SecurityScheme,
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect, SecurityRequirement,
+    SecurityScheme,
 };
 use utoipa::openapi::{Components, OpenApi};
 
 use crate::issuer;
 use crate::policy::{EnvUnread, Policy, env_value};
+use crate::spec::TokenSource;
 
 /// The scheme name used unless [`SecurityAddon::scheme_name`] sets another.
 pub const DEFAULT_SCHEME_NAME: &str = "oidc";
+
+/// The component name of the `apiKey` scheme of a token source beside the issuer's scheme
+/// `scheme`: `<scheme>_cookie_<name>` for `cookie("name")`, `<scheme>_header_<name>` for
+/// `header("name")` (the header's name in lowercase), each character of `name` outside
+/// `[A-Za-z0-9._-]` written `_` (component names allow no other). `None` for
+/// `"authorization"`, which is the issuer's scheme itself. `#[protected]` names the
+/// alternatives of its operations by the same rule.
+///
+/// ```
+/// use jwks_guard::TokenSource;
+/// use jwks_guard::openapi::source_scheme_name;
+///
+/// let name = source_scheme_name("oidc", &TokenSource::cookie("__Host-session"));
+/// assert_eq!(name.as_deref(), Some("oidc_cookie___Host-session"));
+/// let name = source_scheme_name("oidc", &TokenSource::header("X-Token"));
+/// assert_eq!(name.as_deref(), Some("oidc_header_x-token"));
+/// assert_eq!(source_scheme_name("oidc", &TokenSource::Authorization), None);
+/// ```
+pub fn source_scheme_name(scheme: &str, source: &TokenSource) -> Option<String> {
+    let (kind, name) = match source {
+        TokenSource::Authorization => return None,
+        TokenSource::Cookie(name) => ("cookie", name.to_string()),
+        TokenSource::Header(name) => ("header", name.to_ascii_lowercase()),
+    };
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(format!("{scheme}_{kind}_{name}"))
+}
 
 /// Adds an issuer's security scheme to an OpenAPI document: a [`utoipa::Modify`].
 ///
@@ -110,6 +155,8 @@ pub struct SecurityAddon {
     issuer: IssuerSource,
     name: String,
     kind: Kind,
+    /// The `cookie(...)` and `header(...)` token sources, each an `apiKey` scheme.
+    sources: Vec<TokenSource>,
 }
 
 /// Where the issuer comes from.
@@ -162,6 +209,7 @@ impl SecurityAddon {
             issuer: IssuerSource::Literal(issuer.into()),
             name: DEFAULT_SCHEME_NAME.to_owned(),
             kind: Kind::OpenIdConnect,
+            sources: Vec::new(),
         }
     }
 
@@ -261,6 +309,97 @@ impl SecurityAddon {
         self
     }
 
+    /// Also the `apiKey` scheme of the cookie `name`, for handlers whose `token_from` has
+    /// `cookie("name")`: `{"type":"apiKey","in":"cookie","name":<name>}`, under the name
+    /// [`source_scheme_name`] gives (`<scheme>_cookie_<name>`), which the operations of those
+    /// handlers list as an alternative. Call it again for each cookie.
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/").cookie("session").modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// let scheme = &json["components"]["securitySchemes"]["oidc_cookie_session"];
+    /// assert_eq!(scheme["type"], "apiKey");
+    /// assert_eq!(scheme["in"], "cookie");
+    /// assert_eq!(scheme["name"], "session");
+    /// ```
+    #[must_use]
+    pub fn cookie(mut self, name: impl Into<String>) -> SecurityAddon {
+        self.sources.push(TokenSource::cookie(name.into()));
+        self
+    }
+
+    /// Also the `apiKey` scheme of the header `name` (in lowercase), for handlers whose
+    /// `token_from` has `header("name")`: `{"type":"apiKey","in":"header","name":<name>}`,
+    /// under the name [`source_scheme_name`] gives (`<scheme>_header_<name>`).
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/")
+    ///     .header("X-Access-Token")
+    ///     .modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// let scheme = &json["components"]["securitySchemes"]["oidc_header_x-access-token"];
+    /// assert_eq!(scheme["in"], "header");
+    /// assert_eq!(scheme["name"], "x-access-token");
+    /// ```
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>) -> SecurityAddon {
+        self.sources
+            .push(TokenSource::header(name.into().to_ascii_lowercase()));
+        self
+    }
+
+    /// The `apiKey` schemes of the [`cookie`](Self::cookie) and [`header`](Self::header)
+    /// sources and their names, for documents built without utoipa's `Modify`. They do not
+    /// name the issuer and are there even when [`scheme`](Self::scheme) is `None`.
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    ///
+    /// let schemes = SecurityAddon::new("https://id.example.com/")
+    ///     .cookie("session")
+    ///     .source_schemes();
+    /// assert_eq!(schemes.len(), 1);
+    /// assert_eq!(schemes[0].0, "oidc_cookie_session");
+    /// ```
+    pub fn source_schemes(&self) -> Vec<(String, SecurityScheme)> {
+        self.sources
+            .iter()
+            .filter_map(|source| {
+                let name = source_scheme_name(&self.name, source)?;
+                let key = match source {
+                    TokenSource::Authorization => return None,
+                    TokenSource::Cookie(cookie) => ApiKey::Cookie(ApiKeyValue::with_description(
+                        cookie.to_string(),
+                        format!(
+                            "The issuer's JWT (the `{}` scheme's token) as the value of this \
+                             cookie",
+                            self.name
+                        ),
+                    )),
+                    TokenSource::Header(header) => ApiKey::Header(ApiKeyValue::with_description(
+                        header.to_string(),
+                        format!(
+                            "The issuer's JWT (the `{}` scheme's token) as the value of this \
+                             header, with or without `Bearer `",
+                            self.name
+                        ),
+                    )),
+                };
+                Some((name, SecurityScheme::ApiKey(key)))
+            })
+            .collect()
+    }
+
     /// The scheme [`Modify::modify`] adds and its name, for documents built without utoipa's
     /// `Modify` (aide, poem-openapi, or a document assembled by hand). `None` where
     /// [`modify`](Modify::modify) adds nothing: an `openIdConnect` scheme whose
@@ -327,10 +466,11 @@ impl SecurityAddon {
 }
 
 impl Modify for SecurityAddon {
-    /// Adds the [`scheme`](SecurityAddon::scheme) to `components.securitySchemes` (creating
-    /// the components when the document has none), keeping every other scheme there.
+    /// Adds the [`scheme`](SecurityAddon::scheme) and the
+    /// [`source_schemes`](SecurityAddon::source_schemes) to `components.securitySchemes`
+    /// (creating the components when the document has none), keeping every other scheme there.
     fn modify(&self, openapi: &mut OpenApi) {
-        if let Some((name, scheme)) = self.scheme() {
+        for (name, scheme) in self.scheme().into_iter().chain(self.source_schemes()) {
             openapi
                 .components
                 .get_or_insert_with(Components::new)
@@ -380,6 +520,51 @@ impl Policy {
     /// ```
     pub fn openapi_security_as(&self, scheme: impl Into<String>) -> SecurityRequirement {
         SecurityRequirement::new(scheme.into(), self.scopes().iter().map(String::as_str))
+    }
+
+    /// The OpenAPI security requirements of this policy, alternatives of which a request meets
+    /// one: [`openapi_security`](Self::openapi_security) first, then one requirement without
+    /// scopes per `cookie(...)` or `header(...)` [token source](crate::PolicyBuilder::token_from),
+    /// under the name [`source_scheme_name`] gives (the schemes of [`SecurityAddon::cookie`] and
+    /// [`SecurityAddon::header`]).
+    ///
+    /// ```
+    /// use jwks_guard::{Policy, TokenSource};
+    ///
+    /// # fn main() -> Result<(), jwks_guard::PolicyError> {
+    /// let policy = Policy::builder()
+    ///     .issuer("https://id.example.com/")
+    ///     .audience("orders-api")
+    ///     .scopes(["orders:read"])
+    ///     .token_from([TokenSource::Authorization, TokenSource::cookie("session")])
+    ///     .build()?;
+    /// let requirements = serde_json::to_value(policy.openapi_security_requirements())
+    ///     .expect("serializes");
+    /// assert_eq!(
+    ///     requirements,
+    ///     serde_json::json!([{ "oidc": ["orders:read"] }, { "oidc_cookie_session": [] }])
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn openapi_security_requirements(&self) -> Vec<SecurityRequirement> {
+        self.openapi_security_requirements_as(DEFAULT_SCHEME_NAME)
+    }
+
+    /// [`openapi_security_requirements`](Self::openapi_security_requirements) under the scheme
+    /// name `scheme` (one set with [`SecurityAddon::scheme_name`]).
+    pub fn openapi_security_requirements_as(
+        &self,
+        scheme: impl Into<String>,
+    ) -> Vec<SecurityRequirement> {
+        let scheme = scheme.into();
+        let alternatives = self
+            .token_from()
+            .iter()
+            .filter_map(|source| source_scheme_name(&scheme, source))
+            .map(|name| SecurityRequirement::new(name, Vec::<String>::new()));
+        std::iter::once(self.openapi_security_as(scheme.clone()))
+            .chain(alternatives)
+            .collect()
     }
 }
 
@@ -518,6 +703,90 @@ mod tests {
             "http"
         );
         assert!(SecurityAddon::new("").scheme().is_none());
+    }
+
+    #[test]
+    fn cookie_and_header_sources_add_api_key_schemes_under_the_scheme_name() {
+        let schemes = schemes(
+            &SecurityAddon::new("https://id.example.com/")
+                .scheme_name("corp")
+                .cookie("session")
+                .header("X-Access-Token"),
+        );
+        assert_eq!(schemes["corp"]["type"], "openIdConnect");
+        assert_eq!(
+            schemes["corp_cookie_session"],
+            json!({
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "The issuer's JWT (the `corp` scheme's token) as the value of \
+                                this cookie"
+            })
+        );
+        let header = &schemes["corp_header_x-access-token"];
+        assert_eq!(header["type"], "apiKey");
+        assert_eq!(header["in"], "header");
+        assert_eq!(header["name"], "x-access-token");
+    }
+
+    #[test]
+    fn source_schemes_are_added_without_the_issuer() {
+        let var = "JWKS_GUARD_TEST_CERTAINLY_UNSET_ISSUER";
+        let schemes = schemes(&SecurityAddon::from_env(var).cookie("session"));
+        assert!(schemes.get("oidc").is_none());
+        assert_eq!(schemes["oidc_cookie_session"]["in"], "cookie");
+    }
+
+    #[test]
+    fn source_scheme_names_keep_only_component_name_characters() {
+        let name = |source| source_scheme_name("oidc", &source);
+        assert_eq!(
+            name(TokenSource::cookie("a!#$%&'*+-.^_`|~9")),
+            Some("oidc_cookie_a________-._____9".to_owned())
+        );
+        assert_eq!(
+            name(TokenSource::header("X-Token")),
+            Some("oidc_header_x-token".to_owned())
+        );
+        assert_eq!(name(TokenSource::Authorization), None);
+    }
+
+    #[test]
+    fn requirements_list_each_cookie_and_header_source_as_an_alternative() {
+        let policy = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .scopes(["orders:read"])
+            .token_from([
+                TokenSource::cookie("session"),
+                TokenSource::header("x-token"),
+            ])
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(policy.openapi_security_requirements_as("corp"))
+                .expect("serializes"),
+            json!([
+                {"corp": ["orders:read"]},
+                {"corp_cookie_session": []},
+                {"corp_header_x-token": []}
+            ])
+        );
+        // The single requirement stays what it was.
+        assert_eq!(
+            serde_json::to_value(policy.openapi_security()).expect("serializes"),
+            json!({"oidc": ["orders:read"]})
+        );
+        let bearer_only = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(bearer_only.openapi_security_requirements()).expect("serializes"),
+            json!([{"oidc": []}])
+        );
     }
 
     #[test]

@@ -178,3 +178,31 @@ fn openapi_scheme_without_a_utoipa_path_below_is_an_error_naming_the_fix() {
     assert!(rewrite(&args(ISSUER), &mut plain).is_ok());
     assert_eq!(plain.attrs.len(), 1);
 }
+
+#[test]
+fn cookie_and_header_sources_are_alternatives_to_the_scheme() {
+    let text = rewritten(
+        &format!(
+            r#"{ISSUER}, scopes = ["orders:read"], openapi_scheme = "corp", token_from = ["authorization", cookie("__Host-sess!on"), header("X-Access-Token")]"#
+        ),
+        r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#,
+    );
+    assert!(
+        text.contains(
+            r#"security (("corp" = ["orders:read"]) , ("corp_cookie___Host-sess_on" = []) , ("corp_header_x-access-token" = []))"#
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_cookie_only_handler_keeps_the_scheme_beside_the_cookie() {
+    let text = rewritten(
+        &format!(r#"{ISSUER}, token_from = [cookie("session")]"#),
+        r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#,
+    );
+    assert!(
+        text.contains(r#"security (("oidc" = []) , ("oidc_cookie_session" = []))"#),
+        "{text}"
+    );
+}

@@ -135,7 +135,11 @@ pub mod admin {
                 description = "The guard's configuration is incomplete, e.g. an environment variable is not set (`server_error`)"
             )
         ),
-        security(("corp" = ["tenants:delete", "admin"]))
+        security(
+            ("corp" = ["tenants:delete", "admin"]),
+            ("corp_cookie_session" = []),
+            ("corp_header_x-forwarded-access-token" = [])
+        )
     )]
     #[allow(clippy::unused_async)]
     pub async fn delete_tenant(

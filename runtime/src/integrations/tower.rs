@@ -71,10 +71,11 @@ impl RequireTokenLayer {
         }
     }
 
-    /// A layer that also lets requests without a token through, without [`Claims`] in their
-    /// extensions (`Option<Extension<Claims>>` in a handler). A request in which a token source
-    /// of `policy` carries a token is checked as with [`new`](Self::new): a refused token is
-    /// answered with its 401 or 403, never passed on as anonymous.
+    /// A layer that also lets requests without a token through, without
+    /// [`Claims`](crate::Claims) in their extensions (`Option<Extension<Claims>>` in a handler).
+    /// A request in which a token source of `policy` carries a token is checked as with
+    /// [`new`](Self::new): a refused token is answered with its 401 or 403, never passed on as
+    /// anonymous.
     pub fn optional(policy: Policy) -> Self {
         RequireTokenLayer {
             policy,
