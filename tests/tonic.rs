@@ -285,7 +285,8 @@ fn check(outcome: Result<Response<HelloReply>, Status>, expect: Expect, case: &s
 async fn every_row_of_the_response_table_is_answered_with_its_grpc_status() {
     let mut client = ProbeClient::new(channel(serve(None).await).await);
     // The rows of token sources (`/sources`, cookies among them) and of optional authentication
-    // (`/maybe`) have no method in the probe service: gRPC methods refuse anonymous calls.
+    // (`/maybe`) have no method in the probe service: `#[protected]` methods refuse anonymous
+    // calls (optional authentication over gRPC is the layer's, tested below).
     let rows = conformance::rows_without_body()
         .into_iter()
         .filter(|(_, path, _, _)| !matches!(*path, "/sources" | "/maybe"));
@@ -396,6 +397,48 @@ async fn the_layer_checks_each_method_against_its_own_policy() {
             .await,
         Expect::InvalidToken("token expired"),
         "an expired token",
+    );
+}
+
+#[tokio::test]
+async fn an_optional_method_serves_calls_without_a_token_and_refuses_bad_ones() {
+    let layer = RequireTokenLayer::new(policy(&[]))
+        .optional_method("/conformance.Probe/Open", policy(&["greet"]));
+    let mut probe = ProbeClient::new(channel(serve(Some(layer)).await).await);
+    let alice = conformance::token().subject("alice");
+    check(
+        probe.open(request(&[])).await,
+        Expect::Ok("open to \"\""),
+        "no token: served without claims",
+    );
+    check(
+        probe
+            .open(request(&bearer(&alice.clone().scope("greet").sign())))
+            .await,
+        Expect::Ok("open to \"alice\""),
+        "a valid token: served with its claims",
+    );
+    check(
+        probe
+            .open(request(&bearer(
+                &alice.clone().scope("greet").expired().sign(),
+            )))
+            .await,
+        Expect::InvalidToken("token expired"),
+        "an expired token is refused, not served as anonymous",
+    );
+    check(
+        probe.open(request(&bearer(&alice.sign()))).await,
+        Expect::InsufficientScope {
+            scope: "greet",
+            description: "missing scope greet",
+        },
+        "a token without the scope is refused",
+    );
+    check(
+        probe.open(request(&bearer("a,b"))).await,
+        Expect::InvalidRequest("bearer token contains characters not allowed by RFC 6750"),
+        "malformed credentials are refused",
     );
 }
 

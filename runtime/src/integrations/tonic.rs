@@ -161,15 +161,16 @@ pub struct RequireTokenLayer {
     policies: Arc<Policies>,
 }
 
-/// The default policy and the methods' own (`None`: not checked).
+/// The default policy and the methods' own (`None`: not checked), each with whether a call
+/// without a token goes through.
 #[derive(Clone)]
 struct Policies {
-    default: Policy,
-    methods: HashMap<String, Option<Policy>>,
+    default: (Policy, Anonymous),
+    methods: HashMap<String, Option<(Policy, Anonymous)>>,
 }
 
 impl Policies {
-    fn of(&self, path: &str) -> Option<&Policy> {
+    fn of(&self, path: &str) -> Option<&(Policy, Anonymous)> {
         match self.methods.get(path) {
             Some(policy) => policy.as_ref(),
             None => Some(&self.default),
@@ -182,7 +183,7 @@ impl RequireTokenLayer {
     pub fn new(policy: Policy) -> Self {
         RequireTokenLayer {
             policies: Arc::new(Policies {
-                default: policy,
+                default: (policy, Anonymous::Refused),
                 methods: HashMap::new(),
             }),
         }
@@ -192,7 +193,16 @@ impl RequireTokenLayer {
     /// instead of the default one.
     #[must_use]
     pub fn method(self, path: impl Into<String>, policy: Policy) -> Self {
-        self.with(path.into(), Some(policy))
+        self.with(path.into(), Some((policy, Anonymous::Refused)))
+    }
+
+    /// Optional authentication for the method at `path`: a call carrying no token reaches the
+    /// service without claims in its extensions; a call carrying one is checked against `policy`
+    /// and refused as any other when the token is bad, expired or lacks a scope (never let
+    /// through as anonymous).
+    #[must_use]
+    pub fn optional_method(self, path: impl Into<String>, policy: Policy) -> Self {
+        self.with(path.into(), Some((policy, Anonymous::Allowed)))
     }
 
     /// Calls of the method at `path` (`/package.Service/Method`) go through unchecked: a health
@@ -202,7 +212,7 @@ impl RequireTokenLayer {
         self.with(path.into(), None)
     }
 
-    fn with(mut self, path: String, policy: Option<Policy>) -> Self {
+    fn with(mut self, path: String, policy: Option<(Policy, Anonymous)>) -> Self {
         Arc::make_mut(&mut self.policies)
             .methods
             .insert(path, policy);
@@ -265,10 +275,10 @@ where
         let mut inner = take_ready(&mut self.inner);
         let policies = Arc::clone(&self.policies);
         Box::pin(async move {
-            let Some(policy) = policies.of(request.uri().path()) else {
+            let Some((policy, anonymous)) = policies.of(request.uri().path()) else {
                 return inner.call(request).await;
             };
-            match check_then_call(inner, policy, Anonymous::Refused, request).await {
+            match check_then_call(inner, policy, *anonymous, request).await {
                 Ok(response) => response,
                 // Trailers-only: the status in the headers of an HTTP 200, no message.
                 Err(rejection) => Ok(rejection.grpc_status().into_http()),
