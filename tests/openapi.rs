@@ -106,6 +106,15 @@ async fn session_orders() -> &'static str {
     "[]"
 }
 
+#[protected(issuer = "https://openapi.test/", audience = "orders-api")]
+#[utoipa::path(get, path = "/catalogue", responses((status = 200, description = "Prices")))]
+async fn catalogue(#[claims] claims: Option<Claims>) -> String {
+    match claims {
+        Some(claims) => format!("prices for {}", claims.sub.unwrap_or_default()),
+        None => "list prices".to_owned(),
+    }
+}
+
 /// The issuers' schemes.
 struct Security;
 
@@ -123,7 +132,7 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(health, me, list_orders, admin, partner_orders, down, session_orders),
+    paths(health, me, list_orders, admin, partner_orders, down, session_orders, catalogue),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -137,6 +146,7 @@ fn app() -> Router {
         .route("/partner/orders", routing::get(partner_orders))
         .route("/down", routing::get(down))
         .route("/session/orders", routing::get(session_orders))
+        .route("/catalogue", routing::get(catalogue))
         .route(
             "/openapi.json",
             routing::get(|| async { Json(ApiDoc::openapi()) }),
@@ -240,6 +250,32 @@ async fn a_cookie_source_is_an_api_key_alternative_the_guard_accepts() {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn an_optional_handler_documents_no_credentials_as_an_alternative_the_guard_serves() {
+    let (base, doc) = served_document().await;
+    let operation = &doc["paths"]["/catalogue"]["get"];
+    assert_eq!(operation["security"], json!([{ "oidc": [] }, {}]));
+    let unauthorized = operation["responses"]["401"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        unauthorized.contains("without a token is served"),
+        "{unauthorized}"
+    );
+    // What the document says is what the guard does: no token is served, a bad one refused.
+    let anonymous = get(&format!("{base}/catalogue"), &[]).await;
+    assert_eq!(
+        (anonymous.status, anonymous.text.as_str()),
+        (200, "list prices")
+    );
+    let refused = get(
+        &format!("{base}/catalogue"),
+        &[("authorization", "Bearer not-a-jwt")],
+    )
+    .await;
+    assert_eq!(refused.status, 401, "{}", refused.text);
 }
 
 #[tokio::test]

@@ -39,7 +39,10 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = valid::check(parsed, errors);
     if handler::is_method(&func) {
         return match (args, handler::check_method(&mut func)) {
-            (Ok(args), Ok(method)) => expand_method(Some(&args), func, &method),
+            (Ok(args), Ok(method)) => match http_only_keys(&args) {
+                Ok(()) => expand_method(Some(&args), func, &method),
+                Err(error) => with_error(error, func.into_token_stream()),
+            },
             (Err(error), Ok(method)) => with_error(error, expand_method(None, func, &method)),
             (args, Err(method_error)) => {
                 let error = match args {
@@ -55,10 +58,13 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let claims = handler::check(&mut func);
     match (args, claims) {
-        (Ok(args), Ok(claims)) => match openapi::rewrite(&args, &mut func) {
-            Ok(()) => expand(Some(&args), func, claims),
-            Err(error) => with_error(error, expand(Some(&args), func, claims)),
-        },
+        (Ok(args), Ok(claims)) => {
+            let optional = optional(&func, claims);
+            match openapi::rewrite(&args, &mut func, optional) {
+                Ok(()) => expand(Some(&args), func, claims),
+                Err(error) => with_error(error, expand(Some(&args), func, claims)),
+            }
+        }
         (Err(error), Ok(claims)) => with_error(error, expand(None, func, claims)),
         (args, Err(handler_error)) => {
             let error = match args {
@@ -155,6 +161,37 @@ fn expand(args: Option<&Args>, mut func: ItemFn, claims: Option<usize>) -> Token
         }
         #func
     }
+}
+
+/// The keys a gRPC method cannot take, each an error: `token_from` (gRPC reads the token from
+/// the `authorization` metadata) and `openapi_scheme` (no `#[utoipa::path]` documents a gRPC
+/// method).
+fn http_only_keys(args: &Args) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    for entry in &args.entries {
+        let why = match entry.key.name {
+            "token_from" => {
+                "`token_from` is for HTTP handlers: a gRPC method reads the token from the \
+                 `authorization` metadata; remove `token_from`"
+            }
+            "openapi_scheme" => {
+                "`openapi_scheme` names the scheme of a `#[utoipa::path(...)]`, which documents \
+                 HTTP handlers, not gRPC methods; remove `openapi_scheme`"
+            }
+            _ => continue,
+        };
+        errors.push(Error::new(entry.span, why));
+    }
+    errors.finish()
+}
+
+/// Whether the `#[claims]` parameter at `claims` is an `Option<C>` (an optional handler).
+fn optional(func: &ItemFn, claims: Option<usize>) -> bool {
+    claims
+        .and_then(|index| func.sig.inputs.iter().nth(index))
+        .is_some_and(
+            |input| matches!(input, FnArg::Typed(input) if handler::optional(&input.ty).is_some()),
+        )
 }
 
 /// The body of `StaticPolicy::cell`: the policy as a `static` built from the constant spec, or,

@@ -32,10 +32,15 @@ struct Operation {
     forbids: bool,
     /// The `apiKey` schemes of the `cookie(...)` and `header(...)` token sources, in order.
     alternatives: Vec<LitStr>,
+    /// Whether the token may come in `Authorization` (no `token_from`, or one naming it): only
+    /// then is the issuer's scheme, whose token a client sends there, a way in.
+    bearer: bool,
+    /// Whether a request without a token is served (an `Option<C>` claims parameter).
+    optional: bool,
 }
 
 impl Operation {
-    fn of(args: &Args) -> Operation {
+    fn of(args: &Args, optional: bool) -> Operation {
         let value = |name: &str| {
             args.entries
                 .iter()
@@ -66,9 +71,17 @@ impl Operation {
                 .collect(),
             _ => Vec::new(),
         };
+        let bearer = match value("token_from") {
+            Some(Value::TokenSources(sources)) => sources
+                .iter()
+                .any(|source| matches!(source, Source::Authorization(_))),
+            _ => true,
+        };
         Operation {
             forbids: !scopes.is_empty() || claims,
             alternatives,
+            bearer,
+            optional,
             scheme,
             scopes,
         }
@@ -79,8 +92,10 @@ impl Operation {
 /// `#[protected]`). An error when `openapi_scheme` is given and there is none: the key would
 /// do nothing, most likely because `#[utoipa::path]` is above `#[protected]`, where it ran
 /// first and documented the handler without its guard.
-pub(crate) fn rewrite(args: &Args, func: &mut ItemFn) -> syn::Result<()> {
-    let operation = Operation::of(args);
+///
+/// `optional`: the handler serves requests without a token (its claims are an `Option`).
+pub(crate) fn rewrite(args: &Args, func: &mut ItemFn, optional: bool) -> syn::Result<()> {
+    let operation = Operation::of(args, optional);
     let mut found = false;
     for attr in &mut func.attrs {
         if !is_utoipa_path(attr) {
@@ -178,8 +193,17 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
     if !has_security {
         let scheme = &operation.scheme;
         let scopes = &operation.scopes;
-        let alternatives = &operation.alternatives;
-        added.push(quote!(security((#scheme = [#(#scopes),*]) #(, (#alternatives = []))*)));
+        // Alternatives, any one of which lets a request in: the issuer's scheme when the
+        // token may come in `Authorization`, each cookie or header source, and `()` (no
+        // credentials) for an optional handler.
+        let issuer = operation.bearer.then(|| quote!((#scheme = [#(#scopes),*])));
+        let alternatives = operation
+            .alternatives
+            .iter()
+            .map(|name| quote!((#name = [])));
+        let anonymous = operation.optional.then(|| quote!(()));
+        let requirements = issuer.into_iter().chain(alternatives).chain(anonymous);
+        added.push(quote!(security(#(#requirements),*)));
     }
     let separator = out
         .last()
@@ -268,6 +292,11 @@ struct GuardResponse {
 
 const WWW_AUTHENTICATE: &str = "WWW-Authenticate";
 
+/// The 401 of an optional handler, which serves a request without a token.
+const OPTIONAL_UNAUTHORIZED: &str = "A token was sent and is not valid: bad signature, expired, \
+                                     wrong issuer or audience (`invalid_token`); a request \
+                                     without a token is served";
+
 /// Every answer the guard can send, as the README's table of responses describes them.
 const GUARD_RESPONSES: &[GuardResponse] = &[
     GuardResponse {
@@ -322,7 +351,10 @@ fn guard_responses(documented: &[u16], operation: &Operation) -> Vec<TokenStream
         .filter(|response| !documented.contains(&response.status))
         .map(|response| {
             let status = proc_macro2::Literal::u16_unsuffixed(response.status);
-            let description = response.description;
+            let description = match response.status {
+                401 if operation.optional => OPTIONAL_UNAUTHORIZED,
+                _ => response.description,
+            };
             let headers = response
                 .header
                 .map(|(name, description)| quote!(, headers((#name, description = #description))));

@@ -523,8 +523,10 @@ impl Policy {
     }
 
     /// The OpenAPI security requirements of this policy, alternatives of which a request meets
-    /// one: [`openapi_security`](Self::openapi_security) first, then one requirement without
-    /// scopes per `cookie(...)` or `header(...)` [token source](crate::PolicyBuilder::token_from),
+    /// one: [`openapi_security`](Self::openapi_security) first when the policy reads the token
+    /// from `Authorization` (the issuer's scheme means a token there), then one requirement
+    /// without scopes per `cookie(...)` or `header(...)`
+    /// [token source](crate::PolicyBuilder::token_from),
     /// under the name [`source_scheme_name`] gives (the schemes of [`SecurityAddon::cookie`] and
     /// [`SecurityAddon::header`]).
     ///
@@ -562,9 +564,14 @@ impl Policy {
             .iter()
             .filter_map(|source| source_scheme_name(&scheme, source))
             .map(|name| SecurityRequirement::new(name, Vec::<String>::new()));
-        std::iter::once(self.openapi_security_as(scheme.clone()))
-            .chain(alternatives)
-            .collect()
+        // The issuer's scheme means a token in `Authorization`: offered only when the policy
+        // reads it there.
+        let bearer = self
+            .token_from()
+            .iter()
+            .any(|source| matches!(source, TokenSource::Authorization));
+        let issuer = bearer.then(|| self.openapi_security_as(scheme.clone()));
+        issuer.into_iter().chain(alternatives).collect()
     }
 }
 
@@ -759,6 +766,7 @@ mod tests {
             .audience("orders-api")
             .scopes(["orders:read"])
             .token_from([
+                TokenSource::Authorization,
                 TokenSource::cookie("session"),
                 TokenSource::header("x-token"),
             ])
@@ -772,6 +780,17 @@ mod tests {
                 {"corp_cookie_session": []},
                 {"corp_header_x-token": []}
             ])
+        );
+        // Without `Authorization` among the sources, the issuer's scheme is no way in.
+        let cookie_only = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .token_from([TokenSource::cookie("session")])
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(cookie_only.openapi_security_requirements()).expect("serializes"),
+            json!([{"oidc_cookie_session": []}])
         );
         // The single requirement stays what it was.
         assert_eq!(

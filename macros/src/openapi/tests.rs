@@ -28,7 +28,7 @@ fn func(source: &str) -> ItemFn {
 /// The handler's attributes after the rewrite, as text.
 fn rewritten(attr: &str, item: &str) -> String {
     let mut func = func(item);
-    if let Err(error) = rewrite(&args(attr), &mut func) {
+    if let Err(error) = rewrite(&args(attr), &mut func, false) {
         panic!("`{attr}` on `{item}`: {error}");
     }
     func.attrs
@@ -164,6 +164,7 @@ fn openapi_scheme_without_a_utoipa_path_below_is_an_error_naming_the_fix() {
     match rewrite(
         &args(&format!(r#"{ISSUER}, openapi_scheme = "corp""#)),
         &mut bare,
+        false,
     ) {
         Ok(()) => panic!("accepted"),
         Err(error) => assert!(
@@ -175,7 +176,7 @@ fn openapi_scheme_without_a_utoipa_path_below_is_an_error_naming_the_fix() {
     }
     // Without the key, a handler without utoipa is left alone.
     let mut plain = func("#[doc = \"d\"] async fn f() {}");
-    assert!(rewrite(&args(ISSUER), &mut plain).is_ok());
+    assert!(rewrite(&args(ISSUER), &mut plain, false).is_ok());
     assert_eq!(plain.attrs.len(), 1);
 }
 
@@ -196,13 +197,28 @@ fn cookie_and_header_sources_are_alternatives_to_the_scheme() {
 }
 
 #[test]
-fn a_cookie_only_handler_keeps_the_scheme_beside_the_cookie() {
+fn a_cookie_only_handler_offers_only_the_cookie() {
+    // The issuer's scheme means a token in `Authorization`, which this guard does not read.
     let text = rewritten(
         &format!(r#"{ISSUER}, token_from = [cookie("session")]"#),
         r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#,
     );
     assert!(
-        text.contains(r#"security (("oidc" = []) , ("oidc_cookie_session" = []))"#),
+        text.contains(r#"security (("oidc_cookie_session" = []))"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_optional_handler_offers_no_credentials_as_an_alternative_and_says_when_it_answers_401() {
+    let mut func = func(r#"#[utoipa::path(get, path = "/catalogue")] async fn f() {}"#);
+    if let Err(error) = rewrite(&args(ISSUER), &mut func, true) {
+        panic!("{error}");
+    }
+    let text = func.attrs[0].to_token_stream().to_string();
+    assert!(text.contains(r#"security (("oidc" = []) , ())"#), "{text}");
+    assert!(
+        text.contains("a request without a token is served"),
         "{text}"
     );
 }
