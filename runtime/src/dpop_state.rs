@@ -59,9 +59,9 @@ pub struct ReplayStoreError(pub String);
 ///
 /// Holds at most `capacity` proofs (default 100,000); each is forgotten when its proof could
 /// no longer be accepted anyway (the `ttl` it was inserted with: the proof window and the
-/// leeway). When full, the least recently inserted proofs are forgotten first: keep the
-/// capacity above the requests a process accepts within one window, or use server nonces
-/// ([`NonceSource`]), which bound how long a proof can be replayed at all.
+/// leeway). When full, the least recently used proofs are forgotten first (a replay attempt
+/// counts as a use): keep the capacity above the requests a process accepts within one window,
+/// or use server nonces ([`NonceSource`]), which bound how long a proof can be replayed at all.
 #[derive(Clone)]
 pub struct InMemoryReplayStore {
     seen: moka::sync::Cache<[u8; 32], Duration>,
@@ -135,8 +135,8 @@ impl ReplayStore for InMemoryReplayStore {
     }
 }
 
-/// A key of at most 32 bytes as is (zero-padded, length in no byte: keys are digests of one
-/// size), a longer one by its SHA-256.
+/// A key of exactly 32 bytes (the digest `check_replay` makes) as is; any other by its SHA-256,
+/// so that keys of different lengths never collide.
 fn digest_key(key: &[u8]) -> [u8; 32] {
     let mut out = [0; 32];
     if key.len() == out.len() {
