@@ -659,10 +659,12 @@ async fn a_set_mixing_valid_and_invalid_keys_verifies_with_the_valid_ones() {
 
 // ----- load -----
 
-/// One request of a load test.
+/// One request of a load test: its token's key, when it was sent and answered, its status.
+#[derive(Debug)]
 struct Sent {
     kid: String,
     at: Instant,
+    done: Instant,
     status: u16,
 }
 
@@ -700,6 +702,7 @@ async fn rotation_under_load_rejects_no_valid_token_and_costs_at_most_two_refres
                 sent.push(Sent {
                     kid: kid_of(&token),
                     at,
+                    done: Instant::now(),
                     status,
                 });
             }
@@ -724,11 +727,17 @@ async fn rotation_under_load_rejects_no_valid_token_and_costs_at_most_two_refres
         sent.iter().all(|s| matches!(s.status, 200 | 401)),
         "statuses other than 200 and 401"
     );
-    let wrongly_refused = count(&|s| s.status != 200 && !(s.kid == old_kid && s.at >= removed_at));
-    assert_eq!(
-        wrongly_refused,
-        0,
-        "valid tokens refused out of {}",
+    // A token of the removed key may be refused once its request is still being served when
+    // the key leaves the set (verified after a refresh that no longer lists it).
+    let refusable = |s: &Sent| s.kid == old_kid && s.done >= removed_at;
+    let wrongly_refused: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| s.status != 200 && !refusable(s))
+        .collect();
+    assert!(
+        wrongly_refused.is_empty(),
+        "valid tokens refused out of {} (old key {old_kid}, new key {new_kid}, removed at \
+         {removed_at:?}): {wrongly_refused:?}",
         sent.len()
     );
     // This binary's `max_stale` (6 s) caps freshness at 3 s, so routine conditional refreshes
