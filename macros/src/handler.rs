@@ -151,34 +151,30 @@ pub(crate) fn check_method(func: &mut ItemFn) -> syn::Result<Method> {
                 None
             }
             (_, false) => {
-                errors.push(Error::new_spanned(
-                    &input.ty,
-                    format!(
-                        "`#[protected]` methods take `&self` and one `tonic::Request<…>`: {METHOD_SHAPE}"
-                    ),
-                ));
+                errors.push(wrong_shape(&input.ty));
                 None
             }
         },
         _ => {
-            errors.push(Error::new_spanned(
-                &func.sig.inputs,
-                format!(
-                    "`#[protected]` methods take `&self` and one `tonic::Request<…>`: {METHOD_SHAPE}"
-                ),
-            ));
+            errors.push(wrong_shape(&func.sig.inputs));
             None
         }
     };
     errors.finish()?;
-    match request {
-        Some((request, mutable)) => Ok(Method {
-            request,
-            mutable,
-            boxed,
-        }),
-        None => unreachable!("a missing request parameter is an error"),
-    }
+    let (request, mutable) = request.ok_or_else(|| wrong_shape(&func.sig.inputs))?;
+    Ok(Method {
+        request,
+        mutable,
+        boxed,
+    })
+}
+
+/// The error for a method's parameters that are not `&self` and one `…Request<…>`.
+fn wrong_shape(tokens: impl quote::ToTokens) -> Error {
+    Error::new_spanned(
+        tokens,
+        format!("`#[protected]` methods take `&self` and one `tonic::Request<…>`: {METHOD_SHAPE}"),
+    )
 }
 
 /// Whether `ty` is `…Request<…>` (a path whose last segment is `Request` with type arguments).
