@@ -28,6 +28,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::alg::{Alg, AlgSet};
+use crate::dpop_state::Dpop;
 use crate::issuer;
 use crate::keys::KeyCache;
 use crate::reject::Rejection;
@@ -89,6 +90,8 @@ pub(crate) struct Rules {
     pub(crate) claims: Box<[ClaimRule]>,
     /// Where the token may come from (at least one source, none twice).
     pub(crate) token_from: Box<[TokenSource]>,
+    /// Whether DPoP-bound tokens are accepted, required or ignored.
+    pub(crate) dpop: Dpop,
 }
 
 /// One accepted issuer and the key cache its tokens are verified with.
@@ -130,6 +133,11 @@ impl Policy {
     /// Where a request's token may come from, in the order tried.
     pub fn token_from(&self) -> &[TokenSource] {
         &self.rules.token_from
+    }
+
+    /// Whether DPoP-bound tokens are accepted, required or ignored.
+    pub fn dpop(&self) -> Dpop {
+        self.rules.dpop
     }
 
     /// The rules, for the checks.
@@ -195,6 +203,7 @@ impl fmt::Debug for Policy {
             .field("scopes", &rules.scopes)
             .field("claims", &rules.claims)
             .field("token_from", &rules.token_from)
+            .field("dpop", &rules.dpop)
             .finish()
     }
 }

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::alg::Alg;
+use crate::dpop_state::Dpop;
 
 /// A string setting: written in the attribute, or read from an environment variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +201,8 @@ pub struct PolicySpec {
     pub typ: Option<&'static str>,
     /// `token_from`: where the token may come from, by default `Authorization` alone.
     pub token_from: &'static [TokenSource],
+    /// `dpop`: whether DPoP-bound tokens (RFC 9449) are accepted, required or ignored.
+    pub dpop: Dpop,
 }
 
 impl PolicySpec {
@@ -233,6 +236,7 @@ impl PolicySpec {
             leeway: Self::DEFAULT_LEEWAY,
             typ: None,
             token_from: &[TokenSource::Authorization],
+            dpop: Dpop::Allowed,
         }
     }
 
@@ -303,6 +307,13 @@ impl PolicySpec {
     #[must_use]
     pub const fn token_from(mut self, sources: &'static [TokenSource]) -> Self {
         self.token_from = sources;
+        self
+    }
+
+    /// `dpop = "allowed" | "required" | "disabled"`.
+    #[must_use]
+    pub const fn dpop(mut self, dpop: Dpop) -> Self {
+        self.dpop = dpop;
         self
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{Issuer, Policy, Rules};
 use crate::alg::{Alg, AlgSet};
 use crate::credentials::is_token_name;
+use crate::dpop_state::Dpop;
 use crate::issuer::{TENANT_PLACEHOLDER, is_template};
 use crate::keys;
 use crate::spec::{ClaimValue, PolicySpec, TokenSource};
@@ -62,6 +63,7 @@ pub struct PolicyBuilder {
     leeway: Duration,
     typ: Option<String>,
     token_from: Option<Vec<TokenSource>>,
+    dpop: Dpop,
 }
 
 /// Why [`PolicyBuilder::build`] refused to build a policy.
@@ -188,6 +190,7 @@ impl PolicyBuilder {
             leeway: Duration::from_secs(PolicySpec::DEFAULT_LEEWAY),
             typ: None,
             token_from: None,
+            dpop: Dpop::Allowed,
         }
     }
 
@@ -325,6 +328,27 @@ impl PolicyBuilder {
         self
     }
 
+    /// `dpop`: whether DPoP-bound tokens (RFC 9449) are accepted ([`Dpop::Allowed`], the
+    /// default), required ([`Dpop::Required`]) or ignored ([`Dpop::Disabled`]); see
+    /// [`dpop`](crate::dpop).
+    ///
+    /// ```
+    /// use jwks_guard::{Dpop, Policy};
+    ///
+    /// // #[protected(…, dpop = "required")]
+    /// let policy = Policy::builder()
+    ///     .issuer("https://id.example.com/")
+    ///     .audience("orders-api")
+    ///     .dpop(Dpop::Required)
+    ///     .build()?;
+    /// assert_eq!(policy.dpop(), Dpop::Required);
+    /// # Ok::<(), jwks_guard::PolicyError>(())
+    /// ```
+    pub fn dpop(mut self, dpop: Dpop) -> Self {
+        self.dpop = dpop;
+        self
+    }
+
     /// Checks the policy and attaches each issuer's key cache. Never panics; fetches nothing.
     ///
     /// # Errors
@@ -400,6 +424,7 @@ impl PolicyBuilder {
             scopes: self.scopes.into_boxed_slice(),
             claims: self.claims.into_boxed_slice(),
             token_from,
+            dpop: self.dpop,
         }))
     }
 }

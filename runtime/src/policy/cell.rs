@@ -140,7 +140,9 @@ fn resolve(spec: &PolicySpec) -> Result<Policy, ConfigError> {
     if let Some(typ) = spec.typ {
         builder = builder.typ(typ);
     }
-    builder = builder.token_from(spec.token_from.iter().cloned());
+    builder = builder
+        .token_from(spec.token_from.iter().cloned())
+        .dpop(spec.dpop);
     Ok(builder.leeway(Duration::from_secs(spec.leeway)).build()?)
 }
 
