@@ -56,6 +56,7 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
             expect: ClaimExpect::ContainsAll(Box::new([ClaimValue::from("admin")])),
         }]),
         token_from: Box::new([crate::spec::TokenSource::Authorization]),
+        dpop: crate::Dpop::Allowed,
     })
 });
 
