@@ -3,6 +3,8 @@
 #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
+#[path = "common/conformance.rs"]
+mod conformance;
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -255,4 +257,23 @@ async fn the_optional_layer_passes_requests_without_a_token_and_refuses_bad_ones
         (reply.status, reply.error().as_str()),
         (400, "invalid_request")
     );
+}
+
+/// `GET /whoami` behind the layer, with the conformance table's policy: the subject.
+async fn whoami(Extension(claims): Extension<Claims>) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_dpop_row_of_the_conformance_table_is_answered_by_the_layer() {
+    let policy = Policy::builder()
+        .issuer(conformance::ISSUERS.main.issuer())
+        .audience(conformance::AUDIENCE)
+        .build()
+        .expect("a valid policy");
+    let app = Router::new()
+        .route("/whoami", get(whoami))
+        .layer(RequireTokenLayer::new(policy));
+    let base = serve(app).await;
+    conformance::every_dpop_row("the layer", &base, &["/whoami"]).await;
 }
