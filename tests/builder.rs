@@ -515,3 +515,147 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs() as i64)
 }
+
+/// The subject and the client key a DPoP-bound token was accepted with.
+async fn me_and_key(Authenticated(claims): Authenticated<Claims>) -> String {
+    let key = claims.dpop_jkt().unwrap_or("no key").to_owned();
+    format!("{} with {key}", claims.sub.unwrap_or_default())
+}
+
+/// A router serving `GET /me` under `policy`; its base URL.
+async fn serve_dpop(policy: Policy) -> String {
+    serve(
+        Router::new()
+            .route("/me", get(me_and_key))
+            .with_state(policy),
+    )
+    .await
+}
+
+fn dpop_policy(mode: jwks_guard::Dpop) -> Policy {
+    LazyLock::force(&ISSUER);
+    Policy::builder()
+        .issuer(ISSUER_NAME)
+        .audience("orders-api")
+        .dpop(mode)
+        .build()
+        .expect("a valid policy")
+}
+
+/// GET `url` with `Authorization: {scheme} {token}` and, when given, a `DPoP` proof.
+async fn send_dpop(url: &str, scheme: &str, token: &str, proof: Option<&str>) -> Reply {
+    let authorization = format!("{scheme} {token}");
+    let mut headers = vec![("authorization", authorization.as_str())];
+    headers.extend(proof.map(|proof| ("dpop", proof)));
+    common::get(url, &headers).await
+}
+
+const ALGS: &str = r#"algs="ES256 ES384 PS256 RS256 EdDSA""#;
+
+#[tokio::test]
+async fn a_policy_requiring_dpop_accepts_only_bound_tokens_with_their_proofs() {
+    let url = format!(
+        "{}/me",
+        serve_dpop(dpop_policy(jwks_guard::Dpop::Required)).await
+    );
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = token().dpop_bound(&client).sign();
+    let proof = client.proof("GET", &url).access_token(&bound).sign();
+    let reply = send_dpop(&url, "DPoP", &bound, Some(&proof)).await;
+    let accepted = format!("alice with {}", client.thumbprint());
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, accepted.as_str())
+    );
+
+    let required = "this resource requires a DPoP-bound token: send it as `Authorization: DPoP` with a DPoP proof";
+    for (case, token) in [
+        ("an unbound token", token().sign()),
+        ("a bound token", bound),
+    ] {
+        let reply = send_dpop(&url, "Bearer", &token, None).await;
+        let challenge =
+            format!(r#"DPoP error="invalid_token", error_description="{required}", {ALGS}"#);
+        assert_eq!(
+            (reply.status, reply.challenges.clone()),
+            (401, vec![challenge]),
+            "{case} as Bearer: {reply:?}"
+        );
+    }
+    let reply = common::get(&url, &[]).await;
+    assert_eq!(
+        (reply.status, reply.challenges.clone(), reply.error()),
+        (401, vec![format!("DPoP {ALGS}")], "unauthorized".to_owned()),
+        "no credentials: the DPoP challenge alone: {reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_policy_disabling_dpop_ignores_cnf_and_refuses_the_dpop_scheme_as_unknown() {
+    let url = format!(
+        "{}/me",
+        serve_dpop(dpop_policy(jwks_guard::Dpop::Disabled)).await
+    );
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = token().dpop_bound(&client).sign();
+    let reply = send_dpop(&url, "Bearer", &bound, None).await;
+    let accepted = format!("alice with {}", client.thumbprint());
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, accepted.as_str())
+    );
+    let proof = client.proof("GET", &url).access_token(&bound).sign();
+    let reply = send_dpop(&url, "DPoP", &bound, Some(&proof)).await;
+    assert_eq!(
+        (reply.status, reply.challenges.clone()),
+        (401, vec!["Bearer".to_owned()]),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn policy_authorize_checks_a_proof_given_the_request_line_and_refuses_one_without() {
+    use jwks_guard::credentials::WithRequestLine;
+
+    let policy = dpop_policy(jwks_guard::Dpop::Allowed);
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = token().dpop_bound(&client).sign();
+    let proof = client
+        .proof("GET", "https://api.example.com/orders")
+        .access_token(&bound)
+        .sign();
+    let authorization = format!("DPoP {bound}");
+    let headers: &[(&str, &[u8])] = &[
+        ("host", b"api.example.com"),
+        ("authorization", authorization.as_bytes()),
+        ("dpop", proof.as_bytes()),
+    ];
+    // The proof names https; the request came in over http behind a proxy.
+    let request = WithRequestLine::new("GET", "/orders?page=2", headers);
+    let refused = policy.authorize::<Claims>(&request).await.map(|c| c.sub);
+    assert_eq!(
+        refused.map_err(|r| r.description().to_owned()),
+        Err("the DPoP proof's htu is not this request's URI (without query and fragment)".into())
+    );
+    let absolute = WithRequestLine::new("GET", "https://api.example.com/orders", headers);
+    let claims = policy.authorize::<Claims>(&absolute).await.map(|c| c.sub);
+    assert_eq!(claims.map_err(|r| r.to_string()), Ok(Some("alice".into())));
+
+    let fresh = client
+        .proof("GET", "https://api.example.com/orders")
+        .access_token(&bound)
+        .sign();
+    let headers: &[(&str, &[u8])] = &[
+        ("authorization", authorization.as_bytes()),
+        ("dpop", fresh.as_bytes()),
+    ];
+    let refused = policy.authorize::<Claims>(headers).await.map(|c| c.sub);
+    assert_eq!(
+        refused.map_err(|r| (r.status(), r.error_code(), r.description().to_owned())),
+        Err((
+            401,
+            "invalid_dpop_proof",
+            "this server cannot check DPoP proofs on this route".to_owned()
+        ))
+    );
+}

@@ -51,6 +51,7 @@ fn problem_json(rejection: &Rejection) -> RejectionResponse {
         "status": rejection.status(),
         "detail": rejection.description(),
         "required_scopes": rejection.required_scopes().collect::<Vec<_>>(),
+        "scheme": format!("{:?}", rejection.scheme()),
     });
     let response = rejection
         .default_response()
@@ -499,4 +500,39 @@ async fn the_layer_and_the_state_extractor_answer_through_the_same_function() {
         let challenge = replies[0].1.www_authenticate.clone();
         assert_problems(&replies, status, error_code, challenge.as_deref());
     }
+}
+
+#[tokio::test]
+async fn a_dpop_refusal_reaches_the_function_which_sees_its_scheme() {
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = token()
+        .scopes(["orders:read", "orders:list"])
+        .dpop_bound(&client)
+        .sign();
+    let mut replies = Vec::new();
+    for (framework, base) in SERVERS.iter() {
+        let url = format!("{base}/orders");
+        // A proof made for a POST, sent with a GET.
+        let proof = client.proof("POST", &url).access_token(&bound).sign();
+        let headers = [("authorization", format!("DPoP {bound}")), ("dpop", proof)];
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let reply = tokio::time::timeout(Duration::from_secs(20), common::get(&url, &headers))
+            .await
+            .expect("an answer within 20 s");
+        replies.push((*framework, reply));
+    }
+    let problem = assert_problems(
+        &replies,
+        401,
+        "invalid_dpop_proof",
+        Some(
+            r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof's htm is not this request's method", algs="ES256 ES384 PS256 RS256 EdDSA""#,
+        ),
+    );
+    assert_eq!(problem["scheme"], "Dpop");
+    assert_eq!(
+        problem["detail"],
+        "the DPoP proof's htm is not this request's method"
+    );
+    assert_token_not_leaked(&replies, &bound);
 }
