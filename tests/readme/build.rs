@@ -26,9 +26,10 @@ const EXPANSION_SETUP: &str = "\
 ";
 
 /// The blocks this crate's library and tests include.
-const REQUIRED: [&str; 5] = [
+const REQUIRED: [&str; 6] = [
     "src/lib.rs",
     "tests/api.rs",
+    "tests/dpop.rs",
     "tests/actix.rs",
     "tests/rocket.rs",
     "tests/poem.rs",
