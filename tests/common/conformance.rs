@@ -29,6 +29,8 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwks_guard::Claims;
 use jwks_guard_test::{Alg, Answer, DpopClient, ProofBuilder, TestIssuer, TokenBuilder};
 use serde::Deserialize;
@@ -407,6 +409,13 @@ fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
     let orders = format!("{base}/orders");
     let maybe = format!("{base}/maybe");
     let scoped = token().subject("dana").scope("orders:read").dpop_bound(&client).sign();
+    let off_curve = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    let ed = DpopClient::with_alg(Alg::EdDSA).expect("an Ed25519 client key");
+    let ed_bound = token().subject("dana").dpop_bound(&ed).sign();
+    // The identity point: with it, a forged signature (R = identity, S = 0) verifies anything.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let small_order = json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(identity)});
     let wrong_key = "the access token is bound to another key than the DPoP proof's (cnf.jkt)";
     vec![
         ("a bound token with its proof", "/whoami".into(), first.clone(), Ok("dana")),
@@ -426,6 +435,9 @@ fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
         ("typ JWT", "/whoami".into(), sent(proof(fresh().typ("JWT"))), DpopProof("the DPoP proof's typ must be dpop+jwt")),
         ("alg HS256", "/whoami".into(), sent(proof(fresh().header("alg", "HS256"))), DpopProof("the DPoP proof's alg is not allowed; use one of: ES256 ES384 PS256 RS256 EdDSA")),
         ("no jwk", "/whoami".into(), sent(proof(fresh().without_header("jwk"))), DpopProof("the DPoP proof has no jwk header holding its public key")),
+        ("alg none", "/whoami".into(), sent(proof(fresh().header("alg", "none"))), DpopProof("the DPoP proof's alg is not allowed; use one of: ES256 ES384 PS256 RS256 EdDSA")),
+        ("a jwk off its curve", "/whoami".into(), sent(proof(fresh().jwk_member("y", off_curve))), DpopProof("the DPoP proof's jwk is not a usable public key: the public key is not valid for its type")),
+        ("a small-order Ed25519 jwk", "/whoami".into(), dpop(&ed_bound, ed.proof("GET", &whoami).access_token(&ed_bound).header("jwk", small_order).sign()), DpopProof("the DPoP proof's jwk is not a usable public key: Ed25519 key is a small-order or non-canonical point")),
         ("a private key in the jwk", "/whoami".into(), sent(proof(fresh().private_key_in_jwk())), DpopProof("the DPoP proof's jwk holds private key material; send the public key only")),
         ("a signature by another key", "/whoami".into(), sent(proof(fresh().signed_by(&other))), DpopProof("the DPoP proof's signature does not verify with its jwk")),
         ("no jti", "/whoami".into(), sent(proof(fresh().without_claim("jti"))), DpopProof("the DPoP proof's `jti` claim is missing or not of its type")),
