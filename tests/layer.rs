@@ -277,3 +277,57 @@ async fn every_dpop_row_of_the_conformance_table_is_answered_by_the_layer() {
     let base = serve(app).await;
     conformance::every_dpop_row("the layer", &base, &["/whoami"]).await;
 }
+
+/// `GET /protected` behind the layer, with its own `#[protected]` guard as well.
+#[jwks_guard::protected(issuer = "https://conformance.test/", audience = "api")]
+async fn protected_whoami(#[claims] claims: Claims) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_protected_handler_behind_the_layer_accepts_the_proof_the_layer_checked() {
+    let policy = Policy::builder()
+        .issuer(conformance::ISSUERS.main.issuer())
+        .audience(conformance::AUDIENCE)
+        .build()
+        .expect("a valid policy");
+    let app = Router::new()
+        .route("/protected", get(protected_whoami))
+        .layer(RequireTokenLayer::new(policy));
+    let url = format!("{}/protected", serve(app).await);
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = conformance::token()
+        .subject("dana")
+        .dpop_bound(&client)
+        .sign();
+    let send = |proof: String| {
+        let authorization = format!("DPoP {bound}");
+        let url = url.clone();
+        async move {
+            let headers = [("authorization", authorization.as_str()), ("dpop", &proof)];
+            common::get(&url, &headers).await
+        }
+    };
+    // The layer checks the proof and spends its `jti`; the handler's guard takes the layer's
+    // word for this request instead of refusing the proof as replayed.
+    let proof = client.proof("GET", &url).access_token(&bound).sign();
+    let reply = send(proof.clone()).await;
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "dana"),
+        "{reply:?}"
+    );
+    // A later request with the same proof is refused by the layer.
+    let reply = send(proof).await;
+    assert_eq!(
+        (reply.status, reply.error()),
+        (401, "invalid_dpop_proof".to_owned()),
+        "{reply:?}"
+    );
+    // Without the layer's check, a bound token never reaches the handler as a bearer token.
+    let reply = common::get_with_token(&url, &bound).await;
+    assert_eq!(
+        (reply.status, reply.error()),
+        (401, "invalid_token".to_owned())
+    );
+}

@@ -427,6 +427,64 @@ async fn the_layer_checks_each_method_against_its_own_policy() {
 }
 
 #[tokio::test]
+async fn the_layer_checks_dpop_proofs_and_the_methods_behind_it_take_its_word() {
+    let addr = layered().await;
+    let channel = channel(addr).await;
+    let mut greeter = GreeterClient::new(channel.clone());
+    let mut probe = ProbeClient::new(channel);
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = conformance::token()
+        .subject("dana")
+        .scope("greet")
+        .dpop_bound(&client)
+        .sign();
+    // A gRPC call is a POST to `/<package>.<service>/<method>`.
+    let proof_for = |path: &str| {
+        let url = format!("http://{addr}{path}");
+        client.proof("POST", &url).access_token(&bound).sign()
+    };
+    let dpop = |proof: String| vec![("authorization", format!("DPoP {bound}")), ("dpop", proof)];
+    let say_hello = dpop(proof_for("/helloworld.Greeter/SayHello"));
+    check(
+        greeter.say_hello(request(&say_hello)).await,
+        Expect::Ok("hello dana"),
+        "a bound token with its proof, checked by the layer alone",
+    );
+    check(
+        greeter.say_hello(request(&say_hello)).await,
+        Expect::DpopProof(
+            "the DPoP proof was already used; make a fresh proof (a new jti) for each request",
+        ),
+        "the same proof again",
+    );
+    check(
+        greeter
+            .say_hello(request(&dpop(proof_for("/conformance.Probe/Whoami"))))
+            .await,
+        Expect::DpopProof(
+            "the DPoP proof's htu is not this request's URI (without query and fragment)",
+        ),
+        "a proof made for another method",
+    );
+    // The layer, then the method's own `#[protected]`, which takes the layer's word for the
+    // proof it checked (a method cannot see its request's path to check one).
+    check(
+        probe
+            .whoami(request(&dpop(proof_for("/conformance.Probe/Whoami"))))
+            .await,
+        Expect::Ok("dana"),
+        "a bound token through the layer and the method's guard",
+    );
+    check(
+        probe.whoami(request(&bearer(&bound))).await,
+        Expect::DpopToken(
+            "the token is bound to a key (cnf.jkt): send it as `Authorization: DPoP` with a DPoP proof, not as a bearer token",
+        ),
+        "a bound token as Bearer",
+    );
+}
+
+#[tokio::test]
 async fn an_optional_method_serves_calls_without_a_token_and_refuses_bad_ones() {
     let layer = RequireTokenLayer::new(policy(&[]))
         .optional_method("/conformance.Probe/Open", policy(&["greet"]));

@@ -66,6 +66,50 @@ pub trait RequestHeaders {
     fn target(&self) -> Option<Cow<'_, str>> {
         None
     }
+
+    /// The DPoP proof a guard in front of this one (a layer) already checked for this very
+    /// request, from the request's extensions. Not public API.
+    #[doc(hidden)]
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        None
+    }
+}
+
+/// A request's DPoP proof, checked (replay included) by a guard in front (a layer), which puts
+/// this in the request's extensions: a `#[protected]` handler or method behind it accepts the
+/// same token with the same key without checking the proof, spent already, a second time.
+/// Only the guard makes one. Not public API.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofCheckedUpstream {
+    /// SHA-256 of the access token the proof was checked with.
+    pub(crate) token_digest: [u8; 32],
+    /// The thumbprint of the proof's key.
+    pub(crate) jkt: String,
+}
+
+impl ProofCheckedUpstream {
+    /// The mark of a proof of the key `jkt` checked with `token`.
+    pub(crate) fn new(token: &str, jkt: &str) -> Self {
+        ProofCheckedUpstream {
+            token_digest: digest(token),
+            jkt: jkt.to_owned(),
+        }
+    }
+
+    /// The key's thumbprint, when the proof was checked with `token`.
+    pub(crate) fn jkt_for(&self, token: &str) -> Option<&str> {
+        (self.token_digest == digest(token)).then_some(self.jkt.as_str())
+    }
+}
+
+/// SHA-256 of a token.
+fn digest(token: &str) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref(),
+    );
+    out
 }
 
 impl<T: RequestHeaders + ?Sized> RequestHeaders for &T {
@@ -79,6 +123,10 @@ impl<T: RequestHeaders + ?Sized> RequestHeaders for &T {
 
     fn target(&self) -> Option<Cow<'_, str>> {
         T::target(self)
+    }
+
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        T::proof_checked_upstream(self)
     }
 }
 
@@ -154,6 +202,10 @@ impl RequestHeaders for http::request::Parts {
 
     fn target(&self) -> Option<Cow<'_, str>> {
         Some(uri_target(&self.uri))
+    }
+
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        self.extensions.get()
     }
 }
 

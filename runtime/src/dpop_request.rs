@@ -15,7 +15,7 @@
 //!    (503);
 //! 4. a refusal gets its challenges from [`challenge`].
 
-use crate::credentials::{Presented, RequestHeaders};
+use crate::credentials::{Presented, ProofCheckedUpstream, RequestHeaders};
 use crate::dpop::{self, CheckedProof, ProofError, ProofRequest, RequestParts, RequestUriError};
 use crate::dpop_state::Dpop;
 use crate::policy::Policy;
@@ -23,22 +23,53 @@ use crate::reject::{Rejection, RejectionKind, Scheme};
 use crate::settings;
 use crate::verify::unix_now;
 
+/// The proof of a request under the `DPoP` scheme.
+#[derive(Debug)]
+pub(crate) enum Proof<'a> {
+    /// Checked here, but for its key binding and replay.
+    Checked(CheckedProof),
+    /// Checked, replay included, by a guard in front, for this request and token.
+    CheckedUpstream(&'a str),
+}
+
+impl Proof<'_> {
+    /// The thumbprint of the proof's key.
+    pub(crate) fn jkt(&self) -> &str {
+        match self {
+            Proof::Checked(proof) => &proof.jkt,
+            Proof::CheckedUpstream(jkt) => jkt,
+        }
+    }
+
+    /// What a guard behind this one finds in the request's extensions.
+    pub(crate) fn mark(&self, token: &str) -> ProofCheckedUpstream {
+        ProofCheckedUpstream::new(token, self.jkt())
+    }
+}
+
 /// Whether the policy admits a token presented as `presented` says; under the `DPoP` scheme,
-/// the request's proof, checked but for its key binding.
+/// the request's proof, checked but for its key binding (or checked in front of this guard).
 ///
 /// # Errors
 /// 401 `invalid_token` for a bearer token where DPoP is required; the proof's refusal.
-pub(crate) fn admit<H: RequestHeaders + ?Sized>(
+pub(crate) fn admit<'r, H: RequestHeaders + ?Sized>(
     policy: &Policy,
-    request: &H,
+    request: &'r H,
     presented: Presented<'_>,
-) -> Result<Option<CheckedProof>, Rejection> {
+) -> Result<Option<Proof<'r>>, Rejection> {
     match (presented.scheme, policy.dpop()) {
         (Scheme::Bearer, Dpop::Required) => Err(Rejection::invalid_token(
             "this resource requires a DPoP-bound token: send it as `Authorization: DPoP` with a DPoP proof",
         )),
         (Scheme::Bearer, _) => Ok(None),
-        (Scheme::Dpop, _) => check_request_proof(policy, request, presented.token).map(Some),
+        (Scheme::Dpop, _) => {
+            let upstream = request.proof_checked_upstream();
+            if let Some(jkt) = upstream.and_then(|mark| mark.jkt_for(presented.token)) {
+                return Ok(Some(Proof::CheckedUpstream(jkt)));
+            }
+            check_request_proof(policy, request, presented.token)
+                .map(|proof| Some(Proof::Checked(proof)))
+        }
     }
 }
 
@@ -92,14 +123,17 @@ fn check_request_proof<H: RequestHeaders + ?Sized>(
 }
 
 /// Refuses a proof accepted before (401), or any proof when the replay store cannot say (503
-/// with `Retry-After`).
+/// with `Retry-After`); nothing for a proof a guard in front checked.
 ///
 /// # Errors
 /// The refusal.
-pub(crate) async fn check_replay(proof: &CheckedProof) -> Result<(), Rejection> {
-    dpop::check_replay(settings::current(), proof)
-        .await
-        .map_err(proof_rejection)
+pub(crate) async fn check_replay(proof: &Proof<'_>) -> Result<(), Rejection> {
+    match proof {
+        Proof::Checked(proof) => dpop::check_replay(settings::current(), proof)
+            .await
+            .map_err(proof_rejection),
+        Proof::CheckedUpstream(_) => Ok(()),
+    }
 }
 
 /// A proof's refusal as the answer: `use_dpop_nonce`, 503 for a replay store that cannot

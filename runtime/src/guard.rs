@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::checks::Binding;
 use crate::claims::{Claims, ClaimsError};
-use crate::credentials::{RequestHeaders, presented};
+use crate::credentials::{ProofCheckedUpstream, RequestHeaders, presented};
 use crate::dpop_request;
 use crate::dpop_state::Dpop;
 use crate::policy::{Policy, PolicyCell};
@@ -372,6 +372,18 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     headers: &H,
     anonymous: Anonymous,
 ) -> Result<Option<C>, Rejection> {
+    check_marking(policy, headers, anonymous)
+        .await
+        .map(|(claims, _)| claims)
+}
+
+/// As [`check`], with the mark of the DPoP proof it checked, which a layer puts in the
+/// request's extensions for the guards behind it.
+pub(crate) async fn check_marking<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
+    policy: &Policy,
+    headers: &H,
+    anonymous: Anonymous,
+) -> Result<(Option<C>, Option<ProofCheckedUpstream>), Rejection> {
     let mut scheme = None;
     let outcome = async {
         let accept_dpop = policy.dpop() != Dpop::Disabled;
@@ -380,7 +392,7 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
                 if anonymous == Anonymous::Allowed
                     && rejection.kind() == RejectionKind::MissingCredentials =>
             {
-                return Ok(None);
+                return Ok((None, None));
             }
             presented => presented?,
         };
@@ -388,7 +400,7 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
         let proof = dpop_request::admit(policy, headers, presented)?;
         let binding = Binding {
             scheme: presented.scheme,
-            proof_jkt: proof.as_ref().map(|proof| proof.jkt.as_str()),
+            proof_jkt: proof.as_ref().map(dpop_request::Proof::jkt),
         };
         let claims = verify(policy, presented.token, binding, |verified| {
             C::from_verified(ClaimsSource(verified)).map_err(|error| {
@@ -404,7 +416,8 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
         if let Some(proof) = &proof {
             dpop_request::check_replay(proof).await?;
         }
-        Ok(Some(claims))
+        let mark = proof.map(|proof| proof.mark(presented.token));
+        Ok((Some(claims), mark))
     }
     .await
     .map_err(|rejection| {

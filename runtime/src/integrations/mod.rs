@@ -64,9 +64,14 @@ where
     S: tower_service::Service<http::Request<B>>,
 {
     let (mut parts, body) = request.into_parts();
-    if let Some(claims) = crate::guard::check::<crate::Claims, _>(policy, &parts, anonymous).await?
-    {
+    let (claims, proof) =
+        crate::guard::check_marking::<crate::Claims, _>(policy, &parts, anonymous).await?;
+    if let Some(claims) = claims {
         parts.extensions.insert(claims);
+    }
+    // A `#[protected]` handler or method behind the layer accepts the proof checked here.
+    if let Some(proof) = proof {
+        parts.extensions.insert(proof);
     }
     Ok(inner.call(http::Request::from_parts(parts, body)).await)
 }

@@ -61,6 +61,7 @@ use tower_service::Service;
 
 use super::{check_then_call, take_ready};
 use crate::claims::Claims;
+use crate::credentials::{ProofCheckedUpstream, RequestHeaders};
 use crate::guard::{
     Anonymous, MethodRequest, StaticPolicy, authorize_with_cell, claims_mismatch, required,
 };
@@ -77,7 +78,10 @@ impl<T: Send> MethodRequest for tonic::Request<T> {
     ) -> impl Future<Output = Result<(), Status>> + Send + '_ {
         // Copied out, so that the future does not borrow the metadata across the key fetch
         // (a `Streaming` request body is `Send` but not `Sync`).
-        let headers = self.metadata().clone().into_headers();
+        let headers = MethodHeaders {
+            headers: self.metadata().clone().into_headers(),
+            upstream: self.extensions().get::<ProofCheckedUpstream>().cloned(),
+        };
         async move {
             let claims = authorize_with_cell::<Claims, _>(P::cell(), &headers, Anonymous::Refused)
                 .await
@@ -86,6 +90,23 @@ impl<T: Send> MethodRequest for tonic::Request<T> {
             self.extensions_mut().insert(claims);
             Ok(())
         }
+    }
+}
+
+/// A method's request as the guard reads it: its metadata as headers (no method nor path: a
+/// method checks no DPoP proof itself), and the proof the layer in front checked, if any.
+struct MethodHeaders {
+    headers: http::HeaderMap,
+    upstream: Option<ProofCheckedUpstream>,
+}
+
+impl RequestHeaders for MethodHeaders {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers.header_values(name)
+    }
+
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        self.upstream.as_ref()
     }
 }
 
