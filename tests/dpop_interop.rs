@@ -302,7 +302,7 @@ async fn me(Authenticated(claims): Authenticated<Claims>) -> Json<Value> {
     Json(json!({
         "sub": claims.sub,
         "client_id": claims.client_id,
-        "jkt": claims.get::<Value>("cnf").map(|cnf| cnf["jkt"].clone()),
+        "jkt": claims.dpop_jkt(),
     }))
 }
 
@@ -381,10 +381,9 @@ async fn an_oidc_provider_dpop_token_sent_as_bearer_is_401_on_a_required_handler
     let token = token();
     let reply = call(&url, "Bearer", &token.access_token, None).await;
     assert_eq!(reply.status, 401, "{reply:?}");
-    let challenge = reply.www_authenticate.as_deref().unwrap_or_default();
     assert!(
-        challenge.starts_with("DPoP"),
-        "the DPoP challenge: {reply:?}"
+        reply.challenges.len() == 1 && reply.challenges[0].starts_with("DPoP"),
+        "only the DPoP challenge: {reply:?}"
     );
 }
 
