@@ -158,8 +158,8 @@ impl Node {
                 panic!("{what}: no answer within {LIMIT:?}{}", self.log())
             }
             Err(RecvTimeoutError::Disconnected) => {
-                let status = self.child.wait().map(|s| s.to_string()).unwrap_or_default();
-                panic!("{what}: node ended ({status}){}", self.log())
+                let status = self.child.try_wait().ok().flatten();
+                panic!("{what}: node closed its output ({status:?}){}", self.log())
             }
         };
         let answer: Value = serde_json::from_str(&line).expect("the script writes JSON lines");
