@@ -318,9 +318,16 @@ async fn every_scheme_an_operation_requires_is_in_the_document() {
     let paths = doc["paths"].as_object().expect("the document has paths");
     let mut named = Vec::new();
     for (path, item) in paths {
-        let requirements = item["get"]["security"].as_array().cloned().unwrap_or_default();
+        let requirements = item["get"]["security"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         for requirement in requirements {
-            for name in requirement.as_object().expect("a requirement object").keys() {
+            for name in requirement
+                .as_object()
+                .expect("a requirement object")
+                .keys()
+            {
                 // `partner` is read from a variable this process has not set.
                 if name != "partner" {
                     assert!(schemes.get(name).is_some(), "{path} requires `{name}`");

@@ -101,7 +101,11 @@ const DPOP: Choices = Choices {
             "Allowed",
             "the default: a DPoP-bound token needs its proof, others work as `Bearer`",
         ),
-        ("required", "Required", "only DPoP-bound tokens, with their proof"),
+        (
+            "required",
+            "Required",
+            "only DPoP-bound tokens, with their proof",
+        ),
         ("disabled", "Disabled", "`Bearer` only, `cnf` ignored"),
     ],
 };

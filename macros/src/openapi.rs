@@ -411,8 +411,8 @@ fn guard_responses(documented: &[u16], operation: &Operation) -> Vec<TokenStream
                 (Some((name, _)), Some((_, _, challenge))) => Some((name, *challenge)),
                 (header, _) => header,
             };
-            let headers =
-                header.map(|(name, description)| quote!(, headers((#name, description = #description))));
+            let headers = header
+                .map(|(name, description)| quote!(, headers((#name, description = #description))));
             quote!((status = #status, description = #description #headers))
         })
         .collect()

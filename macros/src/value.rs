@@ -639,7 +639,10 @@ fn seconds(input: ParseStream<'_>, key: &Key) -> syn::Result<Seconds> {
 fn one_of(input: ParseStream<'_>, key: &Key, choices: &'static Choices) -> syn::Result<Word> {
     let expected = choices.expected();
     let suggest = |word: &str| {
-        did_you_mean(word, choices.words.iter().map(|(word, ..)| (*word, &[][..])))
+        did_you_mean(
+            word,
+            choices.words.iter().map(|(word, ..)| (*word, &[][..])),
+        )
     };
     if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
@@ -693,7 +696,11 @@ fn one_of(input: ParseStream<'_>, key: &Key, choices: &'static Choices) -> syn::
     if input.peek(Ident::peek_any) {
         let ident = Ident::parse_any(input)?;
         let word = ident.unraw().to_string();
-        let message = match choices.variant(&word).map(|_| word.as_str()).or(suggest(&word)) {
+        let message = match choices
+            .variant(&word)
+            .map(|_| word.as_str())
+            .or(suggest(&word))
+        {
             Some(word) => format!("write the value as a string: `{} = {word:?}`", key.name),
             None => format!(
                 "expected a string, one of: {expected}, e.g. `{}`",

@@ -892,7 +892,10 @@ mod tests {
                 .scopes(["orders:read"])
                 .token_from([TokenSource::Authorization, TokenSource::cookie("session")])
         };
-        let required = builder().dpop(Dpop::Required).build().expect("a valid policy");
+        let required = builder()
+            .dpop(Dpop::Required)
+            .build()
+            .expect("a valid policy");
         assert_eq!(
             serde_json::to_value(required.openapi_security_requirements_as("corp"))
                 .expect("serializes"),

@@ -238,7 +238,10 @@ fn a_required_dpop_proof_goes_with_the_token_in_every_requirement() {
         "{text}"
     );
     // The challenges are the `DPoP` scheme's.
-    assert!(text.contains(r#"`DPoP error=\"insufficient_scope\"`"#), "{text}");
+    assert!(
+        text.contains(r#"`DPoP error=\"insufficient_scope\"`"#),
+        "{text}"
+    );
     assert!(text.contains("(`invalid_dpop_proof`)"), "{text}");
     assert!(!text.contains("Bearer error"), "{text}");
 }
@@ -248,7 +251,10 @@ fn an_allowed_or_disabled_dpop_mode_documents_what_the_default_does() {
     let item = r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#;
     let default = rewritten(&format!(r#"{ISSUER}, scopes = ["a"]"#), item);
     for mode in ["allowed", "disabled"] {
-        let text = rewritten(&format!(r#"{ISSUER}, scopes = ["a"], dpop = "{mode}""#), item);
+        let text = rewritten(
+            &format!(r#"{ISSUER}, scopes = ["a"], dpop = "{mode}""#),
+            item,
+        );
         assert_eq!(text, default, "{mode}");
     }
     assert!(!default.contains("dpop"), "{default}");

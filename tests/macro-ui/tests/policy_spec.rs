@@ -129,13 +129,25 @@ fn every_key_lands_in_its_field() {
     assert_eq!(spec.dpop, Dpop::Required);
 }
 
-#[protected(issuer = "https://id.example.com/", audience = "orders-api", dpop = "allowed")]
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "allowed"
+)]
 async fn dpop_allowed() {}
 
-#[protected(issuer = "https://id.example.com/", audience = "orders-api", dpop = "required")]
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "required"
+)]
 async fn dpop_required() {}
 
-#[protected(issuer = "https://id.example.com/", audience = "orders-api", dpop = "disabled")]
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "disabled"
+)]
 async fn dpop_disabled() {}
 
 #[test]
