@@ -106,6 +106,18 @@ async fn session_orders() -> &'static str {
     "[]"
 }
 
+/// A scope; DPoP-bound tokens only, each request with its proof.
+#[protected(
+    issuer = "https://openapi.test/",
+    audience = "orders-api",
+    scopes = ["orders:read"],
+    dpop = "required",
+)]
+#[utoipa::path(get, path = "/bound/orders", responses((status = 200, description = "Mine")))]
+async fn bound_orders() -> &'static str {
+    "[]"
+}
+
 #[protected(issuer = "https://openapi.test/", audience = "orders-api")]
 #[utoipa::path(get, path = "/catalogue", responses((status = 200, description = "Prices")))]
 async fn catalogue(#[claims] claims: Option<Claims>) -> String {
@@ -120,7 +132,10 @@ struct Security;
 
 impl Modify for Security {
     fn modify(&self, doc: &mut Document) {
-        SecurityAddon::new(ISSUER).cookie("session").modify(doc);
+        SecurityAddon::new(ISSUER)
+            .cookie("session")
+            .dpop()
+            .modify(doc);
         SecurityAddon::from_env(PARTNER_VAR)
             .scheme_name("partner")
             .modify(doc);
@@ -132,7 +147,17 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(health, me, list_orders, admin, partner_orders, down, session_orders, catalogue),
+    paths(
+        health,
+        me,
+        list_orders,
+        admin,
+        partner_orders,
+        down,
+        session_orders,
+        bound_orders,
+        catalogue
+    ),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -146,6 +171,7 @@ fn app() -> Router {
         .route("/partner/orders", routing::get(partner_orders))
         .route("/down", routing::get(down))
         .route("/session/orders", routing::get(session_orders))
+        .route("/bound/orders", routing::get(bound_orders))
         .route("/catalogue", routing::get(catalogue))
         .route(
             "/openapi.json",
@@ -250,6 +276,67 @@ async fn a_cookie_source_is_an_api_key_alternative_the_guard_accepts() {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_required_dpop_proof_is_documented_beside_the_token_as_the_dpop_header() {
+    let (_, doc) = served_document().await;
+    let operation = &doc["paths"]["/bound/orders"]["get"];
+    // One requirement naming both: the token and its proof are needed together.
+    assert_eq!(
+        operation["security"],
+        json!([{ "oidc": ["orders:read"], "oidc_dpop": [] }])
+    );
+    let proof = &doc["components"]["securitySchemes"]["oidc_dpop"];
+    assert_eq!(
+        (&proof["type"], &proof["in"], &proof["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("DPoP"))
+    );
+    let how = proof["description"].as_str().unwrap_or_default();
+    assert!(how.contains("`Authorization: DPoP <token>`"), "{how}");
+    // Its challenges are the `DPoP` scheme's.
+    let responses = &operation["responses"];
+    for status in ["400", "401", "403"] {
+        let challenge = responses[status]["headers"]["WWW-Authenticate"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(challenge.starts_with("`DPoP"), "{status}: {challenge}");
+    }
+    // A handler that allows DPoP, the default, is documented as before: bearer tokens work.
+    assert_eq!(
+        doc["paths"]["/orders"]["get"]["security"],
+        json!([{ "oidc": ["orders:read", "orders:list"] }])
+    );
+}
+
+#[tokio::test]
+async fn every_scheme_an_operation_requires_is_in_the_document() {
+    // openapi-spec-validator does not check that a requirement names a scheme of the
+    // document; a client reading it would find nothing to send.
+    let (_, doc) = served_document().await;
+    let schemes = &doc["components"]["securitySchemes"];
+    let paths = doc["paths"].as_object().expect("the document has paths");
+    let mut named = Vec::new();
+    for (path, item) in paths {
+        let requirements = item["get"]["security"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for requirement in requirements {
+            for name in requirement
+                .as_object()
+                .expect("a requirement object")
+                .keys()
+            {
+                // `partner` is read from a variable this process has not set.
+                if name != "partner" {
+                    assert!(schemes.get(name).is_some(), "{path} requires `{name}`");
+                    named.push(name.clone());
+                }
+            }
+        }
+    }
+    assert!(named.iter().any(|name| name == "oidc_dpop"), "{named:?}");
 }
 
 #[tokio::test]

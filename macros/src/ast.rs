@@ -59,6 +59,18 @@ pub(crate) enum Value {
     Path(syn::Path),
     /// `TokenSources`: `["authorization", cookie("session"), header("x-token")]`.
     TokenSources(Vec<Source>),
+    /// `OneOf`: `"required"`, one of the key's words.
+    OneOf(Word),
+}
+
+/// One of a [`Kind::OneOf`](crate::keys::Kind::OneOf) key's words, and what it names.
+pub(crate) struct Word {
+    /// As written.
+    pub(crate) lit: LitStr,
+    /// The runtime enum (`Dpop`).
+    pub(crate) ty: &'static str,
+    /// Its variant the word names (`Required`).
+    pub(crate) variant: &'static str,
 }
 
 /// One element of `token_from = [...]`.

@@ -330,6 +330,11 @@ fn value(value: &Value, p: &TokenStream) -> TokenStream {
             });
             quote!(&[#(#sources),*])
         }
+        Value::OneOf(word) => {
+            let ty = Ident::new(word.ty, word.lit.span());
+            let variant = Ident::new(word.variant, word.lit.span());
+            quote_spanned!(word.lit.span()=> #p::#ty::#variant)
+        }
     }
 }
 

@@ -53,7 +53,62 @@ pub(crate) enum Kind {
     Path,
     /// `["authorization", cookie("name"), header("name")]` → `&[TokenSource::…, …]`.
     TokenSources,
+    /// One of a few fixed words, `"required"` → the runtime enum's variant, `Dpop::Required`.
+    OneOf(&'static Choices),
 }
+
+/// The words a [`Kind::OneOf`] key takes, each naming a variant of one runtime enum (re-exported
+/// in `__private`).
+#[derive(PartialEq, Eq, Debug)]
+pub(crate) struct Choices {
+    /// The enum, as `__private` names it.
+    pub(crate) ty: &'static str,
+    /// Each word as written, the variant it names and what it means, in the order messages
+    /// list them.
+    pub(crate) words: &'static [(&'static str, &'static str, &'static str)],
+}
+
+impl Choices {
+    /// The variant `word` names, if it is one of the words.
+    pub(crate) fn variant(&self, word: &str) -> Option<&'static str> {
+        self.words
+            .iter()
+            .find(|(written, ..)| *written == word)
+            .map(|(_, variant, _)| *variant)
+    }
+
+    /// The words as messages list them: `` `"allowed"`, `"required"`, `"disabled"` ``.
+    pub(crate) fn expected(&self) -> String {
+        backticked(self.words.iter().map(|(word, ..)| format!("{word:?}")))
+    }
+
+    /// The words with what each means: `` `"allowed"` (the default: …), `"required"` (…) ``.
+    pub(crate) fn explained(&self) -> String {
+        self.words
+            .iter()
+            .map(|(word, _, meaning)| format!("`{word:?}` ({meaning})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `dpop = "..."`: the runtime's `Dpop`.
+const DPOP: Choices = Choices {
+    ty: "Dpop",
+    words: &[
+        (
+            "allowed",
+            "Allowed",
+            "the default: a DPoP-bound token needs its proof, others work as `Bearer`",
+        ),
+        (
+            "required",
+            "Required",
+            "only DPoP-bound tokens, with their proof",
+        ),
+        ("disabled", "Disabled", "`Bearer` only, `cnf` ignored"),
+    ],
+};
 
 impl Kind {
     /// Whether the key is written `key(...)` rather than `key = value`.
@@ -232,6 +287,22 @@ pub(crate) const KEYS: &[Key] = &[
         check: any,
     },
     Key {
+        name: "dpop",
+        kind: Kind::OneOf(&DPOP),
+        role: Role::Method,
+        required: Required::No,
+        example: r#"dpop = "required""#,
+        what: "whether DPoP-bound tokens are accepted, required or ignored",
+        element: "dpop",
+        aliases: &[
+            "dpop_mode",
+            "sender_constrained",
+            "proof_of_possession",
+            "pop",
+        ],
+        check: any,
+    },
+    Key {
         name: "crate",
         kind: Kind::Path,
         role: Role::CratePath,
@@ -260,7 +331,8 @@ pub(crate) fn expected_keys() -> String {
     }))
 }
 
-/// For the kinds that hold no string to check (`Claims`, `Seconds`, `Path`).
+/// For the kinds that hold no string to check (`Claims`, `Seconds`, `Path`) or check it
+/// themselves (`OneOf`).
 fn any(_: &LitStr, _: &Key) -> syn::Result<()> {
     Ok(())
 }

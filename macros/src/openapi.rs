@@ -9,9 +9,12 @@
 //!   with `token_from`, each `cookie("name")` and `header("name")` source adds an alternative
 //!   requirement `("<scheme>_cookie_<name>" = [])` / `("<scheme>_header_<name>" = [])`, the
 //!   runtime's `source_scheme_name` (the same rule, written twice: the macro cannot call it);
+//!   with `dpop = "required"`, each of those requirements also names `"<scheme>_dpop" = []`,
+//!   the `DPoP` proof header (the runtime's `dpop_scheme_name`), which goes with the token;
 //! - in `responses(...)`, before the user's, the guard's answers whose status the user did not
 //!   document: 400, 401, 403 (only when scopes or claims are required), 503 and 500. They come
-//!   first so that a response type of the user's (`responses(MyResponses)`) still wins.
+//!   first so that a response type of the user's (`responses(MyResponses)`) still wins. With
+//!   `dpop = "required"` the challenges they describe are under the `DPoP` scheme.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::quote;
@@ -37,6 +40,9 @@ struct Operation {
     bearer: bool,
     /// Whether a request without a token is served (an `Option<C>` claims parameter).
     optional: bool,
+    /// With `dpop = "required"`: the scheme of the `DPoP` proof header, which every way in
+    /// needs beside the token.
+    dpop: Option<LitStr>,
 }
 
 impl Operation {
@@ -77,8 +83,16 @@ impl Operation {
                 .any(|source| matches!(source, Source::Authorization(_))),
             _ => true,
         };
+        let dpop = match value("dpop") {
+            Some(Value::OneOf(word)) if word.variant == "Required" => Some(LitStr::new(
+                &dpop_scheme_name(&scheme.value()),
+                word.lit.span(),
+            )),
+            _ => None,
+        };
         Operation {
             forbids: !scopes.is_empty() || claims,
+            dpop,
             alternatives,
             bearer,
             optional,
@@ -143,6 +157,12 @@ fn source_scheme_name(scheme: &str, kind: &str, name: &str) -> String {
     format!("{scheme}_{kind}_{name}")
 }
 
+/// The component name of the scheme of the `DPoP` proof header beside the issuer's scheme
+/// `scheme`: `<scheme>_dpop`. The runtime's `dpop_scheme_name`.
+fn dpop_scheme_name(scheme: &str) -> String {
+    format!("{scheme}_dpop")
+}
+
 /// `#[utoipa::path(...)]`, `#[::utoipa::path(...)]`, or a path ending in `utoipa::path` (a
 /// re-export). A bare `#[path(...)]` is Rust's built-in attribute (with `use utoipa::path;` in
 /// scope it is ambiguous, an error of the compiler's), and a renamed import cannot be told
@@ -195,12 +215,16 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
         let scopes = &operation.scopes;
         // Alternatives, any one of which lets a request in: the issuer's scheme when the
         // token may come in `Authorization`, each cookie or header source, and `()` (no
-        // credentials) for an optional handler.
-        let issuer = operation.bearer.then(|| quote!((#scheme = [#(#scopes),*])));
+        // credentials) for an optional handler. A required `DPoP` proof goes with the token in
+        // each (names in one requirement are all needed).
+        let proof = operation.dpop.as_ref().map(|dpop| quote!(, #dpop = []));
+        let issuer = operation
+            .bearer
+            .then(|| quote!((#scheme = [#(#scopes),*] #proof)));
         let alternatives = operation
             .alternatives
             .iter()
-            .map(|name| quote!((#name = [])));
+            .map(|name| quote!((#name = [] #proof)));
         let anonymous = operation.optional.then(|| quote!(()));
         let requirements = issuer.into_iter().chain(alternatives).chain(anonymous);
         added.push(quote!(security(#(#requirements),*)));
@@ -297,6 +321,29 @@ const OPTIONAL_UNAUTHORIZED: &str = "A token was sent and is not valid: bad sign
                                      wrong issuer or audience (`invalid_token`); a request \
                                      without a token is served";
 
+/// What the answers that carry a challenge say under `dpop = "required"`, where it is a `DPoP`
+/// one: the status, the description and the `WWW-Authenticate` header's description.
+const DPOP_REQUIRED: &[(u16, &str, &str)] = &[
+    (
+        400,
+        "Malformed credentials (`invalid_request`)",
+        "`DPoP error=\"invalid_request\"`, with a description",
+    ),
+    (
+        401,
+        "No DPoP-bound token with a valid `DPoP` proof: no token, a `Bearer` token, a proof that \
+         is missing or not valid (`invalid_dpop_proof`), or a token that is not valid \
+         (`invalid_token`)",
+        "`DPoP` with the accepted proof algorithms (`algs`), and `error` when credentials were \
+         sent",
+    ),
+    (
+        403,
+        "A valid token lacking a required scope or claim (`insufficient_scope`)",
+        "`DPoP error=\"insufficient_scope\"`, naming the required scopes",
+    ),
+];
+
 /// Every answer the guard can send, as the README's table of responses describes them.
 const GUARD_RESPONSES: &[GuardResponse] = &[
     GuardResponse {
@@ -351,12 +398,20 @@ fn guard_responses(documented: &[u16], operation: &Operation) -> Vec<TokenStream
         .filter(|response| !documented.contains(&response.status))
         .map(|response| {
             let status = proc_macro2::Literal::u16_unsuffixed(response.status);
-            let description = match response.status {
-                401 if operation.optional => OPTIONAL_UNAUTHORIZED,
+            let dpop = DPOP_REQUIRED
+                .iter()
+                .find(|(status, ..)| *status == response.status)
+                .filter(|_| operation.dpop.is_some());
+            let description = match (response.status, dpop) {
+                (401, _) if operation.optional => OPTIONAL_UNAUTHORIZED,
+                (_, Some((_, description, _))) => description,
                 _ => response.description,
             };
-            let headers = response
-                .header
+            let header = match (response.header, dpop) {
+                (Some((name, _)), Some((_, _, challenge))) => Some((name, *challenge)),
+                (header, _) => header,
+            };
+            let headers = header
                 .map(|(name, description)| quote!(, headers((#name, description = #description))));
             quote!((status = #status, description = #description #headers))
         })

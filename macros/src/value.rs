@@ -10,10 +10,10 @@ use syn::{
     Error, Ident, LitBool, LitFloat, LitInt, LitStr, Token, bracketed, parenthesized, token,
 };
 
-use crate::ast::{Claim, EnvVar, Expect, Scalar, Seconds, Setting, Source, Value, Values};
+use crate::ast::{Claim, EnvVar, Expect, Scalar, Seconds, Setting, Source, Value, Values, Word};
 use crate::attr::comma_separated;
 use crate::diag::{Errors, backticked, did_you_mean, where_is};
-use crate::keys::{Key, Kind};
+use crate::keys::{Choices, Key, Kind};
 
 mod kw {
     syn::custom_keyword!(env);
@@ -99,6 +99,7 @@ pub(crate) fn parse(input: ParseStream<'_>, key: &Key) -> syn::Result<Value> {
             sources(input, key).map(Value::TokenSources)
         }
         Kind::Seconds => seconds(input, key).map(Value::Seconds),
+        Kind::OneOf(choices) => one_of(input, key, choices).map(Value::OneOf),
         Kind::Path => {
             let expected = format!("expected {} as a string, e.g. `{}`", key.what, key.example);
             if !input.peek(LitStr) {
@@ -631,6 +632,87 @@ fn seconds(input: ParseStream<'_>, key: &Key) -> syn::Result<Seconds> {
         return Err(Error::new(lit.span(), expected(&example)));
     }
     Err(input.error(expected("60")))
+}
+
+/// One of `choices`' words, as a string: `dpop = "required"`. A near miss (`"require"`,
+/// `"Required"`) is told the word it most likely means; every other mistake is told the words.
+fn one_of(input: ParseStream<'_>, key: &Key, choices: &'static Choices) -> syn::Result<Word> {
+    let expected = choices.expected();
+    let suggest = |word: &str| {
+        did_you_mean(
+            word,
+            choices.words.iter().map(|(word, ..)| (*word, &[][..])),
+        )
+    };
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let word = lit.value();
+        if let Some(variant) = choices.variant(&word) {
+            return Ok(Word {
+                lit,
+                ty: choices.ty,
+                variant,
+            });
+        }
+        let hint = suggest(&word)
+            .map(|word| format!("did you mean `{word:?}`? "))
+            .unwrap_or_default();
+        return Err(Error::new(
+            lit.span(),
+            format!(
+                "unknown `{}` value {word:?}; {hint}expected one of: {expected}",
+                key.name
+            ),
+        ));
+    }
+    if input.peek(kw::env) && input.peek2(token::Paren) {
+        return Err(input.error(format!(
+            "`{}` is fixed when the handler is compiled and cannot come from the environment: \
+             write one of {expected}, e.g. `{}`",
+            key.name, key.example
+        )));
+    }
+    if input.peek(LitBool) {
+        let lit: LitBool = input.parse()?;
+        return Err(Error::new(
+            lit.span,
+            format!(
+                "`{}` takes a string, not a bool, one of: {}",
+                key.name,
+                choices.explained()
+            ),
+        ));
+    }
+    if input.peek(token::Bracket) {
+        let list: TokenTree = input.parse()?;
+        return Err(Error::new_spanned(
+            list,
+            format!(
+                "`{}` takes one value, not a list: write one of {expected}, e.g. `{}`",
+                key.name, key.example
+            ),
+        ));
+    }
+    if input.peek(Ident::peek_any) {
+        let ident = Ident::parse_any(input)?;
+        let word = ident.unraw().to_string();
+        let message = match choices
+            .variant(&word)
+            .map(|_| word.as_str())
+            .or(suggest(&word))
+        {
+            Some(word) => format!("write the value as a string: `{} = {word:?}`", key.name),
+            None => format!(
+                "expected a string, one of: {expected}, e.g. `{}`",
+                key.example
+            ),
+        };
+        return Err(Error::new(ident.span(), message));
+    }
+    Err(input.error(format!(
+        "expected a string, one of: {expected}, e.g. `{}`",
+        key.example
+    )))
 }
 
 /// Reports every item equal to an earlier one, on the later one.

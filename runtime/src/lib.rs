@@ -116,6 +116,7 @@ pub use stats::stats;
 pub mod __private {
     pub use crate::alg::Alg;
     pub use crate::claims::Claims;
+    pub use crate::dpop_state::Dpop;
     pub use crate::guard::{
         ClaimsSource, MethodRequest, NoClaims, OptionalProtected, Protected, StaticPolicy,
         authorize_method,

@@ -67,6 +67,14 @@
 //!   alternative requirement beside the issuer's scheme, which stays even when `token_from`
 //!   leaves `"authorization"` out: the token is the issuer's JWT wherever it is carried.
 //!
+//! - **A required DPoP proof** (`dpop = "required"`, [`Dpop::Required`]): the `DPoP` request
+//!   header is an `apiKey` scheme named by [`dpop_scheme_name`] (`<scheme>_dpop`), added by
+//!   [`SecurityAddon::dpop`], and every requirement of the operation names it beside the token's
+//!   scheme (names in one requirement are all needed). OpenAPI's own way of saying it, an `http`
+//!   scheme `DPoP`, cannot be written through utoipa 5, whose `http` schemes are a closed list;
+//!   the `apiKey` scheme's description says how the token and the proof are sent. A handler
+//!   that allows DPoP (the default) is documented as a bearer one: its bearer tokens work.
+//!
 //! Each operation's requirement is written by `#[protected]` into the `#[utoipa::path(...)]`
 //! below it (`security((<openapi_scheme> = [<scopes>]), ("<openapi_scheme>_cookie_<name>" =
 //! []))`, with the guard's answers), so that the addon is the only thing to add. Without the macro (the builder, aide, poem-openapi),
@@ -82,6 +90,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::openapi::{Components, OpenApi};
 
+use crate::dpop_state::Dpop;
 use crate::issuer;
 use crate::policy::{EnvUnread, Policy, env_value};
 use crate::spec::TokenSource;
@@ -125,6 +134,19 @@ pub fn source_scheme_name(scheme: &str, source: &TokenSource) -> Option<String> 
     Some(format!("{scheme}_{kind}_{name}"))
 }
 
+/// The component name of the `apiKey` scheme of the `DPoP` proof header beside the issuer's
+/// scheme `scheme`: `<scheme>_dpop`. The operations of `dpop = "required"` handlers name it
+/// (`#[protected]` by the same rule), and [`SecurityAddon::dpop`] adds it.
+///
+/// ```
+/// use jwks_guard::openapi::dpop_scheme_name;
+///
+/// assert_eq!(dpop_scheme_name("oidc"), "oidc_dpop");
+/// ```
+pub fn dpop_scheme_name(scheme: &str) -> String {
+    format!("{scheme}_dpop")
+}
+
 /// Adds an issuer's security scheme to an OpenAPI document: a [`utoipa::Modify`].
 ///
 /// By default the scheme is named `"oidc"` and is of type `openIdConnect`, pointing at the
@@ -157,6 +179,8 @@ pub struct SecurityAddon {
     kind: Kind,
     /// The `cookie(...)` and `header(...)` token sources, each an `apiKey` scheme.
     sources: Vec<TokenSource>,
+    /// Whether the `DPoP` proof header's scheme is added too.
+    dpop: bool,
 }
 
 /// Where the issuer comes from.
@@ -210,6 +234,7 @@ impl SecurityAddon {
             name: DEFAULT_SCHEME_NAME.to_owned(),
             kind: Kind::OpenIdConnect,
             sources: Vec::new(),
+            dpop: false,
         }
     }
 
@@ -358,9 +383,34 @@ impl SecurityAddon {
         self
     }
 
+    /// Also the `apiKey` scheme of the `DPoP` proof header, for handlers with
+    /// `dpop = "required"` ([`Dpop::Required`]): `{"type":"apiKey","in":"header","name":"DPoP"}`,
+    /// under the name [`dpop_scheme_name`] gives (`<scheme>_dpop`), which every requirement
+    /// of those handlers names beside the token's scheme.
+    ///
+    /// ```
+    /// use jwks_guard::openapi::SecurityAddon;
+    /// use utoipa::Modify;
+    /// use utoipa::openapi::OpenApiBuilder;
+    ///
+    /// let mut doc = OpenApiBuilder::new().build();
+    /// SecurityAddon::new("https://id.example.com/").dpop().modify(&mut doc);
+    /// let json = serde_json::to_value(&doc).expect("a document serializes");
+    /// let scheme = &json["components"]["securitySchemes"]["oidc_dpop"];
+    /// assert_eq!(scheme["type"], "apiKey");
+    /// assert_eq!(scheme["in"], "header");
+    /// assert_eq!(scheme["name"], "DPoP");
+    /// ```
+    #[must_use]
+    pub fn dpop(mut self) -> SecurityAddon {
+        self.dpop = true;
+        self
+    }
+
     /// The `apiKey` schemes of the [`cookie`](Self::cookie) and [`header`](Self::header)
-    /// sources and their names, for documents built without utoipa's `Modify`. They do not
-    /// name the issuer and are there even when [`scheme`](Self::scheme) is `None`.
+    /// sources and of the [`dpop`](Self::dpop) proof, and their names, for documents built
+    /// without utoipa's `Modify`. They do not name the issuer and are there even when
+    /// [`scheme`](Self::scheme) is `None`.
     ///
     /// ```
     /// use jwks_guard::openapi::SecurityAddon;
@@ -397,6 +447,21 @@ impl SecurityAddon {
                 };
                 Some((name, SecurityScheme::ApiKey(key)))
             })
+            .chain(self.dpop.then(|| {
+                let proof = ApiKeyValue::with_description(
+                    "DPoP".to_owned(),
+                    format!(
+                        "A DPoP proof (RFC 9449), made afresh for each request and signed by the \
+                         key the token is bound to (its `cnf.jkt`); the token (the `{}` \
+                         scheme's) goes in `Authorization: DPoP <token>`, not `Bearer`",
+                        self.name
+                    ),
+                );
+                (
+                    dpop_scheme_name(&self.name),
+                    SecurityScheme::ApiKey(ApiKey::Header(proof)),
+                )
+            }))
             .collect()
     }
 
@@ -528,7 +593,9 @@ impl Policy {
     /// without scopes per `cookie(...)` or `header(...)`
     /// [token source](crate::PolicyBuilder::token_from),
     /// under the name [`source_scheme_name`] gives (the schemes of [`SecurityAddon::cookie`] and
-    /// [`SecurityAddon::header`]).
+    /// [`SecurityAddon::header`]). When the policy requires DPoP ([`Dpop::Required`]), each
+    /// requirement also names the proof's scheme, [`dpop_scheme_name`] (that of
+    /// [`SecurityAddon::dpop`]).
     ///
     /// ```
     /// use jwks_guard::{Policy, TokenSource};
@@ -571,7 +638,15 @@ impl Policy {
             .iter()
             .any(|source| matches!(source, TokenSource::Authorization));
         let issuer = bearer.then(|| self.openapi_security_as(scheme.clone()));
-        issuer.into_iter().chain(alternatives).collect()
+        let proof = (self.dpop() == Dpop::Required).then(|| dpop_scheme_name(&scheme));
+        issuer
+            .into_iter()
+            .chain(alternatives)
+            .map(|requirement| match &proof {
+                Some(proof) => requirement.add(proof, Vec::<String>::new()),
+                None => requirement,
+            })
+            .collect()
     }
 }
 
@@ -805,6 +880,62 @@ mod tests {
         assert_eq!(
             serde_json::to_value(bearer_only.openapi_security_requirements()).expect("serializes"),
             json!([{"oidc": []}])
+        );
+    }
+
+    #[test]
+    fn a_policy_requiring_dpop_names_the_proof_scheme_in_every_requirement() {
+        let builder = || {
+            Policy::builder()
+                .issuer("https://id.example.com/")
+                .audience("orders-api")
+                .scopes(["orders:read"])
+                .token_from([TokenSource::Authorization, TokenSource::cookie("session")])
+        };
+        let required = builder()
+            .dpop(Dpop::Required)
+            .build()
+            .expect("a valid policy");
+        assert_eq!(
+            serde_json::to_value(required.openapi_security_requirements_as("corp"))
+                .expect("serializes"),
+            json!([
+                {"corp": ["orders:read"], "corp_dpop": []},
+                {"corp_cookie_session": [], "corp_dpop": []}
+            ])
+        );
+        for mode in [Dpop::Allowed, Dpop::Disabled] {
+            let policy = builder().dpop(mode).build().expect("a valid policy");
+            assert_eq!(
+                serde_json::to_value(policy.openapi_security_requirements()).expect("serializes"),
+                json!([{"oidc": ["orders:read"]}, {"oidc_cookie_session": []}]),
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_dpop_scheme_is_the_proof_header_under_the_scheme_name() {
+        let added = schemes(
+            &SecurityAddon::new("https://id.example.com/")
+                .scheme_name("corp")
+                .dpop(),
+        );
+        let proof = &added["corp_dpop"];
+        assert_eq!(
+            (&proof["type"], &proof["in"], &proof["name"]),
+            (&json!("apiKey"), &json!("header"), &json!("DPoP"))
+        );
+        let description = proof["description"].as_str().unwrap_or_default();
+        assert!(
+            description.contains("`Authorization: DPoP <token>`"),
+            "{description}"
+        );
+        assert!(description.contains("the `corp` scheme's"), "{description}");
+        assert!(
+            schemes(&SecurityAddon::new("https://id.example.com/"))
+                .get("oidc_dpop")
+                .is_none()
         );
     }
 

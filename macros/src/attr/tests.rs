@@ -280,6 +280,25 @@ mod accepts {
         let krate = args.krate().map(|path| quote::quote!(#path).to_string());
         assert_eq!(krate.as_deref(), Some(":: platform :: jwks_guard"));
     }
+
+    #[test]
+    fn each_dpop_mode_names_its_variant() {
+        for (word, variant) in [
+            ("allowed", "Allowed"),
+            ("required", "Required"),
+            ("disabled", "Disabled"),
+        ] {
+            let args = ok(&with_required(&format!("dpop = {word:?}")));
+            let Some(Value::OneOf(written)) = args.get("dpop") else {
+                panic!("`dpop = {word:?}` is not a word");
+            };
+            assert_eq!(
+                (written.lit.value().as_str(), written.ty, written.variant),
+                (word, "Dpop", variant)
+            );
+        }
+        assert!(ok(&with_required("leeway = 0")).get("dpop").is_none());
+    }
 }
 
 mod keys {
@@ -758,6 +777,75 @@ mod values {
         assert_eq!(at, "at_jwt");
         let (message, _) = error(&with_required(r#"typ = """#));
         assert_eq!(message, r#"`typ` cannot be empty, e.g. `typ = "at+jwt"`"#);
+    }
+
+    #[test]
+    fn an_unknown_dpop_mode_lists_the_three_and_suggests_a_near_miss() {
+        let expected = r#"expected one of: `"allowed"`, `"required"`, `"disabled"`"#;
+        let cases = [
+            (r#""require""#, r#"did you mean `"required"`? "#),
+            (r#""Required""#, r#"did you mean `"required"`? "#),
+            (r#""disable""#, r#"did you mean `"disabled"`? "#),
+            (r#""optional""#, ""),
+            (r#""""#, ""),
+        ];
+        for (value, hint) in cases {
+            let (message, at) = error(&with_required(&format!("dpop = {value}")));
+            let word: String = value.trim_matches('"').to_owned();
+            assert_eq!(
+                (message, at.as_str()),
+                (
+                    format!("unknown `dpop` value {word:?}; {hint}{expected}"),
+                    value
+                ),
+            );
+        }
+    }
+
+    #[test]
+    fn dpop_of_the_wrong_type() {
+        let one_of = r#"expected a string, one of: `"allowed"`, `"required"`, `"disabled"`, e.g. `dpop = "required"`"#;
+        let cases = [
+            (
+                "true",
+                "true",
+                "`dpop` takes a string, not a bool, one of: `\"allowed\"` (the default: a \
+                 DPoP-bound token needs its proof, others work as `Bearer`), `\"required\"` \
+                 (only DPoP-bound tokens, with their proof), `\"disabled\"` (`Bearer` only, \
+                 `cnf` ignored)"
+                    .to_owned(),
+            ),
+            ("1", "1", one_of.to_owned()),
+            (
+                r#"["required"]"#,
+                r#"["required"]"#,
+                r#"`dpop` takes one value, not a list: write one of `"allowed"`, `"required"`, `"disabled"`, e.g. `dpop = "required"`"#.to_owned(),
+            ),
+            (
+                "required",
+                "required",
+                r#"write the value as a string: `dpop = "required"`"#.to_owned(),
+            ),
+            (
+                "Allowed",
+                "Allowed",
+                r#"write the value as a string: `dpop = "allowed"`"#.to_owned(),
+            ),
+            ("maybe", "maybe", one_of.to_owned()),
+            (
+                r#"env("DPOP")"#,
+                "env",
+                r#"`dpop` is fixed when the handler is compiled and cannot come from the environment: write one of `"allowed"`, `"required"`, `"disabled"`, e.g. `dpop = "required"`"#.to_owned(),
+            ),
+        ];
+        for (value, expected_at, expected) in cases {
+            let (message, at) = error(&with_required(&format!("dpop = {value}")));
+            assert_eq!(
+                (message.as_str(), at.as_str()),
+                (expected.as_str(), expected_at),
+                "{value}"
+            );
+        }
     }
 
     #[test]

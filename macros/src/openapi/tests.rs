@@ -222,3 +222,40 @@ fn an_optional_handler_offers_no_credentials_as_an_alternative_and_says_when_it_
         "{text}"
     );
 }
+
+#[test]
+fn a_required_dpop_proof_goes_with_the_token_in_every_requirement() {
+    let text = rewritten(
+        &format!(
+            r#"{ISSUER}, scopes = ["orders:read"], openapi_scheme = "corp", dpop = "required", token_from = ["authorization", cookie("session")]"#
+        ),
+        r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#,
+    );
+    assert!(
+        text.contains(
+            r#"security (("corp" = ["orders:read"] , "corp_dpop" = []) , ("corp_cookie_session" = [] , "corp_dpop" = []))"#
+        ),
+        "{text}"
+    );
+    // The challenges are the `DPoP` scheme's.
+    assert!(
+        text.contains(r#"`DPoP error=\"insufficient_scope\"`"#),
+        "{text}"
+    );
+    assert!(text.contains("(`invalid_dpop_proof`)"), "{text}");
+    assert!(!text.contains("Bearer error"), "{text}");
+}
+
+#[test]
+fn an_allowed_or_disabled_dpop_mode_documents_what_the_default_does() {
+    let item = r#"#[utoipa::path(get, path = "/orders")] async fn f() {}"#;
+    let default = rewritten(&format!(r#"{ISSUER}, scopes = ["a"]"#), item);
+    for mode in ["allowed", "disabled"] {
+        let text = rewritten(
+            &format!(r#"{ISSUER}, scopes = ["a"], dpop = "{mode}""#),
+            item,
+        );
+        assert_eq!(text, default, "{mode}");
+    }
+    assert!(!default.contains("dpop"), "{default}");
+}

@@ -82,7 +82,8 @@ pub mod admin {
                                 ),
                             ),
                         ],
-                    ),
+                    )
+                    .dpop(::jwks_guard::__private::Dpop::Required),
             );
             &CELL
         }
@@ -95,21 +96,21 @@ pub mod admin {
         responses(
             (
                 status = 400,
-                description = "Malformed bearer credentials (`invalid_request`)",
+                description = "Malformed credentials (`invalid_request`)",
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`Bearer error=\"invalid_request\"`, with a description"
+                        description = "`DPoP error=\"invalid_request\"`, with a description"
                     )
                 )
             ),
             (
                 status = 401,
-                description = "No bearer token, or one that is not valid: bad signature, expired, wrong issuer or audience (`invalid_token`)",
+                description = "No DPoP-bound token with a valid `DPoP` proof: no token, a `Bearer` token, a proof that is missing or not valid (`invalid_dpop_proof`), or a token that is not valid (`invalid_token`)",
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"
+                        description = "`DPoP` with the accepted proof algorithms (`algs`), and `error` when credentials were sent"
                     )
                 )
             ),
@@ -119,7 +120,7 @@ pub mod admin {
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`Bearer error=\"insufficient_scope\"`, naming the required scopes"
+                        description = "`DPoP error=\"insufficient_scope\"`, naming the required scopes"
                     )
                 )
             ),
@@ -136,9 +137,9 @@ pub mod admin {
             )
         ),
         security(
-            ("corp" = ["tenants:delete", "admin"]),
-            ("corp_cookie_session" = []),
-            ("corp_header_x-forwarded-access-token" = [])
+            ("corp" = ["tenants:delete", "admin"], "corp_dpop" = []),
+            ("corp_cookie_session" = [], "corp_dpop" = []),
+            ("corp_header_x-forwarded-access-token" = [], "corp_dpop" = [])
         )
     )]
     #[allow(clippy::unused_async)]

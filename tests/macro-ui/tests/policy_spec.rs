@@ -7,7 +7,7 @@
 )]
 
 use jwks_guard::__private::{
-    Alg, ClaimSpec, Expect, PolicySpec, Scalar, Setting, StaticPolicy, Values,
+    Alg, ClaimSpec, Dpop, Expect, PolicySpec, Scalar, Setting, StaticPolicy, Values,
 };
 use jwks_guard::{Claims, protected};
 
@@ -55,6 +55,7 @@ fn env_settings_name_their_variables() {
     algorithms = ["RS256", "ES256", "EdDSA"],
     leeway = 0,
     typ = "at+jwt",
+    dpop = "required",
 )]
 async fn every_key() {}
 
@@ -108,7 +109,8 @@ fn every_key_lands_in_its_field() {
         ])
         .algorithms(&[Alg::RS256, Alg::ES256, Alg::EdDSA])
         .leeway(0)
-        .typ("at+jwt");
+        .typ("at+jwt")
+        .dpop(Dpop::Required);
     let spec = spec::<__every_key_policy>();
     assert_eq!(spec, expected);
     // Each method sets its own field.
@@ -124,6 +126,41 @@ fn every_key_lands_in_its_field() {
         Some(&[Alg::RS256, Alg::ES256, Alg::EdDSA][..])
     );
     assert_eq!((spec.leeway, spec.typ), (0, Some("at+jwt")));
+    assert_eq!(spec.dpop, Dpop::Required);
+}
+
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "allowed"
+)]
+async fn dpop_allowed() {}
+
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "required"
+)]
+async fn dpop_required() {}
+
+#[protected(
+    issuer = "https://id.example.com/",
+    audience = "orders-api",
+    dpop = "disabled"
+)]
+async fn dpop_disabled() {}
+
+#[test]
+fn each_dpop_mode_lands_in_its_field_and_its_absence_is_allowed() {
+    assert_eq!(
+        [
+            spec::<__minimal_policy>().dpop,
+            spec::<__dpop_allowed_policy>().dpop,
+            spec::<__dpop_required_policy>().dpop,
+            spec::<__dpop_disabled_policy>().dpop,
+        ],
+        [Dpop::Allowed, Dpop::Allowed, Dpop::Required, Dpop::Disabled]
+    );
 }
 
 #[protected(issuer = "https://id.example.com/", audience = "orders-api", algorithms = [
