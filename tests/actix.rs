@@ -80,6 +80,26 @@ async fn sources(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "required"
+)]
+#[get("/dpop-required")]
+async fn dpop_required(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "disabled"
+)]
+#[get("/bearer-only")]
+async fn bearer_only(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
 #[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
 #[get("/maybe")]
 async fn maybe(#[claims] claims: Option<Claims>) -> String {
@@ -144,6 +164,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(tenant)
         .service(sources)
         .service(maybe)
+        .service(dpop_required)
+        .service(bearer_only)
         .service(misconfigured)
         .service(empty_env)
         .service(down)

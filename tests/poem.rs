@@ -71,6 +71,26 @@ async fn maybe(#[claims] claims: Option<Claims>) -> String {
     conformance::maybe(claims.as_ref())
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "required"
+)]
+#[handler]
+async fn dpop_required(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "disabled"
+)]
+#[handler]
+async fn bearer_only(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 #[handler]
 async fn misconfigured() {}
@@ -107,6 +127,8 @@ async fn app() -> String {
             .at("/tenant", get(tenant))
             .at("/sources", get(sources))
             .at("/maybe", get(maybe))
+            .at("/dpop-required", get(dpop_required))
+            .at("/bearer-only", get(bearer_only))
             .at("/misconfigured", get(misconfigured))
             .at("/empty-env", get(empty_env))
             .at("/down", get(down))

@@ -60,6 +60,24 @@ async fn maybe(#[claims] claims: Option<Claims>) -> String {
     conformance::maybe(claims.as_ref())
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "required"
+)]
+async fn dpop_required(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "disabled"
+)]
+async fn bearer_only(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
 #[protected(issuer = env("JWKS_GUARD_TEST_UNSET"), audience = "api")]
 async fn misconfigured() {}
 
@@ -90,6 +108,8 @@ async fn app() -> String {
             .route("/tenant", get(tenant))
             .route("/sources", get(sources))
             .route("/maybe", get(maybe))
+            .route("/dpop-required", get(dpop_required))
+            .route("/bearer-only", get(bearer_only))
             .route("/misconfigured", get(misconfigured))
             .route("/empty-env", get(empty_env))
             .route("/down", get(down))

@@ -82,6 +82,26 @@ async fn sources(#[claims] claims: Claims) -> String {
     claims.sub.unwrap_or_default()
 }
 
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "required"
+)]
+#[get("/dpop-required")]
+async fn dpop_required(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
+#[protected(
+    issuer = "https://conformance.test/",
+    audience = "api",
+    dpop = "disabled"
+)]
+#[get("/bearer-only")]
+async fn bearer_only(#[claims] claims: Claims) -> String {
+    conformance::bound_to(&claims)
+}
+
 #[protected(issuer = "https://conformance.test/", audience = "api", scopes = ["orders:read"])]
 #[get("/maybe")]
 async fn maybe(#[claims] claims: Option<Claims>) -> String {
@@ -207,7 +227,7 @@ fn app() -> Rocket<Build> {
         .expect("a valid policy");
     #[rustfmt::skip]
     let routes = routes![
-        whoami, profile, list_orders, create_order, typed, tenant, sources, maybe, misconfigured, empty_env,
+        whoami, profile, list_orders, create_order, typed, tenant, sources, maybe, dpop_required, bearer_only, misconfigured, empty_env,
         down, garbage, liar, first_requests,
         health, authenticated, optional, optional_or_404, optional_or_401, result
     ];

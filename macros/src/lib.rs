@@ -49,7 +49,7 @@ use proc_macro::TokenStream;
 /// | `typ` | | `"at+jwt"`: the token's required `typ` header |
 /// | `openapi_scheme` | | `"corp"`: the security scheme the handler's `#[utoipa::path]` names (default: `"oidc"`); ASCII letters, digits, `.`, `_` and `-`. Only with a `#[utoipa::path(...)]` below `#[protected]` (see below) |
 /// | `token_from` | | `["authorization", cookie("session"), header("x-forwarded-access-token")]`: where the token may come from (default: `["authorization"]`); a cookie's value is the token, a header's with or without `Bearer `; a token in more than one is 400 |
-/// | `dpop` | | `"allowed"` (default), `"required"` or `"disabled"`: DPoP-bound tokens (RFC 9449, `cnf.jkt`). `"allowed"`: a token without `cnf.jkt` works as `Bearer`, a bound one only as `Authorization: DPoP <token>` with a valid `DPoP` proof (as `Bearer` it is refused); `"required"`: only bound tokens with a valid proof; `"disabled"`: bearer tokens only, `cnf` ignored. Not an `env("VAR")` value |
+/// | `dpop` | | `"allowed"` (default), `"required"` or `"disabled"`: DPoP-bound tokens (RFC 9449, `cnf.jkt`). `"allowed"`: a token without `cnf.jkt` works as `Bearer`, a bound one only as `Authorization: DPoP <token>` with a valid `DPoP` proof (as `Bearer` it is refused); `"required"`: only bound tokens with a valid proof (no cookie or header in `token_from`); `"disabled"`: bearer tokens only, `cnf` ignored. Not an `env("VAR")` value |
 /// | `crate` | | `"::my_crate::jwks_guard"`: where jwks-guard is, for a crate that re-exports it |
 ///
 /// `env("VAR")` is read once, at the first request; if it is not set (or empty), the handler
@@ -108,7 +108,7 @@ use proc_macro::TokenStream;
 ///   itself: an attribute macro does not see the attributes that ran before it;
 /// - utoipa's `#[utoipa::path(...)]` goes **below** `#[protected]`, which writes into it what the
 ///   guard means for the operation: `security((<openapi_scheme> = [<scopes>]))` unless the
-///   attribute has its own `security(...)` (with `dpop = "required"`, each requirement also
+///   attribute has its own `security(...)` (with `dpop = "required"`, the requirement also
 ///   names `"<openapi_scheme>_dpop" = []`, the `DPoP` proof header), and the guard's answers (400, 401, 403 when scopes or
 ///   claims are required, 503, 500, with their `WWW-Authenticate` and `Retry-After` headers)
 ///   for the statuses its `responses(...)` does not document. Above `#[protected]`, utoipa

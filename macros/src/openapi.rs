@@ -9,8 +9,9 @@
 //!   with `token_from`, each `cookie("name")` and `header("name")` source adds an alternative
 //!   requirement `("<scheme>_cookie_<name>" = [])` / `("<scheme>_header_<name>" = [])`, the
 //!   runtime's `source_scheme_name` (the same rule, written twice: the macro cannot call it);
-//!   with `dpop = "required"`, each of those requirements also names `"<scheme>_dpop" = []`,
-//!   the `DPoP` proof header (the runtime's `dpop_scheme_name`), which goes with the token;
+//!   with `dpop = "required"` (which reads the token from `Authorization` alone), the
+//!   issuer's requirement also names `"<scheme>_dpop" = []`, the `DPoP` proof header (the
+//!   runtime's `dpop_scheme_name`), which goes with the token;
 //! - in `responses(...)`, before the user's, the guard's answers whose status the user did not
 //!   document: 400, 401, 403 (only when scopes or claims are required), 503 and 500. They come
 //!   first so that a response type of the user's (`responses(MyResponses)`) still wins. With
@@ -215,8 +216,9 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
         let scopes = &operation.scopes;
         // Alternatives, any one of which lets a request in: the issuer's scheme when the
         // token may come in `Authorization`, each cookie or header source, and `()` (no
-        // credentials) for an optional handler. A required `DPoP` proof goes with the token in
-        // each (names in one requirement are all needed).
+        // credentials) for an optional handler. A required `DPoP` proof goes with the token
+        // (names in one requirement are all needed), which then comes in `Authorization` alone
+        // (`valid` refuses cookie and header sources with `dpop = "required"`).
         let proof = operation.dpop.as_ref().map(|dpop| quote!(, #dpop = []));
         let issuer = operation
             .bearer
@@ -224,7 +226,7 @@ fn rewrite_path_args(tokens: TokenStream, operation: &Operation) -> TokenStream 
         let alternatives = operation
             .alternatives
             .iter()
-            .map(|name| quote!((#name = [] #proof)));
+            .map(|name| quote!((#name = [])));
         let anonymous = operation.optional.then(|| quote!(()));
         let requirements = issuer.into_iter().chain(alternatives).chain(anonymous);
         added.push(quote!(security(#(#requirements),*)));

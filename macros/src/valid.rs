@@ -1,10 +1,11 @@
-//! The checks across keys: every required key is there (or one that stands in for it), and
-//! `tenants` comes with an issuer template.
+//! The checks across keys: every required key is there (or one that stands in for it),
+//! `tenants` comes with an issuer template, and `dpop = "required"` reads no token from a
+//! cookie or another header.
 
 use proc_macro2::Span;
 use syn::Error;
 
-use crate::ast::{Args, Value, Values};
+use crate::ast::{Args, Source, Value, Values};
 use crate::attr::Parsed;
 use crate::diag::Errors;
 use crate::keys::{KEYS, Key, Required, TENANT_PLACEHOLDER};
@@ -14,6 +15,7 @@ use crate::keys::{KEYS, Key, Required, TENANT_PLACEHOLDER};
 pub(crate) fn check(parsed: Parsed, mut errors: Errors) -> syn::Result<Args> {
     missing(&parsed, &mut errors);
     tenants_need_a_template(&parsed, &mut errors);
+    required_dpop_needs_authorization(&parsed, &mut errors);
     errors.finish()?;
     Ok(Args {
         entries: parsed.entries,
@@ -82,4 +84,40 @@ fn tenants_need_a_template(parsed: &Parsed, errors: &mut Errors) {
              `issuer = \"https://login.microsoftonline.com/{TENANT_PLACEHOLDER}/v2.0\"`"
         ),
     ));
+}
+
+/// `dpop = "required"` accepts tokens under the `DPoP` scheme of `Authorization` only: a token
+/// in a cookie or another header comes without a scheme, as a bearer token, which it refuses.
+fn required_dpop_needs_authorization(parsed: &Parsed, errors: &mut Errors) {
+    let value = |name: &str| {
+        parsed
+            .entries
+            .iter()
+            .find(|entry| entry.key.name == name)
+            .map(|entry| &entry.value)
+    };
+    let Some(Value::OneOf(word)) = value("dpop") else {
+        return;
+    };
+    if word.variant != "Required" {
+        return;
+    }
+    let Some(Value::TokenSources(sources)) = value("token_from") else {
+        return;
+    };
+    for source in sources {
+        let (kind, name) = match source {
+            Source::Authorization(_) => continue,
+            Source::Cookie(name) => ("cookie", name.value()),
+            Source::Header(name) => ("header", name.value()),
+        };
+        errors.push(Error::new(
+            source.span(),
+            format!(
+                "`dpop = \"required\"` accepts tokens sent as `Authorization: DPoP` only: a token \
+                 in {kind} `{name}` is a bearer token, which it refuses; remove `{kind}(\"{name}\")` \
+                 from `token_from`, or write `dpop = \"allowed\"`"
+            ),
+        ));
+    }
 }

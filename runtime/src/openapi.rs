@@ -69,8 +69,10 @@
 //!
 //! - **A required DPoP proof** (`dpop = "required"`, [`Dpop::Required`]): the `DPoP` request
 //!   header is an `apiKey` scheme named by [`dpop_scheme_name`] (`<scheme>_dpop`), added by
-//!   [`SecurityAddon::dpop`], and every requirement of the operation names it beside the token's
-//!   scheme (names in one requirement are all needed). OpenAPI's own way of saying it, an `http`
+//!   [`SecurityAddon::dpop`], and the operation's requirement names it beside the token's
+//!   scheme (names in one requirement are all needed). Such a policy reads the token from
+//!   `Authorization` alone: a cookie or another header carries a bearer token, which it would
+//!   refuse, so the attribute and the builder refuse those sources with it. OpenAPI's own way of saying it, an `http`
 //!   scheme `DPoP`, cannot be written through utoipa 5, whose `http` schemes are a closed list;
 //!   the `apiKey` scheme's description says how the token and the proof are sent. A handler
 //!   that allows DPoP (the default) is documented as a bearer one: its bearer tokens work.
@@ -638,15 +640,16 @@ impl Policy {
             .iter()
             .any(|source| matches!(source, TokenSource::Authorization));
         let issuer = bearer.then(|| self.openapi_security_as(scheme.clone()));
-        let proof = (self.dpop() == Dpop::Required).then(|| dpop_scheme_name(&scheme));
-        issuer
-            .into_iter()
-            .chain(alternatives)
-            .map(|requirement| match &proof {
-                Some(proof) => requirement.add(proof, Vec::<String>::new()),
-                None => requirement,
-            })
-            .collect()
+        // A required proof goes with the token in `Authorization`; a cookie or another header
+        // carries a bearer token, which such a policy refuses.
+        if self.dpop() == Dpop::Required {
+            let proof = dpop_scheme_name(&scheme);
+            return issuer
+                .map(|requirement| requirement.add(proof, Vec::<String>::new()))
+                .into_iter()
+                .collect();
+        }
+        issuer.into_iter().chain(alternatives).collect()
     }
 }
 
@@ -884,7 +887,7 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_requiring_dpop_names_the_proof_scheme_in_every_requirement() {
+    fn a_policy_requiring_dpop_names_the_proof_scheme_beside_the_token() {
         let builder = || {
             Policy::builder()
                 .issuer("https://id.example.com/")
@@ -892,18 +895,23 @@ mod tests {
                 .scopes(["orders:read"])
                 .token_from([TokenSource::Authorization, TokenSource::cookie("session")])
         };
-        let required = builder()
+        let required = Policy::builder()
+            .issuer("https://id.example.com/")
+            .audience("orders-api")
+            .scopes(["orders:read"])
             .dpop(Dpop::Required)
             .build()
             .expect("a valid policy");
         assert_eq!(
             serde_json::to_value(required.openapi_security_requirements_as("corp"))
                 .expect("serializes"),
-            json!([
-                {"corp": ["orders:read"], "corp_dpop": []},
-                {"corp_cookie_session": [], "corp_dpop": []}
-            ])
+            json!([{"corp": ["orders:read"], "corp_dpop": []}])
         );
+        // A cookie carries a bearer token, which such a policy would refuse: not a policy.
+        assert!(matches!(
+            builder().dpop(Dpop::Required).build(),
+            Err(crate::PolicyError::BadTokenSource { .. })
+        ));
         for mode in [Dpop::Allowed, Dpop::Disabled] {
             let policy = builder().dpop(mode).build().expect("a valid policy");
             assert_eq!(

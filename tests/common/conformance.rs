@@ -17,6 +17,8 @@
 //! | `GET /tenant`        | the same, `claims(tenant = "acme")`                       | `"tenant"`         |
 //! | `GET /maybe`         | the same, `scopes = ["orders:read"]`, `#[claims] Option<Claims>` | [`maybe`]    |
 //! | `GET /sources`       | the same, `token_from = ["authorization", cookie("session"), header("x-forwarded-access-token")]`, `#[claims] Claims` | `sub` |
+//! | `GET /dpop-required` | the same, `dpop = "required"`, `#[claims] Claims`              | [`bound_to`]       |
+//! | `GET /bearer-only`   | the same, `dpop = "disabled"`, `#[claims] Claims`              | [`bound_to`]       |
 //! | `GET /misconfigured` | `issuer = env("JWKS_GUARD_TEST_UNSET")`                   |                    |
 //! | `GET /empty-env`     | `issuer = env("JWKS_GUARD_TEST_EMPTY")`                   |                    |
 //! | `GET /down`          | `issuer = "https://down.test/"`                           |                    |
@@ -121,6 +123,13 @@ pub fn maybe(claims: Option<&Claims>) -> String {
     }
 }
 
+/// What `GET /dpop-required` and `GET /bearer-only` answer: the subject and the key the token
+/// is bound to.
+pub fn bound_to(claims: &Claims) -> String {
+    let sub = claims.sub.as_deref().unwrap_or_default();
+    format!("{sub} bound to {}", claims.dpop_jkt().unwrap_or("no key"))
+}
+
 /// What `GET /first-requests` answers: the subject and the thread that served it.
 pub fn first_request(claims: &Claims) -> String {
     let sub = claims.sub.as_deref().unwrap_or_default();
@@ -158,6 +167,10 @@ pub enum Expect {
     DpopToken(&'static str),
     /// 400 `invalid_request` with this description, under the `DPoP` scheme.
     DpopRequest(&'static str),
+    /// 401, `unauthorized`, `WWW-Authenticate: DPoP algs="…"` alone (`dpop = "required"`).
+    DpopMissingCredentials,
+    /// 401, `unauthorized`, `WWW-Authenticate: Bearer` alone (`dpop = "disabled"`).
+    BearerMissingCredentials,
     /// 403 `insufficient_scope` naming the route's scopes, under the `DPoP` scheme.
     DpopScope {
         scope: &'static str,
@@ -227,6 +240,8 @@ impl Expect {
             }
             Expect::Unavailable => (503, vec![], "temporarily_unavailable", "signing keys are temporarily unavailable"),
             Expect::Misconfigured => (500, vec![], "server_error", "authentication is misconfigured"),
+            Expect::DpopMissingCredentials => (401, vec![format!(r#"DPoP algs="{ALGS}""#)], "unauthorized", "bearer token required"),
+            Expect::BearerMissingCredentials => (401, vec!["Bearer".into()], "unauthorized", "bearer token required"),
             Expect::DpopProof(text) => (401, dpop("invalid_dpop_proof", text), "invalid_dpop_proof", text),
             Expect::DpopToken(text) => (401, dpop("invalid_token", text), "invalid_token", text),
             Expect::DpopRequest(text) => (400, dpop("invalid_request", text), "invalid_request", text),
@@ -385,6 +400,11 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
 /// A request's headers, as (lowercase name, value).
 type Headers = Vec<(&'static str, String)>;
 
+/// `text` for the life of the test binary: a row's expected body made at run time.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
 /// The rows of DPoP (RFC 9449) on the default mode (`allowed`): a token bound to a client's
 /// key (`cnf.jkt`) with a proof for each request, made for the server at `base`; each refused
 /// proof breaks one rule. In order: a row may replay an earlier row's proof.
@@ -416,6 +436,9 @@ fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
     let mut identity = [0u8; 32];
     identity[0] = 1;
     let small_order = json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(identity)});
+    let required = format!("{base}/dpop-required");
+    let bearer_only = format!("{base}/bearer-only");
+    let must_dpop = "this resource requires a DPoP-bound token: send it as `Authorization: DPoP` with a DPoP proof";
     let wrong_key = "the access token is bound to another key than the DPoP proof's (cnf.jkt)";
     vec![
         ("a bound token with its proof", "/whoami".into(), first.clone(), Ok("dana")),
@@ -449,6 +472,14 @@ fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
         ("the ath of another token", "/whoami".into(), sent(fresh().access_token(&unbound).sign()), DpopProof("the DPoP proof's ath is not the hash of this access token")),
         ("a proof by another key than the token's", "/whoami".into(), sent(other.proof("GET", &whoami).access_token(&bound).sign()), DpopProof(wrong_key)),
         ("a bound token lacking a scope", "/orders".into(), dpop(&unscoped, client.proof("GET", &orders).access_token(&unscoped).sign()), DpopScope { scope: "orders:read orders:list", description: "missing scope orders:read" }),
+        ("a required handler, a bound token with its proof", "/dpop-required".into(), dpop(&bound, client.proof("GET", &required).access_token(&bound).sign()), Ok(leak(format!("dana bound to {}", client.thumbprint())))),
+        ("a required handler, an unbound Bearer token", "/dpop-required".into(), bearer(&unbound), DpopToken(must_dpop)),
+        ("a required handler, a bound token as Bearer", "/dpop-required".into(), bearer(&bound), DpopToken(must_dpop)),
+        ("a required handler, a token in a cookie it does not read", "/dpop-required".into(), vec![("cookie", format!("session={bound}"))], DpopMissingCredentials),
+        ("a required handler without credentials", "/dpop-required".into(), vec![], DpopMissingCredentials),
+        ("a disabled handler, a bound token as Bearer", "/bearer-only".into(), bearer(&bound), Ok(leak(format!("dana bound to {}", client.thumbprint())))),
+        ("a disabled handler, the DPoP scheme", "/bearer-only".into(), dpop(&bound, client.proof("GET", &bearer_only).access_token(&bound).sign()), BearerMissingCredentials),
+        ("a disabled handler without credentials", "/bearer-only".into(), vec![], BearerMissingCredentials),
         ("an optional handler with a bound token", "/maybe".into(), dpop(&scoped, client.proof("GET", &maybe).access_token(&scoped).sign()), Ok("dana")),
         ("an optional handler with a bad proof", "/maybe".into(), dpop(&scoped, client.proof("POST", &maybe).access_token(&scoped).sign()), DpopProof("the DPoP proof's htm is not this request's method")),
     ]
@@ -489,7 +520,14 @@ pub async fn every_row(framework: &str, base: &str) {
         let (Request::Get(headers) | Request::Post(headers, _)) = &send;
         never_echoed(&reply, headers, &case);
     }
-    every_dpop_row(framework, base, &["/whoami", "/orders", "/maybe"]).await;
+    let dpop_routes = [
+        "/whoami",
+        "/orders",
+        "/maybe",
+        "/dpop-required",
+        "/bearer-only",
+    ];
+    every_dpop_row(framework, base, &dpop_routes).await;
     assert_eq!(
         ISSUERS.liar.jwks_requests(),
         0,

@@ -83,7 +83,7 @@ pub mod admin {
                             ),
                         ],
                     )
-                    .dpop(::jwks_guard::__private::Dpop::Required),
+                    .dpop(::jwks_guard::__private::Dpop::Disabled),
             );
             &CELL
         }
@@ -96,21 +96,21 @@ pub mod admin {
         responses(
             (
                 status = 400,
-                description = "Malformed credentials (`invalid_request`)",
+                description = "Malformed bearer credentials (`invalid_request`)",
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`DPoP error=\"invalid_request\"`, with a description"
+                        description = "`Bearer error=\"invalid_request\"`, with a description"
                     )
                 )
             ),
             (
                 status = 401,
-                description = "No DPoP-bound token with a valid `DPoP` proof: no token, a `Bearer` token, a proof that is missing or not valid (`invalid_dpop_proof`), or a token that is not valid (`invalid_token`)",
+                description = "No bearer token, or one that is not valid: bad signature, expired, wrong issuer or audience (`invalid_token`)",
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`DPoP` with the accepted proof algorithms (`algs`), and `error` when credentials were sent"
+                        description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"
                     )
                 )
             ),
@@ -120,7 +120,7 @@ pub mod admin {
                 headers(
                     (
                         "WWW-Authenticate",
-                        description = "`DPoP error=\"insufficient_scope\"`, naming the required scopes"
+                        description = "`Bearer error=\"insufficient_scope\"`, naming the required scopes"
                     )
                 )
             ),
@@ -137,9 +137,9 @@ pub mod admin {
             )
         ),
         security(
-            ("corp" = ["tenants:delete", "admin"], "corp_dpop" = []),
-            ("corp_cookie_session" = [], "corp_dpop" = []),
-            ("corp_header_x-forwarded-access-token" = [], "corp_dpop" = [])
+            ("corp" = ["tenants:delete", "admin"]),
+            ("corp_cookie_session" = []),
+            ("corp_header_x-forwarded-access-token" = [])
         )
     )]
     #[allow(clippy::unused_async)]

@@ -32,7 +32,7 @@ pub mod admin {
         typ = "at+jwt",
         openapi_scheme = "corp",
         token_from = ["authorization", cookie("session"), header("X-Forwarded-Access-Token")],
-        dpop = "required",
+        dpop = "disabled",
     )]
     #[utoipa::path(delete, path = "/tenants/{id}", params(("id" = String, Path)))]
     #[allow(clippy::unused_async)]

@@ -411,6 +411,16 @@ impl PolicyBuilder {
             value("typ", typ)?;
         }
         let token_from = token_sources(self.token_from)?;
+        if self.dpop == Dpop::Required
+            && let Some(source) = token_from
+                .iter()
+                .find(|source| !matches!(source, TokenSource::Authorization))
+        {
+            return Err(PolicyError::BadTokenSource {
+                token_source: source.to_string(),
+                reason: "with `dpop(Dpop::Required)` only `Authorization: DPoP` carries a token;                          a cookie or another header carries a bearer token, which is refused",
+            });
+        }
         let issuers = key_caches(&self.issuers, self.jwks_uri.as_deref())?;
         Ok(Policy::from_rules(Rules {
             issuers,
