@@ -50,6 +50,8 @@
 //! Claims of the wrong JSON type are refused at their step as missing ([`ProofError::Claim`]).
 
 mod htu;
+#[cfg(feature = "redis")]
+mod redis_store;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -70,6 +72,9 @@ pub use crate::dpop_state::{
     InMemoryReplayStore, NonceSource, ReplayFuture, ReplayStore, ReplayStoreError,
 };
 pub use htu::{RequestParts, RequestUriError, normalize_uri, request_uri};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisReplayStore, RedisReplayStoreError};
 
 /// The request a proof must have been made for.
 #[derive(Debug, Clone, Copy)]
