@@ -2,8 +2,8 @@
 //!
 //! The verification core, framework-neutral: [`check_proof`] runs every check of RFC 9449
 //! §4.3 on one `DPoP` header, [`request_uri`] rebuilds the URI the proof's `htu` must name,
-//! [`check_replay`] refuses a proof's second use, [`NonceSource`] issues and checks server
-//! nonces. The protected handlers and the framework adapters do not call them yet.
+//! [`check_replay`] refuses a proof's second use (in memory, or in Redis for every replica:
+//! `RedisReplayStore`, feature `redis`), [`NonceSource`] issues and checks server nonces. The protected handlers and the framework adapters do not call them yet.
 //!
 //! ```
 //! use jwks_guard::dpop::{ProofError, ProofRequest, ProofSettings, check_proof};
