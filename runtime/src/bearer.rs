@@ -32,8 +32,10 @@ pub fn bearer_token<'a, I>(authorization_values: I) -> Result<&'a str, Rejection
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
-    match authorization(authorization_values) {
-        Found::Absent => Err(Rejection::missing_credentials("bearer token required")),
+    match authorization(authorization_values, false) {
+        Found::Absent | Found::Dpop(_) => {
+            Err(Rejection::missing_credentials("bearer token required"))
+        }
         Found::Token(token) => token,
     }
 }
@@ -44,11 +46,17 @@ pub(crate) enum Found<'a> {
     Absent,
     /// A token, or credentials meant as one but malformed.
     Token(Result<&'a str, Rejection>),
+    /// A token under the `DPoP` scheme (RFC 9449 §7.1), or credentials meant as one but
+    /// malformed: only when the caller accepts that scheme.
+    Dpop(Result<&'a str, Rejection>),
 }
 
-/// The `Authorization` headers' token: absent without a header or with another scheme; several
-/// headers, or a malformed Bearer value, are a malformed token.
-pub(crate) fn authorization<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Found<'a> {
+/// The `Authorization` headers' token: absent without a header or with another scheme (`DPoP`
+/// too, unless `accept_dpop`); several headers, or a malformed value, are a malformed token.
+pub(crate) fn authorization<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+    accept_dpop: bool,
+) -> Found<'a> {
     let mut values = values.into_iter();
     let Some(value) = values.next() else {
         return Found::Absent;
@@ -58,20 +66,38 @@ pub(crate) fn authorization<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> F
             "several Authorization headers",
         )));
     }
-    match after_bearer(value.trim_ascii()) {
-        Some(rest) => Found::Token(rest.and_then(token)),
-        None => Found::Absent,
+    let value = value.trim_ascii();
+    if let Some(rest) = after_bearer(value) {
+        return Found::Token(rest.and_then(token));
+    }
+    match after_scheme(value, b"dpop", "the token must follow `DPoP` and a space") {
+        Some(rest) if accept_dpop => Found::Dpop(rest.and_then(token)),
+        _ => Found::Absent,
     }
 }
 
 /// What follows the scheme of a trimmed `Bearer …` value: `None` when the scheme is another;
 /// a tab between the scheme and the token is malformed (RFC 6750 §2.1: `Bearer 1*SP b64token`).
 pub(crate) fn after_bearer(value: &[u8]) -> Option<Result<&[u8], Rejection>> {
+    after_scheme(
+        value,
+        b"bearer",
+        "the bearer token must follow `Bearer` and a space",
+    )
+}
+
+/// What follows the scheme `name` (lowercase) of a trimmed value: `None` when the scheme is
+/// another; a tab between the scheme and the token is malformed (`malformed` says so).
+fn after_scheme<'a>(
+    value: &'a [u8],
+    name: &[u8],
+    malformed: &'static str,
+) -> Option<Result<&'a [u8], Rejection>> {
     let (scheme, rest) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
         Some(end) => (&value[..end], &value[end..]),
         None => (value, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    if !scheme.eq_ignore_ascii_case(name) {
         return None;
     }
     let separator = rest
@@ -79,9 +105,7 @@ pub(crate) fn after_bearer(value: &[u8]) -> Option<Result<&[u8], Rejection>> {
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count();
     if rest[..separator].contains(&b'\t') {
-        return Some(Err(Rejection::invalid_request(
-            "the bearer token must follow `Bearer` and a space",
-        )));
+        return Some(Err(Rejection::invalid_request(malformed)));
     }
     Some(Ok(&rest[separator..]))
 }

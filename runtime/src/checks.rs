@@ -8,8 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::alg::Alg;
 use crate::claims::{ClaimsError, Registered, for_each_scope};
+use crate::dpop::ProofError;
+use crate::dpop_state::Dpop;
 use crate::policy::{ClaimExpect, ClaimValue, Issuer, Policy};
-use crate::reject::Rejection;
+use crate::reject::{Rejection, RejectionKind, Scheme};
 use crate::token::normalize_typ;
 
 /// The policy's algorithm allow-list.
@@ -68,6 +70,55 @@ pub(crate) fn check_lifetime(
         return Err(Rejection::invalid_token("token not yet valid"));
     }
     Ok(())
+}
+
+/// How a request presented its token: what [`check_binding`] compares with the token's
+/// `cnf.jkt`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Binding<'a> {
+    /// The scheme of the credentials (a cookie or another header: `Bearer`).
+    pub(crate) scheme: Scheme,
+    /// Under the `DPoP` scheme, the thumbprint of the key of the proof, which has passed its
+    /// checks.
+    pub(crate) proof_jkt: Option<&'a str>,
+}
+
+/// The token's key binding (RFC 9449 §7): unless the policy disables DPoP, a token bound to a
+/// key (`cnf.jkt`) is accepted only under the `DPoP` scheme with a proof made with that key
+/// (never as a bearer token: §7.2, no downgrade), and only a bound token under the `DPoP`
+/// scheme. Failing is 401.
+pub(crate) fn check_binding(
+    policy: &Policy,
+    binding: Binding<'_>,
+    claims: &Map<String, Value>,
+) -> Result<(), Rejection> {
+    if policy.dpop() == Dpop::Disabled {
+        return Ok(());
+    }
+    let jkt = match claims.get("cnf").and_then(|cnf| cnf.get("jkt")) {
+        None => None,
+        Some(Value::String(jkt)) => Some(jkt.as_str()),
+        Some(_) => {
+            return Err(Rejection::invalid_token(
+                "the token's cnf.jkt is not a string",
+            ));
+        }
+    };
+    match (binding.scheme, jkt) {
+        (Scheme::Dpop, Some(jkt)) if binding.proof_jkt == Some(jkt) => Ok(()),
+        (Scheme::Dpop, Some(_)) => Err(Rejection::dpop_proof(
+            RejectionKind::InvalidDpopProof,
+            ProofError::Jkt.to_string(),
+        )),
+        (Scheme::Dpop, None) => Err(Rejection::invalid_token(
+            "the token is not bound to a key (no cnf.jkt): it cannot be sent under the DPoP scheme",
+        )),
+        (_, Some(_)) => Err(Rejection::invalid_token(
+            "the token is bound to a key (cnf.jkt): send it as `Authorization: DPoP` with a DPoP proof, not as a bearer token",
+        )
+        .under_dpop("")),
+        (_, None) => Ok(()),
+    }
 }
 
 /// `aud`, `client_id`, `exp`, `nbf` and the `typ` header. Failing any is 401.

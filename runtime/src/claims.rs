@@ -92,6 +92,13 @@ impl Claims {
         })
     }
 
+    /// The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449 §6.1): for a
+    /// DPoP-bound token accepted with its proof, the client key that called (RFC 7638,
+    /// SHA-256, base64url). `None` for a bearer token.
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        bound_key(&self.all)
+    }
+
     /// Whether `scope` was granted.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.contains(scope)
@@ -364,6 +371,11 @@ impl NumericDate {
             NumericDate::Fraction(date) => (now as f64) + (leeway as f64) < date,
         }
     }
+}
+
+/// The `cnf.jkt` of a token's claims, when it is a string.
+pub(crate) fn bound_key(claims: &Map<String, Value>) -> Option<&str> {
+    claims.get("cnf")?.get("jkt")?.as_str()
 }
 
 #[cfg(test)]

@@ -34,8 +34,10 @@
 //! characters outside `b64token`: 400; over [`MAX_TOKEN_LEN`](crate::bearer::MAX_TOKEN_LEN):
 //! 401 `invalid_token`).
 
+use std::borrow::Cow;
+
 use crate::bearer::{self, Found};
-use crate::reject::Rejection;
+use crate::reject::{Rejection, Scheme};
 use crate::spec::TokenSource;
 
 /// A request's headers as the guard reads them: every value of one header, by name. Each
@@ -44,14 +46,83 @@ use crate::spec::TokenSource;
 ///
 /// Implemented for `http::HeaderMap` (features `axum`, `poem`), actix-web's and Rocket's
 /// header maps, and a slice of `(name, value)` pairs (names compared case-insensitively).
+///
+/// A DPoP proof (RFC 9449) names the request's method and URI, so the guard checks one only
+/// when it is given them: every framework adapter gives them; a bare header map does not (a
+/// DPoP request is then refused, saying so), and [`WithRequestLine`] adds them to one.
 pub trait RequestHeaders {
     /// The values of every header named `name` (lowercase ASCII), in the order received.
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a;
+
+    /// The request's method (`GET`), when known: what a DPoP proof's `htm` must be.
+    fn method(&self) -> Option<&str> {
+        None
+    }
+
+    /// The request target as received, when known: a path with its query (`/orders?page=2`),
+    /// or an absolute URI (HTTP/2 requests, proxies). With the `Host` header (or
+    /// [`Settings::public_origin`](crate::Settings::public_origin)), what a DPoP proof's `htu`
+    /// must name.
+    fn target(&self) -> Option<Cow<'_, str>> {
+        None
+    }
 }
 
 impl<T: RequestHeaders + ?Sized> RequestHeaders for &T {
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         T::header_values(self, name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        T::method(self)
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        T::target(self)
+    }
+}
+
+/// Headers with the request's method and target: what [`Policy::authorize`](crate::Policy::authorize)
+/// needs to check DPoP proofs when called with a bare header map.
+///
+/// ```
+/// use jwks_guard::credentials::{RequestHeaders, WithRequestLine};
+///
+/// let headers: &[(&str, &[u8])] = &[("host", b"api.example.com")];
+/// let request = WithRequestLine::new("GET", "/orders?page=2", headers);
+/// assert_eq!(request.method(), Some("GET"));
+/// assert_eq!(request.target().as_deref(), Some("/orders?page=2"));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct WithRequestLine<'a, H: ?Sized> {
+    method: &'a str,
+    target: &'a str,
+    headers: &'a H,
+}
+
+impl<'a, H: RequestHeaders + ?Sized> WithRequestLine<'a, H> {
+    /// `headers` of a request whose method is `method` and whose target (as received) is
+    /// `target`.
+    pub fn new(method: &'a str, target: &'a str, headers: &'a H) -> Self {
+        WithRequestLine {
+            method,
+            target,
+            headers,
+        }
+    }
+}
+
+impl<H: RequestHeaders + ?Sized> RequestHeaders for WithRequestLine<'_, H> {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers.header_values(name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        Some(self.method)
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.target))
     }
 }
 
@@ -70,6 +141,39 @@ impl RequestHeaders for http::HeaderMap {
     }
 }
 
+/// A request's head: its headers, method and target.
+#[cfg(any(feature = "axum", feature = "tonic"))]
+impl RequestHeaders for http::request::Parts {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers.header_values(name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        Some(self.method.as_str())
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        Some(uri_target(&self.uri))
+    }
+}
+
+/// The target of `uri` as received: borrowed in origin form (`/path?query`), rebuilt when
+/// absolute.
+#[cfg(any(feature = "axum", feature = "poem", feature = "tonic"))]
+pub(crate) fn uri_target(uri: &http::Uri) -> Cow<'_, str> {
+    match (uri.scheme(), uri.path_and_query()) {
+        (None, Some(path)) => Cow::Borrowed(path.as_str()),
+        _ => Cow::Owned(uri.to_string()),
+    }
+}
+
+/// A request's token, and the scheme it came under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Presented<'a> {
+    pub(crate) token: &'a str,
+    pub(crate) scheme: Scheme,
+}
+
 /// The token of a request whose headers are `headers`, from the one source of `sources`
 /// carrying one.
 ///
@@ -80,25 +184,44 @@ pub fn token<'a, H: RequestHeaders + ?Sized>(
     sources: &'a [TokenSource],
     headers: &'a H,
 ) -> Result<&'a str, Rejection> {
+    presented(sources, headers, false).map(|presented| presented.token)
+}
+
+/// As [`token`], with the scheme it came under: `Authorization: DPoP …` is a token only when
+/// `accept_dpop` (else another scheme, carrying none).
+pub(crate) fn presented<'a, H: RequestHeaders + ?Sized>(
+    sources: &'a [TokenSource],
+    headers: &'a H,
+    accept_dpop: bool,
+) -> Result<Presented<'a>, Rejection> {
     let mut found = None;
     for source in sources {
-        let Found::Token(token) = read(source, headers) else {
-            continue;
+        let (scheme, token) = match read(source, headers, accept_dpop) {
+            Found::Absent => continue,
+            Found::Token(token) => (Scheme::Bearer, token),
+            // Malformed, it is still answered under the scheme it was sent with.
+            Found::Dpop(token) => (Scheme::Dpop, token.map_err(|r| r.under_dpop(""))),
         };
         if found.is_some() {
             return Err(Rejection::invalid_request(
                 "a token in more than one place: send it one way only",
             ));
         }
-        found = Some(token);
+        found = Some(token.map(|token| Presented { token, scheme }));
     }
     found.unwrap_or_else(|| Err(Rejection::missing_credentials("bearer token required")))
 }
 
 /// What one source holds.
-fn read<'a, H: RequestHeaders + ?Sized>(source: &'a TokenSource, headers: &'a H) -> Found<'a> {
+fn read<'a, H: RequestHeaders + ?Sized>(
+    source: &'a TokenSource,
+    headers: &'a H,
+    accept_dpop: bool,
+) -> Found<'a> {
     match source {
-        TokenSource::Authorization => bearer::authorization(headers.header_values("authorization")),
+        TokenSource::Authorization => {
+            bearer::authorization(headers.header_values("authorization"), accept_dpop)
+        }
         TokenSource::Cookie(name) => cookie(headers.header_values("cookie"), name),
         TokenSource::Header(name) => header(headers.header_values(name)),
     }

@@ -9,8 +9,11 @@ use std::marker::PhantomData;
 use futures_util::{FutureExt as _, TryFutureExt as _};
 use serde::de::DeserializeOwned;
 
+use crate::checks::Binding;
 use crate::claims::{Claims, ClaimsError};
-use crate::credentials::{RequestHeaders, token};
+use crate::credentials::{RequestHeaders, presented};
+use crate::dpop_request;
+use crate::dpop_state::Dpop;
 use crate::policy::{Policy, PolicyCell};
 use crate::reject::{Rejection, RejectionKind};
 use crate::verify::{AcceptedClaims, verify};
@@ -369,17 +372,25 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     headers: &H,
     anonymous: Anonymous,
 ) -> Result<Option<C>, Rejection> {
+    let mut scheme = None;
     let outcome = async {
-        let token = match token(&policy.rules().token_from, headers) {
+        let accept_dpop = policy.dpop() != Dpop::Disabled;
+        let presented = match presented(&policy.rules().token_from, headers, accept_dpop) {
             Err(rejection)
                 if anonymous == Anonymous::Allowed
                     && rejection.kind() == RejectionKind::MissingCredentials =>
             {
                 return Ok(None);
             }
-            token => token?,
+            presented => presented?,
         };
-        verify(policy, token, |verified| {
+        scheme = Some(presented.scheme);
+        let proof = dpop_request::admit(policy, headers, presented)?;
+        let binding = Binding {
+            scheme: presented.scheme,
+            proof_jkt: proof.as_ref().map(|proof| proof.jkt.as_str()),
+        };
+        let claims = verify(policy, presented.token, binding, |verified| {
             C::from_verified(ClaimsSource(verified)).map_err(|error| {
                 // serde's message may quote the token's own text (an unknown variant or field).
                 tracing::debug!(
@@ -389,10 +400,17 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
                 Rejection::invalid_token(claims_mismatch(&error))
             })
         })
-        .await
-        .map(Some)
+        .await?;
+        if let Some(proof) = &proof {
+            dpop_request::check_replay(proof).await?;
+        }
+        Ok(Some(claims))
     }
-    .await;
+    .await
+    .map_err(|rejection| {
+        let checkable = headers.method().is_some() && headers.target().is_some();
+        dpop_request::challenge(rejection, policy, scheme, checkable)
+    });
     if let Err(rejection) = &outcome {
         rejected(rejection, &IssuerNames(policy));
     }

@@ -25,9 +25,10 @@ mod builder;
 mod cell;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::alg::{Alg, AlgSet};
+use crate::dpop::ProofSettings;
 use crate::dpop_state::Dpop;
 use crate::issuer;
 use crate::keys::KeyCache;
@@ -92,6 +93,9 @@ pub(crate) struct Rules {
     pub(crate) token_from: Box<[TokenSource]>,
     /// Whether DPoP-bound tokens are accepted, required or ignored.
     pub(crate) dpop: Dpop,
+    /// How DPoP proofs are checked: the process-wide settings with this policy's leeway, read
+    /// at the first proof.
+    pub(crate) proofs: OnceLock<ProofSettings>,
 }
 
 /// One accepted issuer and the key cache its tokens are verified with.
@@ -138,6 +142,15 @@ impl Policy {
     /// Whether DPoP-bound tokens are accepted, required or ignored.
     pub fn dpop(&self) -> Dpop {
         self.rules.dpop
+    }
+
+    /// How this policy checks DPoP proofs: [`Settings`](crate::Settings)' DPoP settings, with
+    /// its leeway.
+    pub(crate) fn proof_settings(&self) -> &ProofSettings {
+        self.rules.proofs.get_or_init(|| {
+            let leeway = std::time::Duration::from_secs(self.rules.leeway);
+            ProofSettings::from_settings(crate::settings::current(), leeway)
+        })
     }
 
     /// The rules, for the checks.

@@ -46,13 +46,16 @@ impl Rejections {
     }
 }
 
-const KINDS: [RejectionKind; 6] = [
+const KINDS: [RejectionKind; 9] = [
     RejectionKind::MissingCredentials,
     RejectionKind::InvalidRequest,
     RejectionKind::InvalidToken,
     RejectionKind::InsufficientScope,
     RejectionKind::KeysUnavailable,
     RejectionKind::Misconfigured,
+    RejectionKind::InvalidDpopProof,
+    RejectionKind::UseDpopNonce,
+    RejectionKind::ReplayStoreUnavailable,
 ];
 
 static REJECTIONS: [AtomicU64; KINDS.len()] = [const { AtomicU64::new(0) }; KINDS.len()];

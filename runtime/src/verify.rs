@@ -20,8 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::checks::{
-    check_algorithm, check_lifetime, check_registered_claims, check_requirements, check_tenant,
-    issuer_of,
+    Binding, check_algorithm, check_binding, check_lifetime, check_registered_claims,
+    check_requirements, check_tenant, issuer_of,
 };
 use crate::claims::Registered;
 use crate::policy::{Issuer, Policy};
@@ -36,10 +36,12 @@ pub(crate) struct AcceptedClaims<'a> {
     pub(crate) registered: &'a Registered<'a>,
 }
 
-/// Verifies `token` against `policy` and builds the handler's claims from it with `build`.
+/// Verifies `token`, presented as `binding` says, against `policy` and builds the handler's
+/// claims from it with `build`.
 pub(crate) async fn verify<T>(
     policy: &Policy,
     token: &str,
+    binding: Binding<'_>,
     build: impl FnOnce(AcceptedClaims<'_>) -> Result<T, Rejection>,
 ) -> Result<T, Rejection> {
     let now = unix_now();
@@ -47,7 +49,7 @@ pub(crate) async fn verify<T>(
     if let Some(cache) = cache
         && let Some(hit) = cache.get(token)
     {
-        match recheck(policy, &hit, now) {
+        match recheck(policy, &hit, binding, now) {
             Recheck::Passed(registered) => {
                 return build(AcceptedClaims {
                     claims: &hit.claims,
@@ -61,7 +63,7 @@ pub(crate) async fn verify<T>(
     }
     // Boxed: the first verification awaits the key cache, and its state inside every
     // request's future would make a cache hit's future that much larger to move around.
-    Box::pin(verify_afresh(policy, token, now, cache, build)).await
+    Box::pin(verify_afresh(policy, token, binding, now, cache, build)).await
 }
 
 /// The first verification of a token: parse, issuer, signature, [`judge`]; remembered (see
@@ -70,6 +72,7 @@ pub(crate) async fn verify<T>(
 async fn verify_afresh<T>(
     policy: &Policy,
     token: &str,
+    binding: Binding<'_>,
     now: i64,
     cache: Option<&TokenCache>,
     build: impl FnOnce(AcceptedClaims<'_>) -> Result<T, Rejection>,
@@ -83,13 +86,22 @@ async fn verify_afresh<T>(
         .keys
         .verify(&jws, || check_lifetime(policy, &registered, now).is_ok())
         .await?;
-    judge(policy, issuer, typ, &claims, &registered, now, || {
-        if let Some(cache) = cache {
-            cache.remember(token, registered.exp, now, || {
-                CachedVerification::of(&jws, &claims, &issuer.keys, key)
-            });
-        }
-    })?;
+    judge(
+        policy,
+        issuer,
+        typ,
+        &claims,
+        &registered,
+        binding,
+        now,
+        || {
+            if let Some(cache) = cache {
+                cache.remember(token, registered.exp, now, || {
+                    CachedVerification::of(&jws, &claims, &issuer.keys, key)
+                });
+            }
+        },
+    )?;
     build(AcceptedClaims {
         claims: &claims,
         registered: &registered,
@@ -98,20 +110,24 @@ async fn verify_afresh<T>(
 
 /// The checks of a token whose signature is known good (or that a cache hit stands for), in
 /// their documented order: the tenant, `aud`, `client_id`, `exp`, `nbf` and `typ` (401), then
-/// scopes and `claims(...)` (403). `valid` runs between the two, once the token is known to be
-/// valid for this API whatever it may lack.
+/// the key binding (`cnf.jkt` against the scheme and the DPoP proof: 401), then scopes and
+/// `claims(...)` (403). `valid` runs after the token's own checks, once it is known to be
+/// valid for this API whatever it may lack; the binding is the request's, never remembered.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn judge(
     policy: &Policy,
     issuer: &Issuer,
     typ: Option<&str>,
     claims: &Map<String, Value>,
     registered: &Registered<'_>,
+    binding: Binding<'_>,
     now: i64,
     valid: impl FnOnce(),
 ) -> Result<(), Rejection> {
     check_tenant(policy, issuer, claims)?;
     check_registered_claims(policy, typ, registered, now)?;
     valid();
+    check_binding(policy, binding, claims)?;
     check_requirements(policy, claims)
 }
 
@@ -127,7 +143,12 @@ enum Recheck<'a> {
 
 /// The steps of a first verification, minus parsing and the signature, whose place the key
 /// selection takes.
-fn recheck<'a>(policy: &Policy, hit: &'a CachedVerification, now: i64) -> Recheck<'a> {
+fn recheck<'a>(
+    policy: &Policy,
+    hit: &'a CachedVerification,
+    binding: Binding<'_>,
+    now: i64,
+) -> Recheck<'a> {
     let origin = check_algorithm(policy, hit.alg).and_then(|()| issuer_of(policy, &hit.claims));
     let (issuer, registered) = match origin {
         Ok(origin) => origin,
@@ -138,7 +159,16 @@ fn recheck<'a>(policy: &Policy, hit: &'a CachedVerification, now: i64) -> Rechec
         other => return Recheck::Afresh(other),
     }
     let typ = hit.typ.as_deref();
-    match judge(policy, issuer, typ, &hit.claims, &registered, now, || {}) {
+    match judge(
+        policy,
+        issuer,
+        typ,
+        &hit.claims,
+        &registered,
+        binding,
+        now,
+        || {},
+    ) {
         Ok(()) => Recheck::Passed(registered),
         Err(rejection) => Recheck::Failed(rejection),
     }

@@ -30,7 +30,7 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use jwks_guard::Claims;
-use jwks_guard_test::{Alg, Answer, TestIssuer, TokenBuilder};
+use jwks_guard_test::{Alg, Answer, DpopClient, ProofBuilder, TestIssuer, TokenBuilder};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -130,7 +130,8 @@ pub fn first_request(claims: &Claims) -> String {
 pub enum Expect {
     /// 200 with this body and no challenge.
     Ok(&'static str),
-    /// 401, exactly `WWW-Authenticate: Bearer`, `unauthorized` (RFC 6750 §3.1).
+    /// 401, `unauthorized`, and two challenges (RFC 6750 §3.1, RFC 9449 §7.1): exactly
+    /// `Bearer`, then `DPoP algs="…"` (every route accepts DPoP-bound tokens, the default).
     MissingCredentials,
     /// 400 `invalid_request` with this description, in the challenge and the body.
     InvalidRequest(&'static str),
@@ -149,21 +150,35 @@ pub enum Expect {
     Framework(u16),
     /// The handler's own answer: this status and body, no challenge.
     Handler(u16, &'static str),
+    /// 401 `invalid_dpop_proof` with this description, under the `DPoP` scheme.
+    DpopProof(&'static str),
+    /// 401 `invalid_token` with this description, under the `DPoP` scheme.
+    DpopToken(&'static str),
+    /// 400 `invalid_request` with this description, under the `DPoP` scheme.
+    DpopRequest(&'static str),
+    /// 403 `insufficient_scope` naming the route's scopes, under the `DPoP` scheme.
+    DpopScope {
+        scope: &'static str,
+        description: &'static str,
+    },
 }
+
+/// The proof algorithms a `DPoP` challenge names by default.
+pub const ALGS: &str = "ES256 ES384 PS256 RS256 EdDSA";
 
 impl Expect {
     /// Checks everything a client reads of `reply`; `case` names the row in a failure.
     #[track_caller]
     pub fn check(self, reply: &Reply, case: &str) {
-        let Some((status, challenge, error, description)) = self.refusal() else {
+        let Some((status, challenges, error, description)) = self.refusal() else {
             let (status, body) = match self {
                 Expect::Ok(body) => (200, Some(body)),
                 Expect::Handler(status, body) => (status, Some(body)),
                 Expect::Framework(status) => (status, None),
                 refusal => unreachable!("{refusal:?} has a refusal"),
             };
-            let seen = (reply.status, reply.www_authenticate.as_deref());
-            assert_eq!(seen, (status, None), "{case}: {reply:?}");
+            let seen = (reply.status, reply.challenges.as_slice());
+            assert_eq!(seen, (status, &[][..]), "{case}: {reply:?}");
             assert!(
                 body.is_none_or(|body| reply.text == body),
                 "{case}: {reply:?}"
@@ -173,10 +188,10 @@ impl Expect {
         let body = json!({"error": error, "error_description": description}).to_string();
         let seen = (
             reply.status,
-            reply.www_authenticate.as_deref(),
+            reply.challenges.clone(),
             reply.content_type.as_deref(),
         );
-        let expected = (status, challenge.as_deref(), Some("application/json"));
+        let expected = (status, challenges, Some("application/json"));
         assert_eq!(
             (seen, &*reply.text),
             (expected, &*body),
@@ -191,22 +206,32 @@ impl Expect {
         }
     }
 
-    /// For a refusal: its status, challenge, error code and description.
+    /// The status, every challenge, the `error` and the description of a refusal.
     #[rustfmt::skip]
-    pub fn refusal(self) -> Option<(u16, Option<String>, &'static str, &'static str)> {
+    pub fn refusal(self) -> Option<(u16, Vec<String>, &'static str, &'static str)> {
         let bearer = |error, description| {
-            Some(format!(r#"Bearer error="{error}", error_description="{description}""#))
+            vec![format!(r#"Bearer error="{error}", error_description="{description}""#)]
+        };
+        let dpop = |error, description| {
+            vec![format!(r#"DPoP error="{error}", error_description="{description}", algs="{ALGS}""#)]
         };
         Some(match self {
-            Expect::MissingCredentials => (401, Some("Bearer".into()), "unauthorized", "bearer token required"),
+            Expect::MissingCredentials => (401, vec!["Bearer".into(), format!(r#"DPoP algs="{ALGS}""#)], "unauthorized", "bearer token required"),
             Expect::InvalidRequest(text) => (400, bearer("invalid_request", text), "invalid_request", text),
             Expect::InvalidToken(text) => (401, bearer("invalid_token", text), "invalid_token", text),
             Expect::InsufficientScope { scope, description } => {
                 let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
-                (403, Some(challenge), "insufficient_scope", description)
+                (403, vec![challenge], "insufficient_scope", description)
             }
-            Expect::Unavailable => (503, None, "temporarily_unavailable", "signing keys are temporarily unavailable"),
-            Expect::Misconfigured => (500, None, "server_error", "authentication is misconfigured"),
+            Expect::Unavailable => (503, vec![], "temporarily_unavailable", "signing keys are temporarily unavailable"),
+            Expect::Misconfigured => (500, vec![], "server_error", "authentication is misconfigured"),
+            Expect::DpopProof(text) => (401, dpop("invalid_dpop_proof", text), "invalid_dpop_proof", text),
+            Expect::DpopToken(text) => (401, dpop("invalid_token", text), "invalid_token", text),
+            Expect::DpopRequest(text) => (400, dpop("invalid_request", text), "invalid_request", text),
+            Expect::DpopScope { scope, description } => {
+                let challenge = format!(r#"DPoP error="insufficient_scope", scope="{scope}", algs="{ALGS}""#);
+                (403, vec![challenge], "insufficient_scope", description)
+            }
             Expect::Ok(_) | Expect::Handler(..) | Expect::Framework(_) => return None,
         })
     }
@@ -355,6 +380,68 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
 }
 
 /// A row that sends no body: name, path, headers, answer.
+/// A request's headers, as (lowercase name, value).
+type Headers = Vec<(&'static str, String)>;
+
+/// The rows of DPoP (RFC 9449) on the default mode (`allowed`): a token bound to a client's
+/// key (`cnf.jkt`) with a proof for each request, made for the server at `base`; each refused
+/// proof breaks one rule. In order: a row may replay an earlier row's proof.
+#[rustfmt::skip]
+fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
+    use Expect::*;
+    let client = DpopClient::new().expect("client key");
+    let other = DpopClient::new().expect("another client key");
+    let bound = token().subject("dana").dpop_bound(&client).sign();
+    let whoami = format!("{base}/whoami");
+    let proof = |builder: ProofBuilder| builder.access_token(&bound).sign();
+    let fresh = || client.proof("GET", &whoami);
+    let dpop = |token: &str, proof: String| vec![("authorization", format!("DPoP {token}")), ("dpop", proof)];
+    let sent = |proof: String| dpop(&bound, proof);
+    let first = sent(proof(fresh()));
+    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()).expect("seconds");
+    let with_query = client.proof("GET", &whoami).access_token(&bound).sign();
+    let shouting = client.proof("GET", &whoami.replace("http://", "HTTP://")).access_token(&bound).sign();
+    let unbound = token().subject("erin").sign();
+    let expired = token().expired().dpop_bound(&client).sign();
+    let unscoped = token().subject("dana").dpop_bound(&client).sign();
+    let orders = format!("{base}/orders");
+    let maybe = format!("{base}/maybe");
+    let scoped = token().subject("dana").scope("orders:read").dpop_bound(&client).sign();
+    let wrong_key = "the access token is bound to another key than the DPoP proof's (cnf.jkt)";
+    vec![
+        ("a bound token with its proof", "/whoami".into(), first.clone(), Ok("dana")),
+        ("the same proof again", "/whoami".into(), first, DpopProof("the DPoP proof was already used; make a fresh proof (a new jti) for each request")),
+        ("a proof without the query the request has", "/whoami?page=2".into(), sent(with_query), Ok("dana")),
+        ("a proof whose htu differs in the scheme's case", "/whoami".into(), sent(shouting), Ok("dana")),
+        ("the scheme DPoP in any case", "/whoami".into(), vec![("authorization", format!("dpop {bound}")), ("dpop", proof(fresh()))], Ok("dana")),
+        ("a bound token as Bearer", "/whoami".into(), bearer(&bound), DpopToken("the token is bound to a key (cnf.jkt): send it as `Authorization: DPoP` with a DPoP proof, not as a bearer token")),
+        ("a bound token as Bearer with a proof", "/whoami".into(), vec![("authorization", format!("Bearer {bound}")), ("dpop", proof(fresh()))], DpopToken("the token is bound to a key (cnf.jkt): send it as `Authorization: DPoP` with a DPoP proof, not as a bearer token")),
+        ("an unbound token under DPoP", "/whoami".into(), dpop(&unbound, client.proof("GET", &whoami).access_token(&unbound).sign()), DpopToken("the token is not bound to a key (no cnf.jkt): it cannot be sent under the DPoP scheme")),
+        ("an expired bound token", "/whoami".into(), dpop(&expired, client.proof("GET", &whoami).access_token(&expired).sign()), DpopToken("token expired")),
+        ("a malformed token under DPoP", "/whoami".into(), vec![("authorization", "DPoP a,b".into()), ("dpop", proof(fresh()))], DpopRequest("bearer token contains characters not allowed by RFC 6750")),
+        ("no DPoP header", "/whoami".into(), vec![("authorization", format!("DPoP {bound}"))], DpopProof("the request has no DPoP header; send one holding a proof made for this request")),
+        ("two DPoP headers", "/whoami".into(), vec![("authorization", format!("DPoP {bound}")), ("dpop", proof(fresh())), ("dpop", proof(fresh()))], DpopProof("the request has more than one DPoP header; send exactly one")),
+        ("a proof that is not a JWS", "/whoami".into(), sent("not-a-proof".into()), DpopProof("the DPoP proof is malformed: not a compact JWS: expected three dot-separated parts")),
+        ("an oversized proof", "/whoami".into(), sent("a".repeat(16 * 1024 + 1)), DpopProof("the DPoP proof is longer than 16384 bytes")),
+        ("typ JWT", "/whoami".into(), sent(proof(fresh().typ("JWT"))), DpopProof("the DPoP proof's typ must be dpop+jwt")),
+        ("alg HS256", "/whoami".into(), sent(proof(fresh().header("alg", "HS256"))), DpopProof("the DPoP proof's alg is not allowed; use one of: ES256 ES384 PS256 RS256 EdDSA")),
+        ("no jwk", "/whoami".into(), sent(proof(fresh().without_header("jwk"))), DpopProof("the DPoP proof has no jwk header holding its public key")),
+        ("a private key in the jwk", "/whoami".into(), sent(proof(fresh().private_key_in_jwk())), DpopProof("the DPoP proof's jwk holds private key material; send the public key only")),
+        ("a signature by another key", "/whoami".into(), sent(proof(fresh().signed_by(&other))), DpopProof("the DPoP proof's signature does not verify with its jwk")),
+        ("no jti", "/whoami".into(), sent(proof(fresh().without_claim("jti"))), DpopProof("the DPoP proof's `jti` claim is missing or not of its type")),
+        ("htm POST on a GET", "/whoami".into(), sent(proof(fresh().htm("POST"))), DpopProof("the DPoP proof's htm is not this request's method")),
+        ("htu of another path", "/whoami".into(), sent(proof(fresh().htu(format!("{base}/profile")))), DpopProof("the DPoP proof's htu is not this request's URI (without query and fragment)")),
+        ("iat five minutes ago", "/whoami".into(), sent(proof(fresh().issued_at(now - 300))), DpopProof("the DPoP proof's iat is outside the accepted window; make a fresh proof for each request")),
+        ("iat five minutes ahead", "/whoami".into(), sent(proof(fresh().issued_at(now + 300))), DpopProof("the DPoP proof's iat is outside the accepted window; make a fresh proof for each request")),
+        ("no ath", "/whoami".into(), sent(client.proof("GET", &whoami).sign()), DpopProof("the DPoP proof's `ath` claim is missing or not of its type")),
+        ("the ath of another token", "/whoami".into(), sent(fresh().access_token(&unbound).sign()), DpopProof("the DPoP proof's ath is not the hash of this access token")),
+        ("a proof by another key than the token's", "/whoami".into(), sent(other.proof("GET", &whoami).access_token(&bound).sign()), DpopProof(wrong_key)),
+        ("a bound token lacking a scope", "/orders".into(), dpop(&unscoped, client.proof("GET", &orders).access_token(&unscoped).sign()), DpopScope { scope: "orders:read orders:list", description: "missing scope orders:read" }),
+        ("an optional handler with a bound token", "/maybe".into(), dpop(&scoped, client.proof("GET", &maybe).access_token(&scoped).sign()), Ok("dana")),
+        ("an optional handler with a bad proof", "/maybe".into(), dpop(&scoped, client.proof("POST", &maybe).access_token(&scoped).sign()), DpopProof("the DPoP proof's htm is not this request's method")),
+    ]
+}
+
 pub type BodilessRow = (
     &'static str,
     &'static str,
@@ -388,19 +475,32 @@ pub async fn every_row(framework: &str, base: &str) {
         };
         expect.check(&reply, &case);
         let (Request::Get(headers) | Request::Post(headers, _)) = &send;
-        let everything = format!("{reply:?}");
-        assert!(!everything.contains(SECRET), "{case}: echoes a claim");
-        for (_, value) in headers {
-            for part in value.split(['.', ' ']).filter(|part| part.len() >= 16) {
-                assert!(!everything.contains(part), "{case}: echoes the token");
-            }
-        }
+        never_echoed(&reply, headers, &case);
+    }
+    for (name, path, headers, expect) in dpop_rows(base) {
+        let case = format!("{framework}, DPoP: {name} ({path})");
+        let url = format!("{base}{path}");
+        let reply = bounded(&case, common::get(&url, &pairs(&headers))).await;
+        expect.check(&reply, &case);
+        never_echoed(&reply, &headers, &case);
     }
     assert_eq!(
         ISSUERS.liar.jwks_requests(),
         0,
         "{framework}: keys were fetched from an unverified discovery document"
     );
+}
+
+/// Asserts that `reply` quotes no secret claim and no long part of what was `sent`.
+#[track_caller]
+fn never_echoed(reply: &Reply, sent: &[(&'static str, String)], case: &str) {
+    let everything = format!("{reply:?}");
+    assert!(!everything.contains(SECRET), "{case}: echoes a claim");
+    for (_, value) in sent {
+        for part in value.split(['.', ' ']).filter(|part| part.len() >= 16) {
+            assert!(!everything.contains(part), "{case}: echoes the token");
+        }
+    }
 }
 
 fn pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -548,6 +648,12 @@ async fn read_response(stream: &mut tokio::net::TcpStream) -> Reply {
     Reply {
         status,
         www_authenticate: header("www-authenticate"),
+        challenges: headers
+            .iter()
+            .filter(|(n, _)| n == "www-authenticate")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        dpop_nonce: header("dpop-nonce"),
         retry_after: header("retry-after"),
         content_type: header("content-type"),
         text: String::from_utf8_lossy(&body).into_owned(),

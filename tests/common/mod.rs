@@ -54,7 +54,12 @@ pub async fn status_of(url: &str, token: &str) -> u16 {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
+    /// The first `WWW-Authenticate` field.
     pub www_authenticate: Option<String>,
+    /// Every `WWW-Authenticate` field, in order.
+    pub challenges: Vec<String>,
+    /// The `DPoP-Nonce` header.
+    pub dpop_nonce: Option<String>,
     pub retry_after: Option<String>,
     pub content_type: Option<String>,
     pub text: String,
@@ -128,10 +133,19 @@ async fn send(mut request: reqwest::RequestBuilder, headers: &[(&str, &str)]) ->
         header("retry-after"),
         header("content-type"),
     );
+    let challenges = response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().expect("ASCII header").to_owned())
+        .collect();
+    let dpop_nonce = header("dpop-nonce");
     let text = response.text().await.expect("response body");
     Reply {
         status,
         www_authenticate,
+        challenges,
+        dpop_nonce,
         retry_after,
         content_type,
         text,

@@ -156,9 +156,23 @@ impl ProofSettings {
         self
     }
 
-    /// The algorithms allowed, by name, space-separated (for the challenge's `algs`).
+    /// The algorithms allowed, by name, space-separated, elliptic curves first (for the
+    /// challenge's `algs`: `ES256 ES384 PS256 RS256 EdDSA` by default).
     pub fn algorithm_names(&self) -> String {
-        Alg::ALL
+        // Elliptic curves first: the smallest, fastest proofs.
+        const PREFERENCE: [Alg; 10] = [
+            Alg::ES256,
+            Alg::ES384,
+            Alg::ES512,
+            Alg::PS256,
+            Alg::PS384,
+            Alg::PS512,
+            Alg::RS256,
+            Alg::RS384,
+            Alg::RS512,
+            Alg::EdDSA,
+        ];
+        PREFERENCE
             .iter()
             .filter(|alg| self.algorithms.contains(**alg))
             .map(|alg| alg.name())

@@ -57,6 +57,7 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
         }]),
         token_from: Box::new([crate::spec::TokenSource::Authorization]),
         dpop: crate::Dpop::Allowed,
+        proofs: std::sync::OnceLock::new(),
     })
 });
 
@@ -83,7 +84,20 @@ pub fn authorization(value: &[u8]) -> u16 {
 pub fn payload(json: &[u8]) -> u16 {
     status(payload_object(json).and_then(|claims| {
         let (issuer, registered) = issuer_of(&POLICY, &claims)?;
-        judge(&POLICY, issuer, None, &claims, &registered, NOW, || {})?;
+        let bearer = crate::checks::Binding {
+            scheme: crate::Scheme::Bearer,
+            proof_jkt: None,
+        };
+        judge(
+            &POLICY,
+            issuer,
+            None,
+            &claims,
+            &registered,
+            bearer,
+            NOW,
+            || {},
+        )?;
         claims_agree(claims);
         Ok(())
     }))

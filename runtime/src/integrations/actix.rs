@@ -38,6 +38,7 @@
 //! body extractor would run too: both extractors hold the request body back until they have
 //! accepted the request.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -66,7 +67,7 @@ impl<P: StaticPolicy> FromRequest for Protected<P> {
         let req = req.clone();
         let accepted = hold_body(payload);
         Box::pin(async move {
-            let protected = Protected::authorize(req.headers()).await?;
+            let protected = Protected::authorize(&req).await?;
             let _ = accepted.send(());
             Ok(protected)
         })
@@ -81,7 +82,7 @@ impl<P: StaticPolicy> FromRequest for OptionalProtected<P> {
         let req = req.clone();
         let accepted = hold_body(payload);
         Box::pin(async move {
-            let protected = OptionalProtected::authorize(req.headers()).await?;
+            let protected = OptionalProtected::authorize(&req).await?;
             let _ = accepted.send(());
             Ok(protected)
         })
@@ -91,6 +92,25 @@ impl<P: StaticPolicy> FromRequest for OptionalProtected<P> {
 impl RequestHeaders for HeaderMap {
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.get_all(name).map(HeaderValue::as_bytes)
+    }
+}
+
+/// A request's headers, method and target.
+impl RequestHeaders for HttpRequest {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers().header_values(name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        Some(HttpRequest::method(self).as_str())
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        let uri = self.uri();
+        Some(match (uri.scheme(), uri.path_and_query()) {
+            (None, Some(path)) => Cow::Borrowed(path.as_str()),
+            _ => Cow::Owned(uri.to_string()),
+        })
     }
 }
 
@@ -122,7 +142,7 @@ impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
         let accepted = hold_body(payload);
         Box::pin(async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
-            let claims = policy.authorize(req.headers()).await?;
+            let claims = policy.authorize(&req).await?;
             let _ = accepted.send(());
             Ok(Authenticated(claims))
         })
@@ -141,7 +161,7 @@ impl<C: ClaimsTarget> FromRequest for MaybeAuthenticated<C> {
         let accepted = hold_body(payload);
         Box::pin(async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
-            let claims = policy.authorize_optional(req.headers()).await?;
+            let claims = policy.authorize_optional(&req).await?;
             let _ = accepted.send(());
             Ok(MaybeAuthenticated(claims))
         })

@@ -61,7 +61,7 @@ where
         parts: &mut Parts,
         _state: &S,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        Protected::authorize(&parts.headers)
+        Protected::authorize(&*parts)
     }
 }
 
@@ -76,7 +76,7 @@ where
         parts: &mut Parts,
         _state: &S,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        OptionalProtected::authorize(&parts.headers)
+        OptionalProtected::authorize(&*parts)
     }
 }
 
@@ -92,7 +92,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
         let policy = Policy::from_ref(state);
-        policy.authorize(&parts.headers).await.map(Authenticated)
+        policy.authorize(&*parts).await.map(Authenticated)
     }
 }
 
@@ -108,7 +108,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Rejection> {
         let policy = Policy::from_ref(state);
-        let claims = policy.authorize_optional(&parts.headers).await?;
+        let claims = policy.authorize_optional(&*parts).await?;
         Ok(claims.map(Authenticated))
     }
 }
@@ -124,7 +124,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Rejection> {
         let policy = Policy::from_ref(state);
         policy
-            .authorize_optional(&parts.headers)
+            .authorize_optional(&*parts)
             .await
             .map(MaybeAuthenticated)
     }

@@ -64,8 +64,7 @@ where
     S: tower_service::Service<http::Request<B>>,
 {
     let (mut parts, body) = request.into_parts();
-    if let Some(claims) =
-        crate::guard::check::<crate::Claims, _>(policy, &parts.headers, anonymous).await?
+    if let Some(claims) = crate::guard::check::<crate::Claims, _>(policy, &parts, anonymous).await?
     {
         parts.extensions.insert(claims);
     }

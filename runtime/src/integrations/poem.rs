@@ -37,10 +37,13 @@
 //! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
 
+use std::borrow::Cow;
+
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody, Response};
 
+use crate::credentials::{RequestHeaders, uri_target};
 use crate::guard::{
     Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
     missing_policy,
@@ -52,13 +55,13 @@ use crate::reject::Rejection;
 
 impl<'a, P: StaticPolicy> FromRequest<'a> for Protected<P> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(Protected::authorize(request.headers()).await?)
+        Ok(Protected::authorize(request).await?)
     }
 }
 
 impl<'a, P: StaticPolicy> FromRequest<'a> for OptionalProtected<P> {
     async fn from_request(request: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(OptionalProtected::authorize(request.headers()).await?)
+        Ok(OptionalProtected::authorize(request).await?)
     }
 }
 
@@ -69,7 +72,7 @@ impl<'a, C: ClaimsTarget> FromRequest<'a> for Authenticated<C> {
         let policy = request
             .data::<Policy>()
             .ok_or_else(|| missing_policy("Poem request data"))?;
-        Ok(Authenticated(policy.authorize(request.headers()).await?))
+        Ok(Authenticated(policy.authorize(request).await?))
     }
 }
 
@@ -81,8 +84,23 @@ impl<'a, C: ClaimsTarget> FromRequest<'a> for MaybeAuthenticated<C> {
             .data::<Policy>()
             .ok_or_else(|| missing_policy("Poem request data"))?;
         Ok(MaybeAuthenticated(
-            policy.authorize_optional(request.headers()).await?,
+            policy.authorize_optional(request).await?,
         ))
+    }
+}
+
+/// A request's headers, method and target.
+impl RequestHeaders for Request {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers().header_values(name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        Some(Request::method(self).as_str())
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        Some(uri_target(self.uri()))
     }
 }
 

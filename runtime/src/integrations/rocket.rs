@@ -45,6 +45,7 @@
 //! Rocket drops header values that are not UTF-8, so such an `Authorization` header (or token
 //! header, or `Cookie` header) counts as absent (401) rather than malformed (400).
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::{Mutex, PoisonError};
 
@@ -68,7 +69,7 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for Protected<P> {
     type Error = Rejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
-        outcome(request, Protected::authorize(request.headers()).await)
+        outcome(request, Protected::authorize(request).await)
     }
 }
 
@@ -77,16 +78,28 @@ impl<'r, P: StaticPolicy> FromRequest<'r> for OptionalProtected<P> {
     type Error = Rejection;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
-        outcome(
-            request,
-            OptionalProtected::authorize(request.headers()).await,
-        )
+        outcome(request, OptionalProtected::authorize(request).await)
     }
 }
 
 impl RequestHeaders for rocket::http::HeaderMap<'_> {
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.get(name).map(str::as_bytes)
+    }
+}
+
+/// A request's headers, method and target.
+impl RequestHeaders for Request<'_> {
+    fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers().header_values(name)
+    }
+
+    fn method(&self) -> Option<&str> {
+        Some(Request::method(self).as_str())
+    }
+
+    fn target(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.uri().to_string()))
     }
 }
 
@@ -120,7 +133,7 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for Authenticated<C> {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         let claims = match request.rocket().state::<Policy>() {
-            Some(policy) => policy.authorize(request.headers()).await,
+            Some(policy) => policy.authorize(request).await,
             None => Err(missing_policy("Rocket managed state")),
         };
         outcome(request, claims.map(Authenticated))
@@ -136,7 +149,7 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for MaybeAuthenticated<C> {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Rejection> {
         let claims = match request.rocket().state::<Policy>() {
-            Some(policy) => policy.authorize_optional(request.headers()).await,
+            Some(policy) => policy.authorize_optional(request).await,
             None => Err(missing_policy("Rocket managed state")),
         };
         outcome(request, claims.map(MaybeAuthenticated))

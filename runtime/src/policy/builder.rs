@@ -425,6 +425,7 @@ impl PolicyBuilder {
             claims: self.claims.into_boxed_slice(),
             token_from,
             dpop: self.dpop,
+            proofs: std::sync::OnceLock::new(),
         }))
     }
 }

@@ -19,9 +19,13 @@ impl RejectionKind {
         match self {
             RejectionKind::MissingCredentials
             | RejectionKind::InvalidRequest
-            | RejectionKind::InvalidToken => Code::Unauthenticated,
+            | RejectionKind::InvalidToken
+            | RejectionKind::InvalidDpopProof
+            | RejectionKind::UseDpopNonce => Code::Unauthenticated,
             RejectionKind::InsufficientScope => Code::PermissionDenied,
-            RejectionKind::KeysUnavailable => Code::Unavailable,
+            RejectionKind::KeysUnavailable | RejectionKind::ReplayStoreUnavailable => {
+                Code::Unavailable
+            }
             RejectionKind::Misconfigured => Code::Internal,
         }
     }
@@ -29,9 +33,9 @@ impl RejectionKind {
 
 impl Rejection {
     /// The documented gRPC answer: the code of [`RejectionKind::grpc_code`], the
-    /// [`description`](Self::description) as the message, and as metadata the
-    /// `www-authenticate` challenge and `retry-after` this rejection has over HTTP (see
-    /// [`headers`](Self::headers)).
+    /// [`description`](Self::description) as the message, and as metadata each
+    /// `www-authenticate` challenge, `retry-after` and `dpop-nonce` this rejection has over
+    /// HTTP (see [`headers`](Self::headers)).
     ///
     /// ```
     /// use jwks_guard::{Rejection, RejectionKind};
@@ -46,14 +50,11 @@ impl Rejection {
     /// ```
     pub fn default_grpc_status(&self) -> Status {
         let mut metadata = MetadataMap::new();
-        let challenge = self.www_authenticate().map(|c| ("www-authenticate", c));
-        let retry = self
-            .retry_after_secs()
-            .map(|s| ("retry-after", s.to_string()));
-        for (name, value) in challenge.into_iter().chain(retry) {
-            // Both are visible ASCII (the challenge's text is quoted and cleaned).
+        // Every challenge, `retry-after` and `dpop-nonce`: visible ASCII (the challenge's text
+        // is quoted and cleaned).
+        for (name, value) in self.headers().filter(|(name, _)| *name != "content-type") {
             if let Ok(value) = MetadataValue::try_from(value) {
-                metadata.insert(name, value);
+                metadata.append(name, value);
             }
         }
         Status::with_metadata(self.kind().grpc_code(), self.description(), metadata)

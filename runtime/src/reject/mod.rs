@@ -53,16 +53,28 @@ pub enum RejectionKind {
     KeysUnavailable,
     /// The handler's configuration is broken (an environment variable missing): 500.
     Misconfigured,
+    /// The DPoP proof (RFC 9449) is missing, malformed or not made for this request and
+    /// token: 401, `WWW-Authenticate: DPoP error="invalid_dpop_proof"`.
+    InvalidDpopProof,
+    /// Server nonces are on and the DPoP proof lacks the current one: 401,
+    /// `WWW-Authenticate: DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header.
+    UseDpopNonce,
+    /// The DPoP replay store could not say whether a proof was used before: 503 with
+    /// `Retry-After` (never accepted unchecked).
+    ReplayStoreUnavailable,
 }
 
 impl RejectionKind {
     /// The HTTP status code.
     pub const fn status(self) -> u16 {
         match self {
-            RejectionKind::MissingCredentials | RejectionKind::InvalidToken => 401,
+            RejectionKind::MissingCredentials
+            | RejectionKind::InvalidToken
+            | RejectionKind::InvalidDpopProof
+            | RejectionKind::UseDpopNonce => 401,
             RejectionKind::InvalidRequest => 400,
             RejectionKind::InsufficientScope => 403,
-            RejectionKind::KeysUnavailable => 503,
+            RejectionKind::KeysUnavailable | RejectionKind::ReplayStoreUnavailable => 503,
             RejectionKind::Misconfigured => 500,
         }
     }
@@ -74,7 +86,11 @@ impl RejectionKind {
             RejectionKind::InvalidRequest => "invalid_request",
             RejectionKind::InvalidToken => "invalid_token",
             RejectionKind::InsufficientScope => "insufficient_scope",
-            RejectionKind::KeysUnavailable => "temporarily_unavailable",
+            RejectionKind::KeysUnavailable | RejectionKind::ReplayStoreUnavailable => {
+                "temporarily_unavailable"
+            }
+            RejectionKind::InvalidDpopProof => "invalid_dpop_proof",
+            RejectionKind::UseDpopNonce => "use_dpop_nonce",
             RejectionKind::Misconfigured => "server_error",
         }
     }
@@ -94,6 +110,30 @@ struct Refusal {
     description: Cow<'static, str>,
     required_scope: Option<String>,
     retry_after: Option<Duration>,
+    challenge: Challenge,
+    dpop_nonce: Option<String>,
+}
+
+/// The authentication scheme a refusal's challenge names: the scheme the client should use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `DPoP` (RFC 9449): a token bound to the client's key, with a proof of possession.
+    Dpop,
+}
+
+/// Which challenges a refusal carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Challenge {
+    /// `Bearer …`.
+    Bearer,
+    /// `DPoP …, algs="…"`, with the algorithms a proof may use.
+    Dpop(Box<str>),
+    /// Two fields: `Bearer`, then `DPoP algs="…"` (a request without credentials to a handler
+    /// accepting both).
+    BearerThenDpop(Box<str>),
 }
 
 impl Rejection {
@@ -104,7 +144,39 @@ impl Rejection {
             description: description.into(),
             required_scope: None,
             retry_after: None,
+            challenge: Challenge::Bearer,
+            dpop_nonce: None,
         }))
+    }
+
+    /// The challenge under the `DPoP` scheme, naming the proof algorithms `algs`
+    /// (space-separated).
+    pub(crate) fn under_dpop(mut self, algs: &str) -> Self {
+        self.0.challenge = Challenge::Dpop(algs.into());
+        self
+    }
+
+    /// Both challenges, `Bearer` first: for a request without credentials to a handler that
+    /// accepts either scheme.
+    pub(crate) fn under_bearer_and_dpop(mut self, algs: &str) -> Self {
+        self.0.challenge = Challenge::BearerThenDpop(algs.into());
+        self
+    }
+
+    /// Sends `nonce` as the `DPoP-Nonce` header (RFC 9449 §8).
+    pub(crate) fn with_dpop_nonce(mut self, nonce: String) -> Self {
+        self.0.dpop_nonce = Some(nonce);
+        self
+    }
+
+    /// A refusal while checking a DPoP proof: 401 `invalid_dpop_proof` (or `use_dpop_nonce`),
+    /// 503 when the replay store cannot answer.
+    pub(crate) fn dpop_proof(kind: RejectionKind, description: String) -> Self {
+        let mut rejection = Rejection::new(kind, description);
+        if kind == RejectionKind::ReplayStoreUnavailable {
+            rejection.0.retry_after = Some(Duration::from_secs(1));
+        }
+        rejection
     }
 
     pub(crate) fn missing_credentials(description: &'static str) -> Self {
@@ -177,23 +249,74 @@ impl Rejection {
             .filter(|scope| !scope.is_empty())
     }
 
-    /// The `WWW-Authenticate` value (RFC 6750 §3), for 400, 401 and 403 answers. A 403 names
-    /// the handler's required scopes (`scope=""` when it requires only claims).
+    /// The scheme the challenge names: [`Scheme::Dpop`] when the request came under the
+    /// `DPoP` scheme or the handler requires it (or the refusal is about the proof), else
+    /// [`Scheme::Bearer`] (also when both challenges are sent: `Bearer` comes first).
+    pub fn scheme(&self) -> Scheme {
+        match self.0.challenge {
+            Challenge::Bearer | Challenge::BearerThenDpop(_) => Scheme::Bearer,
+            Challenge::Dpop(_) => Scheme::Dpop,
+        }
+    }
+
+    /// The `DPoP-Nonce` value this answer carries (RFC 9449 §8): with server nonces on, the
+    /// nonce the client's next proof must hold.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.0.dpop_nonce.as_deref()
+    }
+
+    /// The (first) `WWW-Authenticate` value (RFC 6750 §3, RFC 9449 §7.1), for 400, 401 and 403
+    /// answers. A 403 names the handler's required scopes (`scope=""` when it requires only
+    /// claims); a `DPoP` challenge names the proof algorithms accepted (`algs="ES256 …"`).
     pub fn www_authenticate(&self) -> Option<String> {
+        self.www_authenticate_all().into_iter().next()
+    }
+
+    /// Every `WWW-Authenticate` value, one per field: two (`Bearer`, then `DPoP algs="…"`)
+    /// when a request without credentials reaches a handler accepting either scheme, else at
+    /// most one.
+    pub fn www_authenticate_all(&self) -> Vec<String> {
         let code = self.0.kind.error_code();
-        match self.0.kind {
-            RejectionKind::MissingCredentials => Some("Bearer".to_owned()),
-            RejectionKind::InvalidRequest | RejectionKind::InvalidToken => Some(format!(
-                r#"Bearer error="{code}", error_description="{}""#,
+        let params = match self.0.kind {
+            RejectionKind::MissingCredentials => String::new(),
+            RejectionKind::InvalidRequest
+            | RejectionKind::InvalidToken
+            | RejectionKind::InvalidDpopProof
+            | RejectionKind::UseDpopNonce => format!(
+                r#"error="{code}", error_description="{}""#,
                 QuotedText(&self.0.description)
-            )),
+            ),
             // The required scopes, even when a required claim (not a scope) is what is missing:
             // the description in the body says which.
-            RejectionKind::InsufficientScope => Some(format!(
-                r#"Bearer error="{code}", scope="{}""#,
+            RejectionKind::InsufficientScope => format!(
+                r#"error="{code}", scope="{}""#,
                 QuotedText(self.0.required_scope.as_deref().unwrap_or_default())
-            )),
-            RejectionKind::KeysUnavailable | RejectionKind::Misconfigured => None,
+            ),
+            RejectionKind::KeysUnavailable
+            | RejectionKind::Misconfigured
+            | RejectionKind::ReplayStoreUnavailable => return Vec::new(),
+        };
+        let challenge = |scheme: &str, algs: Option<&str>| {
+            let params = [
+                Some(params.clone()),
+                algs.map(|algs| format!(r#"algs="{algs}""#)),
+            ];
+            let params: Vec<String> = params
+                .into_iter()
+                .flatten()
+                .filter(|p| !p.is_empty())
+                .collect();
+            match params.is_empty() {
+                true => scheme.to_owned(),
+                false => format!("{scheme} {}", params.join(", ")),
+            }
+        };
+        match &self.0.challenge {
+            Challenge::Bearer => vec![challenge("Bearer", None)],
+            Challenge::Dpop(algs) => vec![challenge("DPoP", Some(algs))],
+            Challenge::BearerThenDpop(algs) => {
+                vec![challenge("Bearer", None), challenge("DPoP", Some(algs))]
+            }
         }
     }
 
@@ -206,18 +329,17 @@ impl Rejection {
     }
 
     /// The response headers, as (lowercase name, value): `content-type: application/json`,
-    /// then `www-authenticate` and `retry-after` when this rejection has them: those of
-    /// [`default_response`](Self::default_response).
+    /// then each `www-authenticate`, `retry-after` and `dpop-nonce` when this rejection has
+    /// them: those of [`default_response`](Self::default_response).
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, String)> {
-        [
-            Some(("content-type", "application/json".to_owned())),
-            self.www_authenticate()
-                .map(|challenge| ("www-authenticate", challenge)),
-            self.retry_after_secs()
-                .map(|seconds| ("retry-after", seconds.to_string())),
-        ]
-        .into_iter()
-        .flatten()
+        let challenges = self.www_authenticate_all().into_iter();
+        std::iter::once(("content-type", "application/json".to_owned()))
+            .chain(challenges.map(|challenge| ("www-authenticate", challenge)))
+            .chain(
+                self.retry_after_secs()
+                    .map(|seconds| ("retry-after", seconds.to_string())),
+            )
+            .chain(self.0.dpop_nonce.clone().map(|nonce| ("dpop-nonce", nonce)))
     }
 
     /// The JSON body: `{"error": "…", "error_description": "…"}`.
