@@ -1,15 +1,23 @@
 //! The DPoP replay store in Redis (`RedisReplayStore`, feature `redis`) against a real
 //! `redis-server` on 127.0.0.1: stores sharing one server share one view of the proofs; a
-//! stopped, hung or restarted server is an error, never a fresh proof, until it is back.
+//! stopped, hung or restarted server is an error, never a fresh proof, until it is back. End to
+//! end: two replicas, two processes, one Redis: a proof accepted by one is refused by the other,
+//! and both answer 503 with `Retry-After` once Redis is gone.
 #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
 
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use axum::Router;
+use axum::routing::get;
 use common::redis::{RedisServer, free_port};
 use common::{LIMIT, bounded};
 use jwks_guard::dpop::{CheckedProof, ProofError, RedisReplayStore, ReplayStore, check_replay_in};
+use jwks_guard::{Authenticated, Claims, Dpop, Policy, Settings};
+use jwks_guard_test::{DpopClient, TestIssuer};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -184,5 +192,157 @@ async fn check_replay_in_refuses_a_replayed_proof_and_answers_unavailable_when_r
             assert_eq!(error.error_code(), "temporarily_unavailable");
         }
         other => panic!("a proof checked against a stopped Redis: {other:?}"),
+    }
+}
+
+/// The origin clients call both replicas at (behind one load balancer): proofs name it.
+const PUBLIC_ORIGIN: &str = "http://api.example.test";
+
+/// Set (to the issuer and Redis URLs) in the second replica's environment: see [`replica`].
+const REPLICA_ENV: &str = "JWKS_GUARD_TEST_REDIS_REPLICA";
+
+/// What a replica prints once it serves, then its URL.
+const LISTENING: &str = "replica listening on ";
+
+/// A replica's settings: behind `PUBLIC_ORIGIN`, proofs remembered in the Redis at `redis`.
+fn replica_settings(redis: &str) -> Settings {
+    let store = RedisReplayStore::open(redis)
+        .expect("the server's URL")
+        .timeout(Duration::from_millis(300));
+    Settings::new()
+        .public_origin(PUBLIC_ORIGIN)
+        .dpop_replay_store(store)
+}
+
+async fn whoami(Authenticated(claims): Authenticated<Claims>) -> String {
+    claims.sub.unwrap_or_default()
+}
+
+/// A replica's routes: `/whoami`, for DPoP-bound tokens of `issuer` only.
+fn replica_app(issuer: &str) -> Router {
+    let policy = Policy::builder()
+        .issuer(issuer)
+        .audience("api")
+        .dpop(Dpop::Required)
+        .build()
+        .expect("policy");
+    Router::new()
+        .route("/whoami", get(whoami))
+        .with_state(policy)
+}
+
+/// The second replica, in a process of its own (settings are per process): this test binary
+/// run again with only this test and [`REPLICA_ENV`] set, serving until its standard input
+/// closes. Without [`REPLICA_ENV`] (every ordinary run) it returns at once.
+#[tokio::test]
+async fn replica() {
+    let Ok(config) = std::env::var(REPLICA_ENV) else {
+        return;
+    };
+    let (issuer, redis) = config.split_once(' ').expect("the issuer and Redis URLs");
+    jwks_guard::configure(replica_settings(redis)).expect("configure the replica");
+    let url = common::serve(replica_app(issuer)).await;
+    println!("{LISTENING}{url}");
+    tokio::task::spawn_blocking(|| {
+        let _ = std::io::stdin().lines().count();
+    })
+    .await
+    .expect("wait for the parent");
+}
+
+/// The second replica's process, killed on drop.
+struct Replica {
+    child: Child,
+    url: String,
+}
+
+impl Replica {
+    fn start(issuer: &str, redis: &str) -> Replica {
+        let mut child = Command::new(std::env::current_exe().expect("this test binary"))
+            .args(["replica", "--exact", "--nocapture", "--test-threads=1"])
+            .env(REPLICA_ENV, format!("{issuer} {redis}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the second replica");
+        let stdout = child.stdout.take().expect("its standard output");
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            // libtest writes `test replica ... ` before it on the same line.
+            .find_map(|line| line.split_once(LISTENING).map(|(_, url)| url.to_owned()))
+            .expect("the second replica's URL (it exited first)");
+        Replica { child, url }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_sharing_one_redis_refuse_a_proof_replayed_against_the_other_and_answer_503_without_it()
+ {
+    let issuer = TestIssuer::start().expect("test issuer");
+    let mut redis = RedisServer::start();
+    jwks_guard::configure(replica_settings(&redis.url())).expect("configure this replica");
+    let one = common::serve(replica_app(issuer.issuer())).await;
+    let two = tokio::task::spawn_blocking({
+        let (issuer, redis) = (issuer.issuer().to_owned(), redis.url());
+        move || Replica::start(&issuer, &redis)
+    });
+    let two = bounded("the second replica's start", two)
+        .await
+        .expect("the second replica");
+
+    let client = DpopClient::new().expect("client key");
+    let token = issuer
+        .token()
+        .audience("api")
+        .subject("dana")
+        .dpop_bound(&client)
+        .sign();
+    let proof = || {
+        client
+            .proof("GET", &format!("{PUBLIC_ORIGIN}/whoami"))
+            .access_token(&token)
+            .sign()
+    };
+    let call = |base: &str, proof: &str| {
+        let (url, authorization, proof) = (
+            format!("{base}/whoami"),
+            format!("DPoP {token}"),
+            proof.to_owned(),
+        );
+        async move {
+            let headers = [("authorization", authorization.as_str()), ("dpop", &proof)];
+            bounded("a request", common::get(&url, &headers)).await
+        }
+    };
+    let replayed =
+        "the DPoP proof was already used; make a fresh proof (a new jti) for each request";
+
+    for (first, second) in [(&one, &two.url), (&two.url, &one)] {
+        let proof = proof();
+        let accepted = call(first, &proof).await;
+        assert_eq!((accepted.status, accepted.text.as_str()), (200, "dana"));
+        let refused = call(second, &proof).await;
+        assert_eq!(refused.status, 401, "{refused:?}");
+        assert_eq!(
+            (refused.error(), refused.description()),
+            ("invalid_dpop_proof".to_owned(), replayed.to_owned())
+        );
+    }
+
+    redis.stop();
+    for replica in [&one, &two.url] {
+        let down = call(replica, &proof()).await;
+        assert_eq!(down.status, 503, "{down:?}");
+        assert_eq!(down.error(), "temporarily_unavailable");
+        assert!(down.retry_after.is_some(), "{down:?}");
+        assert!(down.challenges.is_empty(), "{down:?}");
     }
 }
