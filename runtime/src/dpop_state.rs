@@ -38,9 +38,10 @@ pub type ReplayFuture<'a> =
 /// Where the `jti`s of accepted proofs are remembered, so that a proof is accepted once.
 ///
 /// The key is a fixed-size digest of the proof's `jti`, `htm` and `htu` (32 bytes), so a
-/// store never holds what a client chose. Implement it for a store shared by every replica
-/// (Redis, a database) so that a proof replayed against another replica is refused too; the
-/// default, [`InMemoryReplayStore`], is right for one process.
+/// store never holds what a client chose. A store shared by every replica refuses a proof
+/// replayed against another replica too: `RedisReplayStore` (feature `redis`), or your own
+/// implementation over a database; the default, [`InMemoryReplayStore`], is right for one
+/// process.
 pub trait ReplayStore: Send + Sync + 'static {
     /// Remembers `key` for `ttl` unless it is already remembered, atomically: `Ok(true)` when
     /// the key was new (the proof is fresh), `Ok(false)` when it was already there (a

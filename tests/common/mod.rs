@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod python;
+pub mod redis;
 
 use std::net::SocketAddr;
 use std::sync::LazyLock;

@@ -2,10 +2,11 @@
 //!
 //! The verification core, framework-neutral: [`check_proof`] runs every check of RFC 9449
 //! §4.3 on one `DPoP` header, [`request_uri`] rebuilds the URI the proof's `htu` must name,
-//! [`check_replay`] refuses a proof's second use, [`NonceSource`] issues and checks server
-//! nonces. Every protected handler, `Authenticated` extractor and layer runs them on a
-//! request under the `DPoP` scheme (see the README's "DPoP"); they are public for other
-//! frameworks and for tests.
+//! [`check_replay`] refuses a proof's second use (in memory, or in Redis for every replica:
+//! `RedisReplayStore`, feature `redis`), [`NonceSource`] issues and checks server nonces.
+//! Every protected handler, `Authenticated` extractor and layer runs them on a request under
+//! the `DPoP` scheme (see the README's "DPoP"); they are public for other frameworks and for
+//! tests.
 //!
 //! ```
 //! use jwks_guard::dpop::{ProofError, ProofRequest, ProofSettings, check_proof};
@@ -52,6 +53,8 @@
 //! Claims of the wrong JSON type are refused at their step as missing ([`ProofError::Claim`]).
 
 mod htu;
+#[cfg(feature = "redis")]
+mod redis_store;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -72,6 +75,9 @@ pub use crate::dpop_state::{
     InMemoryReplayStore, NonceSource, ReplayFuture, ReplayStore, ReplayStoreError,
 };
 pub use htu::{RequestParts, RequestUriError, normalize_uri, request_uri};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisReplayStore, RedisReplayStoreError};
 
 /// The request a proof must have been made for.
 #[derive(Debug, Clone, Copy)]
