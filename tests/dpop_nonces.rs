@@ -14,9 +14,12 @@
 //! | actix-web | `#[protected]` | `jwks_guard::integrations::actix::DpopNonce` (`wrap`) |
 //! | Rocket | `#[protected]` | the `jwks_guard::integrations::rocket::Guard` fairing |
 //! | Poem | `#[protected]` | `jwks_guard::integrations::poem::DpopNonce` (`with`) |
+//! | tonic (gRPC) | `jwks_guard::integrations::tonic::RequireTokenLayer` | the layer itself |
 #![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 mod common;
+#[path = "../examples/grpc/greeter.rs"]
+mod greeter;
 #[path = "common/servers.rs"]
 mod servers;
 
@@ -26,6 +29,11 @@ use std::time::Duration;
 use jwks_guard::dpop::NonceSource;
 use jwks_guard::{Claims, Settings};
 use jwks_guard_test::{DpopClient, TestIssuer};
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+
+use greeter::HelloRequest;
+use greeter::greeter_client::GreeterClient;
 
 use common::{Reply, bounded};
 
@@ -134,9 +142,66 @@ const STEPS: &[(&str, Credentials, Expect)] = &[
     ),
 ];
 
-/// Runs [`STEPS`] against `GET {base}/whoami`; a failure names the server and the step.
-async fn every_step(server: &str, base: &str) {
-    let url = format!("{base}/whoami");
+/// How a server is called.
+enum Transport {
+    /// `GET {base}/whoami` over HTTP/1.1.
+    Http,
+    /// The unary method `helloworld.Greeter/SayHello` over gRPC (HTTP/2, `POST`).
+    Grpc(GreeterClient<Channel>),
+}
+
+impl Transport {
+    /// Sends `headers` (as gRPC metadata over gRPC) to `url`; the answer as a [`Reply`] (a
+    /// gRPC refusal: `UNAUTHENTICATED` as 401, its message as the text, its metadata as the
+    /// headers).
+    async fn send(&mut self, url: &str, headers: &[(&'static str, String)]) -> Reply {
+        let Transport::Grpc(client) = self else {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            return common::get(url, &headers).await;
+        };
+        let mut request = tonic::Request::new(HelloRequest {
+            name: "nonces".into(),
+        });
+        for (name, value) in headers {
+            let value = MetadataValue::try_from(value.as_str()).expect("an ASCII metadata value");
+            request.metadata_mut().append(*name, value);
+        }
+        let (status, metadata, text) = match client.say_hello(request).await {
+            Ok(response) => (
+                200,
+                response.metadata().clone(),
+                response.into_inner().message,
+            ),
+            Err(status) => {
+                let code = match status.code() {
+                    tonic::Code::Unauthenticated => 401,
+                    other => panic!("an unexpected gRPC status {other:?}: {status:?}"),
+                };
+                (code, status.metadata().clone(), status.message().to_owned())
+            }
+        };
+        let text_of = |value: &MetadataValue<_>| value.to_str().expect("ASCII metadata").to_owned();
+        let challenges: Vec<String> = metadata
+            .get_all("www-authenticate")
+            .iter()
+            .map(text_of)
+            .collect();
+        Reply {
+            status,
+            www_authenticate: challenges.first().cloned(),
+            challenges,
+            dpop_nonce: metadata.get("dpop-nonce").map(text_of),
+            retry_after: metadata.get("retry-after").map(text_of),
+            content_type: None,
+            text,
+        }
+    }
+}
+
+/// Runs [`STEPS`] against the server at `url` (the URL its proofs name) called with `method`
+/// over `transport`; a failure names the server and the step.
+async fn every_step(server: &str, method: &str, url: &str, mut transport: Transport) {
     let client = DpopClient::new().expect("client key");
     let bound = ISSUER
         .token()
@@ -151,7 +216,7 @@ async fn every_step(server: &str, base: &str) {
         let case = format!("{server}: {name}");
         let headers = match send {
             Credentials::Proof(nonce) => {
-                let proof = client.proof("GET", &url).access_token(&bound);
+                let proof = client.proof(method, url).access_token(&bound);
                 let proof = match nonce {
                     Nonce::Absent => proof,
                     Nonce::Issued => proof.nonce(
@@ -170,16 +235,17 @@ async fn every_step(server: &str, base: &str) {
             Credentials::Bearer => vec![("authorization", format!("Bearer {unbound}"))],
             Credentials::Nothing => vec![],
         };
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let reply = bounded(&case, common::get(&url, &headers)).await;
-        check(*expect, &reply, &case);
+        let reply = bounded(&case, transport.send(url, &headers)).await;
+        let http = matches!(transport, Transport::Http);
+        check(*expect, &reply, &case, http);
         issued = reply.dpop_nonce;
     }
 }
 
-/// Checks the status, the challenges, the body and the nonce of `reply`.
+/// Checks the status, the challenges, the text and the nonce of `reply`, and over `http` the
+/// `error` of a refusal's JSON body (a gRPC refusal names it in its challenge only).
 #[track_caller]
-fn check(expect: Expect, reply: &Reply, case: &str) {
+fn check(expect: Expect, reply: &Reply, case: &str, http: bool) {
     let nonce = reply.dpop_nonce.as_deref();
     assert!(
         nonce.is_some_and(|nonce| NONCES.accepts(nonce)),
@@ -191,11 +257,10 @@ fn check(expect: Expect, reply: &Reply, case: &str) {
             assert!(reply.challenges.is_empty(), "{case}: {reply:?}");
         }
         Expect::UseNonce => {
-            assert_eq!(
-                (reply.status, reply.error().as_str()),
-                (401, "use_dpop_nonce"),
-                "{case}: {reply:?}"
-            );
+            assert_eq!(reply.status, 401, "{case}: {reply:?}");
+            if http {
+                assert_eq!(reply.error(), "use_dpop_nonce", "{case}: {reply:?}");
+            }
             let [challenge] = reply.challenges.as_slice() else {
                 panic!("{case}: one challenge expected: {reply:?}");
             };
@@ -325,29 +390,111 @@ mod poem_server {
 #[tokio::test]
 async fn axum_handlers_under_the_nonce_layer_hand_out_and_require_server_nonces() {
     nonces_on();
-    every_step("axum, DpopNonceLayer", &axum_servers::extractor().await).await;
+    let base = axum_servers::extractor().await;
+    every_step(
+        "axum, DpopNonceLayer",
+        "GET",
+        &format!("{base}/whoami"),
+        Transport::Http,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_tower_layer_hands_out_and_requires_server_nonces() {
     nonces_on();
-    every_step("axum, RequireTokenLayer", &axum_servers::layer().await).await;
+    let base = axum_servers::layer().await;
+    every_step(
+        "axum, RequireTokenLayer",
+        "GET",
+        &format!("{base}/whoami"),
+        Transport::Http,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn actix_handlers_under_the_nonce_middleware_hand_out_and_require_server_nonces() {
     nonces_on();
-    every_step("actix-web", &actix_server::start()).await;
+    let base = actix_server::start();
+    every_step(
+        "actix-web",
+        "GET",
+        &format!("{base}/whoami"),
+        Transport::Http,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rocket_handlers_with_the_guard_fairing_hand_out_and_require_server_nonces() {
     nonces_on();
-    every_step("Rocket", &rocket_server::start()).await;
+    let base = rocket_server::start();
+    every_step("Rocket", "GET", &format!("{base}/whoami"), Transport::Http).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poem_handlers_under_the_nonce_middleware_hand_out_and_require_server_nonces() {
     nonces_on();
-    every_step("Poem", &poem_server::start().await).await;
+    let base = poem_server::start().await;
+    every_step("Poem", "GET", &format!("{base}/whoami"), Transport::Http).await;
+}
+
+mod tonic_server {
+    use std::net::SocketAddr;
+
+    use jwks_guard::integrations::tonic::RequireTokenLayer;
+    use jwks_guard::{Claims, Policy};
+    use tonic::transport::Server;
+    use tonic::transport::server::TcpIncoming;
+    use tonic::{Request, Response, Status};
+
+    use super::greeter::greeter_server::{Greeter, GreeterServer};
+    use super::greeter::{HelloReply, HelloRequest};
+    use super::{AUDIENCE, ISSUER_NAME, whoami_of};
+
+    /// Answers the subject of the claims the layer put in the request.
+    struct Whoami;
+
+    #[tonic::async_trait]
+    impl Greeter for Whoami {
+        async fn say_hello(
+            &self,
+            request: Request<HelloRequest>,
+        ) -> Result<Response<HelloReply>, Status> {
+            let claims = request.extensions().get::<Claims>();
+            let message = claims.map(whoami_of).unwrap_or_default();
+            Ok(Response::new(HelloReply { message }))
+        }
+    }
+
+    /// A tonic server under `RequireTokenLayer`; its address.
+    pub(super) fn start() -> SocketAddr {
+        let policy = Policy::builder()
+            .issuer(ISSUER_NAME)
+            .audience(AUDIENCE)
+            .build()
+            .expect("a valid policy");
+        let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("an address")).expect("bind");
+        let addr = incoming.local_addr().expect("the bound address");
+        let server = Server::builder()
+            .layer(RequireTokenLayer::new(policy))
+            .add_service(GreeterServer::new(Whoami));
+        tokio::spawn(server.serve_with_incoming(incoming));
+        addr
+    }
+}
+
+#[tokio::test]
+async fn the_tonic_layer_hands_out_and_requires_server_nonces() {
+    nonces_on();
+    let base = format!("http://{}", tonic_server::start());
+    let channel = Channel::from_shared(base.clone())
+        .expect("a URI")
+        .connect()
+        .await
+        .expect("connect");
+    let url = format!("{base}/helloworld.Greeter/SayHello");
+    let transport = Transport::Grpc(GreeterClient::new(channel));
+    every_step("tonic, RequireTokenLayer", "POST", &url, transport).await;
 }
