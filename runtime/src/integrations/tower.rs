@@ -200,9 +200,10 @@ where
 /// )?;
 /// let app = Router::new()
 ///     .route("/orders", get(list_orders))
+///     .route("/health", get(|| async { "ok" }))
 ///     .layer(DpopNonceLayer);
-/// let response = app.oneshot(Request::get("/orders").body(Body::empty())?).await?;
-/// assert_eq!(response.status(), 401);
+/// let response = app.oneshot(Request::get("/health").body(Body::empty())?).await?;
+/// assert_eq!(response.status(), 200);
 /// assert_eq!(response.headers()["dpop-nonce"].len(), 43);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # })?;
