@@ -14,6 +14,10 @@
 //! 3. [`check_replay`]: the proof was not accepted before (401), or the store cannot say
 //!    (503);
 //! 4. a refusal gets its challenges from [`challenge`].
+//!
+//! With server nonces on, every response also carries the current nonce: each framework's
+//! response hook (the tower layers, Rocket's fairing, the actix-web and Poem middlewares) asks
+//! [`response_nonce`] for it.
 
 use crate::credentials::{Presented, ProofCheckedUpstream, RequestHeaders};
 use crate::dpop::{self, CheckedProof, ProofError, ProofRequest, RequestParts, RequestUriError};
@@ -201,4 +205,23 @@ pub(crate) fn challenge(
         Some(nonces) => rejection.with_dpop_nonce(nonces.current()),
         None => rejection,
     }
+}
+
+/// The `DPoP-Nonce` to send with a response when server nonces are on
+/// ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)): the current one, so that a client
+/// always holds a nonce its next proof can carry (RFC 9449 §8.2), also across a rotation. A
+/// nonce is not a secret, so every response may carry it. `None` with nonces off. Reads the
+/// settings without installing them.
+#[cfg(any(
+    feature = "axum",
+    feature = "actix-web",
+    feature = "rocket",
+    feature = "poem",
+    feature = "tonic"
+))]
+pub(crate) fn response_nonce() -> Option<String> {
+    settings::peek()
+        .dpop_nonce
+        .as_ref()
+        .map(crate::dpop::NonceSource::current)
 }

@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwapOption;
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -180,6 +181,9 @@ impl fmt::Debug for ReplayStoreHandle {
 pub struct NonceSource {
     key: hmac::Key,
     rotation_secs: u64,
+    /// The last nonce handed out, with its slot: it changes once a rotation, and every response
+    /// may ask for it.
+    last: Arc<ArcSwapOption<(u64, String)>>,
 }
 
 impl fmt::Debug for NonceSource {
@@ -197,12 +201,23 @@ impl NonceSource {
         NonceSource {
             key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()),
             rotation_secs: rotation.as_secs().max(1),
+            last: Arc::new(ArcSwapOption::empty()),
         }
     }
 
-    /// The nonce to hand out now (`DPoP-Nonce`): 43 base64url characters.
+    /// The nonce to hand out now (`DPoP-Nonce`): 43 base64url characters. Computed once a
+    /// rotation, then remembered.
     pub fn current(&self) -> String {
-        self.issue_at(unix_now())
+        let now = unix_now();
+        let slot = self.slot(now);
+        if let Some(last) = &*self.last.load()
+            && last.0 == slot
+        {
+            return last.1.clone();
+        }
+        let nonce = self.issue_at(now);
+        self.last.store(Some(Arc::new((slot, nonce.clone()))));
+        nonce
     }
 
     /// Whether `nonce` is the current or the previous slot's nonce, compared in constant time.
@@ -281,6 +296,24 @@ mod tests {
         assert!(!other.accepts_at(&nonce, 1_000));
         let longer = NonceSource::new(b"shared", Duration::from_secs(60));
         assert!(!longer.accepts_at(&nonce, 1_000), "the rotation is signed");
+    }
+
+    #[test]
+    fn the_current_nonce_is_the_one_of_the_current_slot_and_not_a_remembered_older_one() {
+        let nonces = NonceSource::new(b"secret", Duration::from_secs(60));
+        nonces
+            .last
+            .store(Some(Arc::new((0, "of slot zero".to_owned()))));
+        let before = unix_now();
+        let current = nonces.current();
+        let after = unix_now();
+        assert!(
+            [nonces.issue_at(before), nonces.issue_at(after)].contains(&current),
+            "{current}"
+        );
+        let again = nonces.current();
+        assert!(nonces.accepts(&again));
+        assert_eq!(again.len(), 43);
     }
 
     #[test]

@@ -37,16 +37,21 @@
 //! actix-web polls all of a handler's extractors together, so while the guard waits for keys a
 //! body extractor would run too: both extractors hold the request body back until they have
 //! accepted the request.
+//!
+//! With server nonces on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), wrap the
+//! application in [`DpopNonce`] so that every response carries the current `DPoP-Nonce`
+//! (extractors cannot touch responses).
 
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use futures_util::{StreamExt as _, future, stream};
+use futures_util::future::MapOk;
+use futures_util::{StreamExt as _, TryFutureExt as _, future, stream};
 
 use crate::credentials::RequestHeaders;
 use crate::guard::{
@@ -173,6 +178,95 @@ fn app_policy(req: &HttpRequest) -> Option<Policy> {
     req.app_data::<web::Data<Policy>>()
         .map(|data| Policy::clone(data))
         .or_else(|| req.app_data::<Policy>().cloned())
+}
+
+// Server nonces on every response.
+
+/// A middleware (`App::wrap(DpopNonce)`) that gives every response the current `DPoP-Nonce`
+/// when server nonces are on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), and does
+/// nothing else. A DPoP client then holds the nonce for its next proof after any response,
+/// never needing a `use_dpop_nonce` refusal first (RFC 9449 §8.2), also across a rotation. A
+/// response that already carries a `DPoP-Nonce` (a refusal's) keeps it; with nonces off,
+/// responses pass through untouched. A nonce is not a secret: every response may carry it,
+/// whatever the request's scheme.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use actix_web::{App, HttpServer, web};
+/// use jwks_guard::integrations::actix::DpopNonce;
+/// use jwks_guard::{Claims, Settings, protected};
+///
+/// #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
+/// async fn list_orders(#[claims] claims: Claims) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// jwks_guard::configure(
+///     Settings::new().dpop_nonce(b"32 random bytes, on every replica", Duration::from_secs(60)),
+/// )?;
+/// HttpServer::new(|| {
+///     App::new()
+///         .wrap(DpopNonce)
+///         .route("/orders", web::get().to(list_orders))
+/// })
+/// .bind("127.0.0.1:3000")?
+/// .run()
+/// .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DpopNonce;
+
+impl<S, B> Transform<S, ServiceRequest> for DpopNonce
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = S::Error;
+    type Transform = DpopNonceService<S>;
+    type InitError = ();
+    type Future = future::Ready<Result<DpopNonceService<S>, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        future::ready(Ok(DpopNonceService { service }))
+    }
+}
+
+/// The service [`DpopNonce`] wraps around an application's.
+#[derive(Debug)]
+pub struct DpopNonceService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for DpopNonceService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = S::Error;
+    type Future = MapOk<S::Future, fn(ServiceResponse<B>) -> ServiceResponse<B>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        self.service
+            .call(request)
+            .map_ok(with_dpop_nonce as fn(ServiceResponse<B>) -> ServiceResponse<B>)
+    }
+}
+
+/// `response` with the current `DPoP-Nonce`, unless it carries one; as it is with nonces off.
+fn with_dpop_nonce<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
+    let name = HeaderName::from_static(super::DPOP_NONCE);
+    if !response.headers().contains_key(&name)
+        && let Some(nonce) = crate::dpop_request::response_nonce()
+        && let Ok(value) = HeaderValue::try_from(nonce)
+    {
+        response.headers_mut().insert(name, value);
+    }
+    response
 }
 
 // The response to a refused request.

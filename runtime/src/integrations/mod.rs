@@ -98,3 +98,27 @@ fn append_headers(map: &mut http::HeaderMap, headers: impl IntoIterator<Item = (
         }
     }
 }
+
+/// The name of the header carrying a server nonce (RFC 9449 §8.1).
+#[cfg(any(
+    feature = "axum",
+    feature = "actix-web",
+    feature = "rocket",
+    feature = "poem",
+    feature = "tonic"
+))]
+const DPOP_NONCE: &str = "dpop-nonce";
+
+/// With server nonces on, gives a response of `http` types (axum, tonic, Poem) the current
+/// `DPoP-Nonce`, unless it carries one already (a refusal's own).
+#[cfg(any(feature = "axum", feature = "poem", feature = "tonic"))]
+fn add_dpop_nonce(headers: &mut http::HeaderMap) {
+    if headers.contains_key(DPOP_NONCE) {
+        return;
+    }
+    if let Some(nonce) = crate::dpop_request::response_nonce()
+        && let Ok(value) = http::HeaderValue::try_from(nonce)
+    {
+        headers.insert(DPOP_NONCE, value);
+    }
+}

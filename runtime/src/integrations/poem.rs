@@ -36,12 +36,16 @@
 //! runs. A failed extraction becomes a `poem::Error` whose source is the [`Rejection`] and whose
 //! response is its status, `WWW-Authenticate`, `Retry-After` and JSON body, or what
 //! [`Settings::rejection_response`](crate::Settings::rejection_response) makes of it.
+//!
+//! With server nonces on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), add
+//! [`DpopNonce`] (`.with(DpopNonce)`) so that every response carries the current `DPoP-Nonce`
+//! (extractors cannot touch responses).
 
 use std::borrow::Cow;
 
 use poem::error::ResponseError;
 use poem::http::StatusCode;
-use poem::{FromRequest, Request, RequestBody, Response};
+use poem::{Endpoint, FromRequest, IntoResponse, Middleware, Request, RequestBody, Response};
 
 use crate::credentials::{RequestHeaders, uri_target};
 use crate::guard::{
@@ -101,6 +105,75 @@ impl RequestHeaders for Request {
 
     fn target(&self) -> Option<Cow<'_, str>> {
         Some(uri_target(self.uri()))
+    }
+}
+
+// Server nonces on every response.
+
+/// A middleware (`.with(DpopNonce)` on a `Route` or an endpoint) that gives every response the
+/// current `DPoP-Nonce` when server nonces are on
+/// ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), and does nothing else. A DPoP
+/// client then holds the nonce for its next proof after any response, never needing a
+/// `use_dpop_nonce` refusal first (RFC 9449 §8.2), also across a rotation. A response that
+/// already carries a `DPoP-Nonce` keeps it; with nonces off, responses pass through untouched.
+/// A nonce is not a secret: every response may carry it, whatever the request's scheme. As
+/// with Poem's own header middlewares, an endpoint's error passes through as it is (a refusal
+/// of the guard among them, which carries the nonce with its `DPoP` challenges).
+///
+/// ```
+/// use std::time::Duration;
+/// use jwks_guard::integrations::poem::DpopNonce;
+/// use jwks_guard::{Claims, Settings, protected};
+/// use poem::{Endpoint, EndpointExt as _, Request, Route, get, handler};
+///
+/// #[handler]
+/// fn health() -> &'static str {
+///     "ok"
+/// }
+///
+/// #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
+/// #[handler]
+/// async fn list_orders(#[claims] claims: Claims) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// jwks_guard::configure(
+///     Settings::new().dpop_nonce(b"32 random bytes, on every replica", Duration::from_secs(60)),
+/// )?;
+/// let app = Route::new()
+///     .at("/health", get(health))
+///     .at("/orders", get(list_orders))
+///     .with(DpopNonce);
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let response = app.get_response(Request::builder().uri_str("/health").finish()).await;
+/// assert_eq!(response.header("dpop-nonce").map(str::len), Some(43));
+/// # });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DpopNonce;
+
+impl<E: Endpoint> Middleware<E> for DpopNonce {
+    type Output = DpopNonceEndpoint<E>;
+
+    fn transform(&self, inner: E) -> DpopNonceEndpoint<E> {
+        DpopNonceEndpoint { inner }
+    }
+}
+
+/// The endpoint [`DpopNonce`] wraps around `E`.
+#[derive(Debug)]
+pub struct DpopNonceEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for DpopNonceEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, request: Request) -> poem::Result<Response> {
+        let mut response = self.inner.call(request).await?.into_response();
+        super::add_dpop_nonce(response.headers_mut());
+        Ok(response)
     }
 }
 

@@ -42,6 +42,10 @@
 //! handler: the handler's own answer is sent as it is, unless its status is the refusal's (a 401
 //! of its own to a request without a valid token), which gets the refusal's headers and body.
 //!
+//! With server nonces on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), [`Guard`]
+//! also gives every response of the application the current `DPoP-Nonce` (RFC 9449 §8.2; a
+//! nonce is not a secret), so that a DPoP client always holds the nonce for its next proof.
+//!
 //! Rocket drops header values that are not UTF-8, so such an `Authorization` header (or token
 //! header, or `Cookie` header) counts as absent (401) rather than malformed (400).
 
@@ -166,6 +170,23 @@ impl<'r, C: ClaimsTarget> FromRequest<'r> for MaybeAuthenticated<C> {
 /// It completes the catcher's answer to the refusal and leaves any answer with another status
 /// alone, such as the response of a handler that took `Option<Authenticated<C>>` and ran with
 /// `None`.
+///
+/// With server nonces on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), it gives
+/// every response of the application that carries no `DPoP-Nonce` the current one, the
+/// handlers' successful answers among them: a DPoP client then never needs a
+/// `use_dpop_nonce` refusal to learn the nonce for its next proof, also across a rotation.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use jwks_guard::Settings;
+///
+/// # fn build() -> Result<rocket::Rocket<rocket::Build>, jwks_guard::ConfigureError> {
+/// jwks_guard::configure(
+///     Settings::new().dpop_nonce(b"32 random bytes, on every replica", Duration::from_secs(60)),
+/// )?;
+/// Ok(rocket::build().attach(jwks_guard::integrations::rocket::Guard))
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Guard;
 
@@ -202,27 +223,36 @@ impl Fairing for Guard {
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let Some(refusal) = Refused::take(request) else {
-            return;
-        };
-        // A refused route answers through the catcher for the refusal's status. Another status
-        // is not that answer: a handler ran after `Option`/`Result` took the refusal (its 200,
-        // its 404), or the application's catcher chose its own (a redirect): leave it alone.
-        if response.status().code != refusal.status() {
-            return;
+        if let Some(refusal) = Refused::take(request) {
+            answer_refusal(refusal, response);
         }
-        let (status, headers, body) = refusal.into_parts();
-        response.set_status(Status::new(status));
-        // What the catcher wrote goes; the refusal's own headers replace it.
-        for name in ["content-type", "www-authenticate", "retry-after"] {
-            response.remove_header(name);
+        if !response.headers().contains(super::DPOP_NONCE)
+            && let Some(nonce) = crate::dpop_request::response_nonce()
+        {
+            response.set_header(Header::new(super::DPOP_NONCE, nonce));
         }
-        for (name, _) in &headers {
-            response.remove_header(name);
-        }
-        for (name, value) in headers {
-            response.adjoin_header(Header::new(name, value));
-        }
-        response.set_sized_body(body.len(), Cursor::new(body));
     }
+}
+
+/// Completes the catcher's `response` to a refused request with the refusal's answer.
+fn answer_refusal(refusal: RejectionResponse, response: &mut Response<'_>) {
+    // A refused route answers through the catcher for the refusal's status. Another status
+    // is not that answer: a handler ran after `Option`/`Result` took the refusal (its 200,
+    // its 404), or the application's catcher chose its own (a redirect): leave it alone.
+    if response.status().code != refusal.status() {
+        return;
+    }
+    let (status, headers, body) = refusal.into_parts();
+    response.set_status(Status::new(status));
+    // What the catcher wrote goes; the refusal's own headers replace it.
+    for name in ["content-type", "www-authenticate", "retry-after"] {
+        response.remove_header(name);
+    }
+    for (name, _) in &headers {
+        response.remove_header(name);
+    }
+    for (name, value) in headers {
+        response.adjoin_header(Header::new(name, value));
+    }
+    response.set_sized_body(body.len(), Cursor::new(body));
 }

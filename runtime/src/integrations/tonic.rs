@@ -59,7 +59,7 @@ use tonic::Status;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{check_then_call, take_ready};
+use super::{add_dpop_nonce, check_then_call, take_ready};
 use crate::claims::Claims;
 use crate::credentials::{ProofCheckedUpstream, RequestHeaders};
 use crate::guard::{
@@ -156,7 +156,9 @@ pub fn claims<C: DeserializeOwned, T>(request: &tonic::Request<T>) -> Result<C, 
 /// checked against the policy of its method, or the default policy; a refused call is answered
 /// with its [`tonic::Status`] as a trailers-only gRPC response (HTTP 200, `grpc-status`,
 /// `grpc-message`, `www-authenticate`) and never reaches the service; an accepted one reaches
-/// it with the verified [`Claims`] in its extensions.
+/// it with the verified [`Claims`] in its extensions. With server nonces on
+/// ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), every response of the layer
+/// carries the current nonce in its `dpop-nonce` metadata (RFC 9449 §8.2).
 ///
 /// Methods are named by their gRPC path, `/package.Service/Method`:
 ///
@@ -296,14 +298,18 @@ where
         let mut inner = take_ready(&mut self.inner);
         let policies = Arc::clone(&self.policies);
         Box::pin(async move {
-            let Some((policy, anonymous)) = policies.of(request.uri().path()) else {
-                return inner.call(request).await;
+            let mut response = match policies.of(request.uri().path()) {
+                None => inner.call(request).await?,
+                Some((policy, anonymous)) => {
+                    match check_then_call(inner, policy, *anonymous, request).await {
+                        Ok(response) => response?,
+                        // Trailers-only: the status in the headers of an HTTP 200, no message.
+                        Err(rejection) => rejection.grpc_status().into_http(),
+                    }
+                }
             };
-            match check_then_call(inner, policy, *anonymous, request).await {
-                Ok(response) => response,
-                // Trailers-only: the status in the headers of an HTTP 200, no message.
-                Err(rejection) => Ok(rejection.grpc_status().into_http()),
-            }
+            add_dpop_nonce(response.headers_mut());
+            Ok(response)
         })
     }
 }

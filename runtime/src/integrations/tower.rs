@@ -39,17 +39,23 @@
 //! refused.
 //! Routes that need more than the layer's policy (a scope for writes) can add `#[protected]`
 //! or [`Authenticated`](crate::Authenticated) with a stricter policy of their own.
+//!
+//! With server nonces on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), every
+//! response of the layer carries the current `DPoP-Nonce` (RFC 9449 §8.2), so that a DPoP client
+//! always holds the nonce for its next proof. Routes protected by the extractors alone
+//! (`#[protected]`, [`Authenticated`](crate::Authenticated)) get it from [`DpopNonceLayer`].
 
 use std::fmt;
 use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
-use futures_util::future::BoxFuture;
+use futures_util::TryFutureExt as _;
+use futures_util::future::{BoxFuture, MapOk};
 use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{check_then_call, take_ready};
+use super::{add_dpop_nonce, check_then_call, take_ready};
 use crate::guard::Anonymous;
 use crate::policy::Policy;
 
@@ -156,10 +162,91 @@ where
         let inner = take_ready(&mut self.inner);
         let (policy, anonymous) = (self.policy.clone(), self.anonymous);
         Box::pin(async move {
-            match check_then_call(inner, &policy, anonymous, request).await {
-                Ok(response) => response.map(IntoResponse::into_response),
-                Err(rejection) => Ok(rejection.into_response()),
-            }
+            let mut response = match check_then_call(inner, &policy, anonymous, request).await {
+                Ok(response) => response?.into_response(),
+                Err(rejection) => rejection.into_response(),
+            };
+            add_dpop_nonce(response.headers_mut());
+            Ok(response)
         })
     }
+}
+
+/// A [`tower_layer::Layer`] that gives every response the current `DPoP-Nonce` when server
+/// nonces are on ([`Settings::dpop_nonce`](crate::Settings::dpop_nonce)), and does nothing
+/// else: for routers whose handlers are protected by `#[protected]` or
+/// [`Authenticated`](crate::Authenticated), which cannot touch the response (a
+/// [`RequireTokenLayer`] does it on its own). A client then holds the nonce for its next proof
+/// after any response, never needing a `use_dpop_nonce` refusal first (RFC 9449 §8.2), also
+/// across a rotation. A response that already carries a `DPoP-Nonce` (a refusal's) keeps it;
+/// with nonces off, responses pass through untouched. A nonce is not a secret: every response
+/// may carry it, whatever the request's scheme.
+///
+/// ```
+/// use std::time::Duration;
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use jwks_guard::layer::DpopNonceLayer;
+/// use jwks_guard::{Claims, Settings, protected};
+/// use tower::ServiceExt as _;
+///
+/// #[protected(issuer = "https://id.example.com/", audience = "orders-api")]
+/// async fn list_orders(#[claims] claims: Claims) -> String {
+///     claims.sub.unwrap_or_default()
+/// }
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// jwks_guard::configure(
+///     Settings::new().dpop_nonce(b"32 random bytes, on every replica", Duration::from_secs(60)),
+/// )?;
+/// let app = Router::new()
+///     .route("/orders", get(list_orders))
+///     .route("/health", get(|| async { "ok" }))
+///     .layer(DpopNonceLayer);
+/// let response = app.oneshot(Request::get("/health").body(Body::empty())?).await?;
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["dpop-nonce"].len(), 43);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DpopNonceLayer;
+
+impl<S> Layer<S> for DpopNonceLayer {
+    type Service = DpopNonce<S>;
+
+    fn layer(&self, inner: S) -> DpopNonce<S> {
+        DpopNonce { inner }
+    }
+}
+
+/// The service [`DpopNonceLayer`] wraps around `S`.
+#[derive(Debug, Clone)]
+pub struct DpopNonce<S> {
+    inner: S,
+}
+
+impl<S, B, RB> Service<Request<B>> for DpopNonce<S>
+where
+    S: Service<Request<B>, Response = http::Response<RB>>,
+{
+    type Response = http::Response<RB>;
+    type Error = S::Error;
+    type Future = MapOk<S::Future, fn(http::Response<RB>) -> http::Response<RB>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        self.inner
+            .call(request)
+            .map_ok(with_dpop_nonce as fn(http::Response<RB>) -> http::Response<RB>)
+    }
+}
+
+/// `response` with the current `DPoP-Nonce`, when nonces are on.
+fn with_dpop_nonce<RB>(mut response: http::Response<RB>) -> http::Response<RB> {
+    add_dpop_nonce(response.headers_mut());
+    response
 }
