@@ -165,6 +165,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .service(sources)
         .service(maybe)
         .service(dpop_required)
+        .service(web::scope("/nested").service(whoami))
         .service(bearer_only)
         .service(misconfigured)
         .service(empty_env)

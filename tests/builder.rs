@@ -659,3 +659,22 @@ async fn policy_authorize_checks_a_proof_given_the_request_line_and_refuses_one_
         ))
     );
 }
+
+#[tokio::test]
+async fn a_policy_not_reading_authorization_offers_bearer_alone_without_credentials() {
+    LazyLock::force(&ISSUER);
+    let policy = Policy::builder()
+        .issuer(ISSUER_NAME)
+        .audience("orders-api")
+        .token_from([TokenSource::cookie("session")])
+        .build()
+        .expect("a valid policy");
+    let url = format!("{}/me", serve_dpop(policy).await);
+    let reply = common::get(&url, &[]).await;
+    // A `DPoP` token comes in `Authorization`, which this policy never reads.
+    assert_eq!(
+        (reply.status, reply.challenges.clone()),
+        (401, vec!["Bearer".to_owned()]),
+        "{reply:?}"
+    );
+}

@@ -128,6 +128,7 @@ async fn app() -> String {
             .at("/sources", get(sources))
             .at("/maybe", get(maybe))
             .at("/dpop-required", get(dpop_required))
+            .nest("/nested", Route::new().at("/whoami", get(whoami)))
             .at("/bearer-only", get(bearer_only))
             .at("/misconfigured", get(misconfigured))
             .at("/empty-env", get(empty_env))

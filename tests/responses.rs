@@ -109,6 +109,7 @@ async fn app() -> String {
             .route("/sources", get(sources))
             .route("/maybe", get(maybe))
             .route("/dpop-required", get(dpop_required))
+            .nest("/nested", Router::new().route("/whoami", get(whoami)))
             .route("/bearer-only", get(bearer_only))
             .route("/misconfigured", get(misconfigured))
             .route("/empty-env", get(empty_env))

@@ -234,6 +234,7 @@ fn app() -> Rocket<Build> {
     rocket::custom(servers::rocket_config())
         .manage(policy)
         .mount("/", routes)
+        .mount("/nested", routes![whoami])
         .mount("/caught", routes![whoami, authenticated])
         .register("/caught", catchers![caught])
 }
@@ -394,4 +395,25 @@ async fn a_refused_requests_body_is_never_read_by_the_data_guard() {
     let headers = [("authorization", auth.as_str())];
     let reply = bounded(&url, common::post_json(&url, &headers, &large)).await;
     Expect::Framework(413).check(&reply, "a large body with a token");
+}
+
+#[tokio::test]
+async fn a_head_request_served_by_a_get_route_is_checked_against_a_proof_for_head() {
+    let url = format!("{}/whoami", *APP);
+    let client = jwks_guard_test::DpopClient::new().expect("client key");
+    let bound = token().subject("dana").dpop_bound(&client).sign();
+    let head = |htm: &str| {
+        let proof = client.proof(htm, &url).access_token(&bound).sign();
+        reqwest::Client::new()
+            .head(&url)
+            .header("authorization", format!("DPoP {bound}"))
+            .header("dpop", proof)
+            .send()
+    };
+    // Rocket answers HEAD through the GET route, changing the request's method to GET; the
+    // client sent HEAD and its proof says so.
+    let sent = bounded("HEAD", head("HEAD")).await.expect("an answer");
+    assert_eq!(sent.status().as_u16(), 200);
+    let rerouted = bounded("HEAD", head("GET")).await.expect("an answer");
+    assert_eq!(rerouted.status().as_u16(), 401);
 }

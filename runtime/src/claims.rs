@@ -92,9 +92,11 @@ impl Claims {
         })
     }
 
-    /// The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449 §6.1): for a
-    /// DPoP-bound token accepted with its proof, the client key that called (RFC 7638,
-    /// SHA-256, base64url). `None` for a bearer token.
+    /// The thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449 §6.1; RFC 7638,
+    /// SHA-256, base64url): unless the handler says `dpop = "disabled"`, a bound token is
+    /// accepted only with a proof of that key, so this is the client key that called. `None`
+    /// for a token not bound to a key. Under `dpop = "disabled"`, a bound token is accepted as
+    /// a bearer token and nothing proved the key.
     pub fn dpop_jkt(&self) -> Option<&str> {
         bound_key(&self.all)
     }

@@ -172,6 +172,10 @@ impl<H: RequestHeaders + ?Sized> RequestHeaders for WithRequestLine<'_, H> {
     fn target(&self) -> Option<Cow<'_, str>> {
         Some(Cow::Borrowed(self.target))
     }
+
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        self.headers.proof_checked_upstream()
+    }
 }
 
 impl<'h> RequestHeaders for [(&'h str, &'h [u8])] {
@@ -200,7 +204,13 @@ impl RequestHeaders for http::request::Parts {
         Some(self.method.as_str())
     }
 
+    /// The URI as the client sent it: inside a nested axum router, `uri` has lost the prefix,
+    /// and `OriginalUri` keeps it.
     fn target(&self) -> Option<Cow<'_, str>> {
+        #[cfg(feature = "axum")]
+        if let Some(axum::extract::OriginalUri(uri)) = self.extensions.get() {
+            return Some(uri_target(uri));
+        }
         Some(uri_target(&self.uri))
     }
 

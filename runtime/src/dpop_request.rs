@@ -25,6 +25,7 @@ use crate::dpop_state::Dpop;
 use crate::policy::Policy;
 use crate::reject::{Rejection, RejectionKind, Scheme};
 use crate::settings;
+use crate::spec::TokenSource;
 use crate::verify::unix_now;
 
 /// The proof of a request under the `DPoP` scheme.
@@ -164,7 +165,8 @@ fn proof_rejection(error: ProofError) -> Rejection {
 /// `DPoP` for a request without credentials where both are accepted; `Bearer` otherwise. Each
 /// `DPoP` challenge names the proof algorithms; with server nonces on, the answer carries the
 /// current nonce. A guard that cannot check proofs (`checkable` false: it was not given the
-/// request's method and target) offers `Bearer` alone where both would be accepted.
+/// request's method and target), or a policy not reading `Authorization`, offers `Bearer`
+/// alone where both would be accepted.
 pub(crate) fn challenge(
     rejection: Rejection,
     policy: &Policy,
@@ -185,7 +187,13 @@ pub(crate) fn challenge(
     }
     let algs = policy.proof_settings().algorithm_names();
     let rejection = if kind == RejectionKind::MissingCredentials && mode == Dpop::Allowed {
-        if !checkable {
+        // `DPoP` is offered where it could work: the token read from `Authorization`, and a
+        // guard that can check proofs.
+        let reads_authorization = policy
+            .token_from()
+            .iter()
+            .any(|source| matches!(source, TokenSource::Authorization));
+        if !checkable || !reads_authorization {
             return rejection;
         }
         rejection.under_bearer_and_dpop(&algs)

@@ -908,10 +908,19 @@ mod tests {
             json!([{"corp": ["orders:read"], "corp_dpop": []}])
         );
         // A cookie carries a bearer token, which such a policy would refuse: not a policy.
-        assert!(matches!(
-            builder().dpop(Dpop::Required).build(),
-            Err(crate::PolicyError::BadTokenSource { .. })
-        ));
+        assert_eq!(
+            builder()
+                .dpop(Dpop::Required)
+                .build()
+                .map_err(|error| error.to_string())
+                .err()
+                .as_deref(),
+            Some(
+                "`token_from`: cookie(\"session\") cannot be a token source: with \
+                 `dpop(Dpop::Required)` only `Authorization: DPoP` carries a token; a cookie or \
+                 another header carries a bearer token, which is refused"
+            )
+        );
         for mode in [Dpop::Allowed, Dpop::Disabled] {
             let policy = builder().dpop(mode).build().expect("a valid policy");
             assert_eq!(

@@ -9,6 +9,7 @@
 //!
 //! | route                | `#[protected(…)]`                                        | answers            |
 //! |----------------------|----------------------------------------------------------|--------------------|
+//! | `GET /nested/whoami` | `/whoami` in a nested router (axum `nest`, actix-web `scope`, Rocket `mount`, Poem `nest`) | `sub` |
 //! | `GET /whoami`        | `issuer = "https://conformance.test/"`, `#[claims] Claims` | `sub`            |
 //! | `GET /profile`       | the same, `#[claims] Profile`                             | `"{sub} <{email}>"` |
 //! | `GET /orders`        | the same, `scopes = ["orders:read", "orders:list"]`       | `"orders"`         |
@@ -444,6 +445,7 @@ fn dpop_rows(base: &str) -> Vec<(&'static str, String, Headers, Expect)> {
         ("a bound token with its proof", "/whoami".into(), first.clone(), Ok("dana")),
         ("the same proof again", "/whoami".into(), first, DpopProof("the DPoP proof was already used; make a fresh proof (a new jti) for each request")),
         ("a proof without the query the request has", "/whoami?page=2".into(), sent(with_query), Ok("dana")),
+        ("a nested route: the proof names the URL the client called", "/nested/whoami".into(), sent(proof(client.proof("GET", &format!("{base}/nested/whoami")))), Ok("dana")),
         ("a proof whose htu differs in the scheme's case", "/whoami".into(), sent(shouting), Ok("dana")),
         ("the scheme DPoP in any case", "/whoami".into(), vec![("authorization", format!("dpop {bound}")), ("dpop", proof(fresh()))], Ok("dana")),
         ("a bound token as Bearer", "/whoami".into(), bearer(&bound), DpopToken("the token is bound to a key (cnf.jkt): send it as `Authorization: DPoP` with a DPoP proof, not as a bearer token")),
@@ -522,6 +524,7 @@ pub async fn every_row(framework: &str, base: &str) {
     }
     let dpop_routes = [
         "/whoami",
+        "/nested/whoami",
         "/orders",
         "/maybe",
         "/dpop-required",

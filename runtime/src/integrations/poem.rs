@@ -47,7 +47,7 @@ use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::{Endpoint, FromRequest, IntoResponse, Middleware, Request, RequestBody, Response};
 
-use crate::credentials::{RequestHeaders, uri_target};
+use crate::credentials::{ProofCheckedUpstream, RequestHeaders, uri_target};
 use crate::guard::{
     Authenticated, ClaimsTarget, MaybeAuthenticated, OptionalProtected, Protected, StaticPolicy,
     missing_policy,
@@ -103,8 +103,13 @@ impl RequestHeaders for Request {
         Some(Request::method(self).as_str())
     }
 
+    /// The URI as the client sent it (inside `Route::nest`, `uri()` has lost the prefix).
     fn target(&self) -> Option<Cow<'_, str>> {
-        Some(uri_target(self.uri()))
+        Some(uri_target(self.original_uri()))
+    }
+
+    fn proof_checked_upstream(&self) -> Option<&ProofCheckedUpstream> {
+        self.extensions().get()
     }
 }
 

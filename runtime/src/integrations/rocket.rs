@@ -92,18 +92,40 @@ impl RequestHeaders for rocket::http::HeaderMap<'_> {
     }
 }
 
+/// The method a request was sent with, noted by [`Guard`] before Rocket routes it.
+struct SentMethod(rocket::http::Method);
+
 /// A request's headers, method and target.
 impl RequestHeaders for Request<'_> {
     fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.headers().header_values(name)
     }
 
+    /// As sent: what [`Guard`] noted (without it, a `HEAD` served by a `GET` route reads
+    /// `GET`).
     fn method(&self) -> Option<&str> {
-        Some(Request::method(self).as_str())
+        Some(
+            self.local_cache(|| SentMethod(Request::method(self)))
+                .0
+                .as_str(),
+        )
     }
 
+    /// Absolute, with the host Rocket read (`Host`, or HTTP/2's `:authority`, which Rocket
+    /// keeps out of the headers) and `https` when Rocket serves TLS.
     fn target(&self) -> Option<Cow<'_, str>> {
-        Some(Cow::Owned(self.uri().to_string()))
+        let path = self.uri();
+        Some(Cow::Owned(match self.host() {
+            Some(host) => {
+                let scheme = if self.rocket().config().tls_enabled() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{host}{path}")
+            }
+            None => path.to_string(),
+        }))
     }
 }
 
@@ -218,8 +240,15 @@ impl Fairing for Guard {
     fn info(&self) -> Info {
         Info {
             name: "jwks-guard rejections",
-            kind: Kind::Response | Kind::Singleton,
+            kind: Kind::Request | Kind::Response | Kind::Singleton,
         }
+    }
+
+    /// Notes the request's method before routing: Rocket answers `HEAD` (and a form's
+    /// `_method`) through another method's routes by changing it, and a DPoP proof names the
+    /// method the client sent.
+    async fn on_request(&self, request: &mut Request<'_>, _: &mut rocket::Data<'_>) {
+        request.local_cache(|| SentMethod(request.method()));
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {

@@ -418,7 +418,10 @@ impl PolicyBuilder {
         {
             return Err(PolicyError::BadTokenSource {
                 token_source: source.to_string(),
-                reason: "with `dpop(Dpop::Required)` only `Authorization: DPoP` carries a token;                          a cookie or another header carries a bearer token, which is refused",
+                reason: concat!(
+                    "with `dpop(Dpop::Required)` only `Authorization: DPoP` carries a token; ",
+                    "a cookie or another header carries a bearer token, which is refused",
+                ),
             });
         }
         let issuers = key_caches(&self.issuers, self.jwks_uri.as_deref())?;
