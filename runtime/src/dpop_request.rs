@@ -205,6 +205,13 @@ pub(crate) fn challenge(
             RejectionKind::InvalidDpopProof | RejectionKind::UseDpopNonce
         )
     {
+        // Where DPoP is required, a request without credentials is told what to send.
+        let rejection = match (kind, mode) {
+            (RejectionKind::MissingCredentials, Dpop::Required) => {
+                Rejection::missing_credentials("a DPoP-bound token and its DPoP proof required")
+            }
+            _ => rejection,
+        };
         rejection.under_dpop(&algs)
     } else {
         return rejection;

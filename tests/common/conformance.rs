@@ -241,7 +241,7 @@ impl Expect {
             }
             Expect::Unavailable => (503, vec![], "temporarily_unavailable", "signing keys are temporarily unavailable"),
             Expect::Misconfigured => (500, vec![], "server_error", "authentication is misconfigured"),
-            Expect::DpopMissingCredentials => (401, vec![format!(r#"DPoP algs="{ALGS}""#)], "unauthorized", "bearer token required"),
+            Expect::DpopMissingCredentials => (401, vec![format!(r#"DPoP algs="{ALGS}""#)], "unauthorized", "a DPoP-bound token and its DPoP proof required"),
             Expect::BearerMissingCredentials => (401, vec!["Bearer".into()], "unauthorized", "bearer token required"),
             Expect::DpopProof(text) => (401, dpop("invalid_dpop_proof", text), "invalid_dpop_proof", text),
             Expect::DpopToken(text) => (401, dpop("invalid_token", text), "invalid_token", text),
