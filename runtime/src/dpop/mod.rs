@@ -328,58 +328,27 @@ where
     }
     let proof =
         std::str::from_utf8(proof).map_err(|_| ProofError::Malformed("not a compact JWS"))?;
-    let parts: Vec<&str> = proof.split('.').collect();
-    let [header_b64, payload_b64, signature_b64] = parts[..] else {
-        return Err(ProofError::Malformed(if parts.len() == 5 {
+    let mut parts = proof.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ProofError::Malformed(if proof.split('.').count() == 5 {
             "encrypted (JWE) proofs are not accepted"
         } else {
             "not a compact JWS: expected three dot-separated parts"
         }));
     };
-    let header = json_object(
-        header_b64,
-        "the header is not a JSON object",
-        "the header has a duplicate member",
-    )?;
-    if header.contains_key("crit") || header.contains_key("b64") {
-        return Err(ProofError::Malformed(
-            "unsupported critical header parameters",
-        ));
-    }
-    // 3. typ.
-    match header.get("typ") {
-        Some(Value::String(typ)) if normalize_typ(typ) == "dpop+jwt" => {}
-        _ => return Err(ProofError::Typ),
-    }
-    // 4. alg.
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .and_then(Alg::from_name)
-        .filter(|alg| settings.algorithms.contains(*alg))
-        .ok_or_else(|| ProofError::Algorithm(settings.algorithm_names()))?;
-    // 5. jwk: a public key, usable with alg.
-    let jwk = header.get("jwk").ok_or(ProofError::NoJwk)?;
-    let Some(members) = jwk.as_object() else {
-        return Err(ProofError::BadKey("not a JSON object"));
-    };
-    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
-        return Err(ProofError::PrivateKey);
-    }
-    let limits = KeyLimits {
-        max_rsa_bits: settings.max_rsa_bits,
-        ..KeyLimits::default()
-    };
-    let key = prepare_for(jwk, limits, alg).map_err(ProofError::BadKey)?;
-    let jkt = thumbprint(jwk).ok_or(ProofError::BadKey("no RFC 7638 thumbprint"))?;
+    // 3.–5. The header: checked now, or found among the headers checked before.
+    let header = checked_header(header_b64, settings)?;
     // 6. The signature.
     let signature = URL_SAFE_NO_PAD
         .decode(signature_b64)
         .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
     let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
-    if !key.verifies(alg, signing_input.as_bytes(), &signature) {
+    if !(header.verifies)(signing_input.as_bytes(), &signature) {
         return Err(ProofError::BadSignature);
     }
+    remember_header(header_b64, &header);
     // 7. The payload; jti.
     let claims = json_object(
         payload_b64,
@@ -437,19 +406,120 @@ where
         return Err(ProofError::Ath);
     }
     // 13. cnf.jkt.
-    if token_jkt.is_some_and(|bound| bound != jkt) {
+    if token_jkt.is_some_and(|bound| bound != header.jkt) {
         return Err(ProofError::Jkt);
     }
     // Remembered until the proof would be refused as too old anyway.
     let last_accepted = iat.saturating_add(window).saturating_add(leeway);
     let ttl = u64::try_from(last_accepted.saturating_sub(now).saturating_add(1)).unwrap_or(1);
     Ok(CheckedProof {
-        jkt,
+        jkt: header.jkt.clone(),
         jti: jti.to_owned(),
         iat,
         htm: request.method.to_owned(),
         htu,
         replay_ttl: Duration::from_secs(ttl.max(1)),
+    })
+}
+
+/// A proof header that passed steps 3 to 5 of [`check_proof`]: its algorithm, its key parsed
+/// for that algorithm, and the key's thumbprint.
+struct CheckedHeader {
+    alg: Alg,
+    /// Whether a signature of a message verifies with the key, under `alg`.
+    verifies: Box<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>,
+    jkt: String,
+    /// The RSA size limit the key was checked under.
+    max_rsa_bits: usize,
+}
+
+/// Headers whose proofs verified, by their exact base64url text: a client sends the same
+/// header (`typ`, `alg`, `jwk`) with every proof, so its key is parsed and its thumbprint
+/// computed once. The key is the whole header, so a proof only ever finds the key it carries;
+/// its signature is checked every time.
+type HeaderCache = moka::sync::Cache<Box<str>, Arc<CheckedHeader>, foldhash::fast::RandomState>;
+
+/// At most this many headers are remembered (least frequently used forgotten first).
+const HEADER_CACHE_ENTRIES: u64 = 4_096;
+/// Longer headers (RSA keys of more than about 8,000 bits) are checked every time.
+const MAX_CACHED_HEADER_LEN: usize = 2_048;
+
+static HEADERS: LazyLock<HeaderCache> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .max_capacity(HEADER_CACHE_ENTRIES)
+        .build_with_hasher(foldhash::fast::RandomState::default())
+});
+
+/// Steps 3 to 5 of [`check_proof`] on the header `header_b64`, or their outcome for the same
+/// header remembered from an earlier proof that verified (the algorithm allow-list is checked
+/// again: it may differ between calls).
+fn checked_header(
+    header_b64: &str,
+    settings: &ProofSettings,
+) -> Result<Arc<CheckedHeader>, ProofError> {
+    if let Some(header) = HEADERS
+        .get(header_b64)
+        .filter(|header| header.max_rsa_bits == settings.max_rsa_bits)
+    {
+        if !settings.algorithms.contains(header.alg) {
+            return Err(ProofError::Algorithm(settings.algorithm_names()));
+        }
+        return Ok(header);
+    }
+    check_header(header_b64, settings).map(Arc::new)
+}
+
+/// Remembers a header whose proof verified.
+fn remember_header(header_b64: &str, header: &Arc<CheckedHeader>) {
+    if header_b64.len() <= MAX_CACHED_HEADER_LEN && !HEADERS.contains_key(header_b64) {
+        HEADERS.insert(header_b64.into(), Arc::clone(header));
+    }
+}
+
+/// Steps 3 to 5 of [`check_proof`]: the header is a JSON object without duplicate members,
+/// `crit` or `b64`; `typ`; `alg`; `jwk`.
+fn check_header(header_b64: &str, settings: &ProofSettings) -> Result<CheckedHeader, ProofError> {
+    let header = json_object(
+        header_b64,
+        "the header is not a JSON object",
+        "the header has a duplicate member",
+    )?;
+    if header.contains_key("crit") || header.contains_key("b64") {
+        return Err(ProofError::Malformed(
+            "unsupported critical header parameters",
+        ));
+    }
+    // 3. typ.
+    match header.get("typ") {
+        Some(Value::String(typ)) if normalize_typ(typ) == "dpop+jwt" => {}
+        _ => return Err(ProofError::Typ),
+    }
+    // 4. alg.
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Alg::from_name)
+        .filter(|alg| settings.algorithms.contains(*alg))
+        .ok_or_else(|| ProofError::Algorithm(settings.algorithm_names()))?;
+    // 5. jwk: a public key, usable with alg.
+    let jwk = header.get("jwk").ok_or(ProofError::NoJwk)?;
+    let Some(members) = jwk.as_object() else {
+        return Err(ProofError::BadKey("not a JSON object"));
+    };
+    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
+        return Err(ProofError::PrivateKey);
+    }
+    let limits = KeyLimits {
+        max_rsa_bits: settings.max_rsa_bits,
+        ..KeyLimits::default()
+    };
+    let key = prepare_for(jwk, limits, alg).map_err(ProofError::BadKey)?;
+    let jkt = thumbprint(jwk).ok_or(ProofError::BadKey("no RFC 7638 thumbprint"))?;
+    Ok(CheckedHeader {
+        alg,
+        verifies: Box::new(move |message, signature| key.verifies(alg, message, signature)),
+        jkt,
+        max_rsa_bits: settings.max_rsa_bits,
     })
 }
 
