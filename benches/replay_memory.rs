@@ -39,7 +39,7 @@ fn report(label: &str, store: &InMemoryReplayStore) {
     let entries = store.len();
     let (rss, hwm) = resident_kib();
     println!(
-        "{label:>24}: {entries:>9} entries held, VmRSS {:>7.1} MiB, VmHWM {:>7.1} MiB",
+        "{label:>36}: {entries:>9} entries held, VmRSS {:>7.1} MiB, VmHWM {:>7.1} MiB",
         mib(rss),
         mib(hwm)
     );
@@ -53,7 +53,7 @@ fn main() {
     println!("{proofs} distinct proofs into an InMemoryReplayStore of capacity {capacity}");
     let (rss, hwm) = resident_kib();
     println!(
-        "{:>24}: VmRSS {:>7.1} MiB, VmHWM {:>7.1} MiB",
+        "{:>36}: VmRSS {:>7.1} MiB, VmHWM {:>7.1} MiB",
         "before the store",
         mib(rss),
         mib(hwm)
@@ -62,6 +62,8 @@ fn main() {
     report("empty store", &store);
     let started = Instant::now();
     let mut refused = 0u64;
+    let tenth = (proofs / 10).max(1);
+    let mut lap = Instant::now();
     for n in 0..proofs {
         let proof = CheckedProof {
             jkt: String::new(),
@@ -74,8 +76,13 @@ fn main() {
         if !store.insert_new_now(&proof.replay_key(), ttl) {
             refused += 1;
         }
-        if (n + 1) % (proofs / 10).max(1) == 0 {
-            report(&format!("after {}", n + 1), &store);
+        if (n + 1) % tenth == 0 {
+            let per_insert = lap.elapsed().as_secs_f64() * 1e6 / tenth as f64;
+            report(
+                &format!("after {} ({per_insert:.2} µs each)", n + 1),
+                &store,
+            );
+            lap = Instant::now();
         }
     }
     let elapsed = started.elapsed();

@@ -48,6 +48,15 @@
 //!     [`ProofError::ReplayStore`]).
 //!
 //! Claims of the wrong JSON type are refused at their step as missing ([`ProofError::Claim`]).
+//!
+//! # What is remembered between proofs
+//!
+//! A client sends the same header (`typ`, `alg`, `jwk`) and, until it refreshes it, the same
+//! access token with every proof. The outcome of steps 3 to 5 (the key parsed for `alg`, its
+//! thumbprint) is remembered for up to 4,096 headers of a proof that verified, found by the
+//! header's exact text, so a proof only ever finds the key it carries (the algorithm
+//! allow-list is checked again each time); `ath`'s hash is remembered for up to 1,024 access
+//! tokens, found by the whole token. Every proof's signature and claims are checked every time.
 
 mod htu;
 
@@ -368,8 +377,10 @@ where
         return Err(ProofError::Htm);
     }
     // 9. htu.
-    let htu = normalize_uri(string("htu")?).ok_or(ProofError::Htu)?;
-    if Some(&htu) != normalize_uri(request.uri).as_ref() {
+    let htu_claim = string("htu")?;
+    let htu = normalize_uri(htu_claim).ok_or(ProofError::Htu)?;
+    // The same text normalises the same: only a different spelling needs the request's.
+    if htu_claim != request.uri && Some(&htu) != normalize_uri(request.uri).as_ref() {
         return Err(ProofError::Htu);
     }
     // 10. iat.
@@ -402,7 +413,7 @@ where
         }
     }
     // 12. ath.
-    if string("ath")? != ath(access_token) {
+    if *string("ath")? != *token_ath(access_token) {
         return Err(ProofError::Ath);
     }
     // 13. cnf.jkt.
@@ -553,6 +564,34 @@ pub async fn check_replay(settings: &Settings, proof: &CheckedProof) -> Result<(
         LazyLock::new(|| Arc::new(InMemoryReplayStore::default()));
     let store = settings.dpop_replay_store.0.as_ref().unwrap_or(&IN_MEMORY);
     check_replay_in(store.as_ref(), proof).await
+}
+
+/// The `ath` of recent access tokens, by the whole token: a client sends the same token with
+/// many proofs, and its hash costs more than the rest of a proof's claims.
+type AthCache = moka::sync::Cache<Box<str>, Arc<str>, foldhash::fast::RandomState>;
+
+/// At most this many tokens' `ath` are remembered (least frequently used forgotten first).
+const ATH_CACHE_ENTRIES: u64 = 1_024;
+/// Longer tokens are hashed every time.
+const MAX_ATH_CACHED_TOKEN_LEN: usize = 4_096;
+
+static ATHS: LazyLock<AthCache> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .max_capacity(ATH_CACHE_ENTRIES)
+        .build_with_hasher(foldhash::fast::RandomState::default())
+});
+
+/// [`ath`] of `access_token`, remembered for the next proof sent with the same token.
+fn token_ath(access_token: &str) -> Arc<str> {
+    if access_token.len() > MAX_ATH_CACHED_TOKEN_LEN {
+        return ath(access_token).into();
+    }
+    if let Some(hash) = ATHS.get(access_token) {
+        return hash;
+    }
+    let hash: Arc<str> = ath(access_token).into();
+    ATHS.insert(access_token.into(), Arc::clone(&hash));
+    hash
 }
 
 /// base64url(SHA-256(the access token)): what a proof's `ath` holds.
