@@ -433,12 +433,15 @@ where
     })
 }
 
+/// Whether a signature of a message verifies with a key, under one algorithm.
+type Verifier = Box<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>;
+
 /// A proof header that passed steps 3 to 5 of [`check_proof`]: its algorithm, its key parsed
 /// for that algorithm, and the key's thumbprint.
 struct CheckedHeader {
     alg: Alg,
     /// Whether a signature of a message verifies with the key, under `alg`.
-    verifies: Box<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>,
+    verifies: Verifier,
     jkt: String,
     /// The RSA size limit the key was checked under.
     max_rsa_bits: usize,
