@@ -3,7 +3,7 @@
 //! The verification core, framework-neutral: [`check_proof`] runs every check of RFC 9449
 //! §4.3 on one `DPoP` header, [`request_uri`] rebuilds the URI the proof's `htu` must name,
 //! [`check_replay`] refuses a proof's second use, [`NonceSource`] issues and checks server
-//! nonces. The protected handlers and the framework adapters do not call them yet.
+//! nonces. The guard calls them for every request under the `DPoP` scheme, on every framework.
 //!
 //! ```
 //! use jwks_guard::dpop::{ProofError, ProofRequest, ProofSettings, check_proof};
