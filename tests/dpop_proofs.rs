@@ -435,3 +435,38 @@ async fn a_replay_store_that_cannot_answer_refuses_the_proof() {
     assert_eq!(error.error_code(), "temporarily_unavailable");
     assert!(error.to_string().contains("try again later"), "{error}");
 }
+
+#[test]
+fn a_header_seen_before_is_held_to_the_allow_list_and_its_signature_as_the_first_time() {
+    // A client of its own, so that its header is first seen here.
+    let client = DpopClient::new().expect("client key");
+    let token = bound_token(&client);
+    let proof = || client.proof("GET", URL).access_token(&token);
+    for _ in 0..2 {
+        let accepted = check_with(&[&proof().sign()], &token, &ProofSettings::new());
+        assert_eq!(accepted.map(|p| p.jkt), Ok(client.thumbprint()));
+    }
+    let only_eddsa = ProofSettings::new().algorithms([Alg::EdDSA]);
+    assert_eq!(
+        check_with(&[&proof().sign()], &token, &only_eddsa),
+        Err(ProofError::Algorithm("EdDSA".into()))
+    );
+    let other = DpopClient::new().expect("client key");
+    assert_eq!(
+        check_with(
+            &[&proof().signed_by(&other).sign()],
+            &token,
+            &ProofSettings::new()
+        ),
+        Err(ProofError::BadSignature)
+    );
+    assert_eq!(
+        check_with(
+            &[&proof().sign()],
+            &bound_token(&other),
+            &ProofSettings::new()
+        ),
+        Err(ProofError::Ath),
+        "a proof is for the token it names"
+    );
+}

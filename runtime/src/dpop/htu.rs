@@ -126,6 +126,40 @@ pub fn request_uri(
 /// segments removed, an empty path written `/`. `None` for anything but an absolute `http` or
 /// `https` URI of visible ASCII characters with a host and no user information.
 pub fn normalize_uri(uri: &str) -> Option<String> {
+    if is_normal(uri) {
+        return Some(uri.to_owned());
+    }
+    normalized(uri)
+}
+
+/// Whether `uri` is already what [`normalize_uri`] makes of it, as clients usually write it:
+/// `http://` or `https://`, a host of lower-case letters, digits, dots and hyphens without a
+/// port, a path of visible characters without `?`, `#`, `%` or a `.` or `..` segment.
+fn is_normal(uri: &str) -> bool {
+    let Some(rest) = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let Some(slash) = rest.find('/') else {
+        return false;
+    };
+    let (host, path) = rest.split_at(slash);
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'%'))
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+}
+
+/// [`normalize_uri`] step by step.
+fn normalized(uri: &str) -> Option<String> {
     if !uri.bytes().all(|b| b.is_ascii_graphic()) {
         return None;
     }
@@ -579,6 +613,39 @@ mod tests {
                 Err(RequestUriError::BadPublicOrigin),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn a_uri_taken_as_already_normal_is_what_the_steps_make_of_it() {
+        let normal = [
+            "https://api.example.com/orders",
+            "http://127.0.0.1:8080/orders",
+            "http://api.test/",
+            "https://a-b.example/x//y/.well-known/z",
+            "https://api.example.com/a;b=c/~d_e!$&'()*+,=:@",
+        ];
+        for uri in normal {
+            assert_eq!(normalized(uri).as_deref(), Some(uri), "{uri}");
+        }
+        let taken = normal.iter().filter(|uri| is_normal(uri)).count();
+        assert_eq!(taken, normal.len() - 1, "all but the one with a port");
+        for other in [
+            "HTTPS://api.example.com/orders",
+            "https://API.example.com/orders",
+            "https://api.example.com:443/orders",
+            "https://api.example.com",
+            "https://api.example.com/a/./b",
+            "https://api.example.com/a/..",
+            "https://api.example.com/%7e",
+            "https://api.example.com/a?b",
+            "https://api.example.com/a#b",
+            "https://user@api.example.com/",
+            "https:///orders",
+            "https://api.example.com/a b",
+            "ftp://api.example.com/",
+        ] {
+            assert!(!is_normal(other), "{other}");
         }
     }
 }

@@ -51,6 +51,15 @@
 //!     [`ProofError::ReplayStore`]).
 //!
 //! Claims of the wrong JSON type are refused at their step as missing ([`ProofError::Claim`]).
+//!
+//! # What is remembered between proofs
+//!
+//! A client sends the same header (`typ`, `alg`, `jwk`) and, until it refreshes it, the same
+//! access token with every proof. The outcome of steps 3 to 5 (the key parsed for `alg`, its
+//! thumbprint) is remembered for up to 4,096 headers of a proof that verified, found by the
+//! header's exact text, so a proof only ever finds the key it carries (the algorithm
+//! allow-list is checked again each time); `ath`'s hash is remembered for up to 1,024 access
+//! tokens, found by the whole token. Every proof's signature and claims are checked every time.
 
 mod htu;
 #[cfg(feature = "redis")]
@@ -336,14 +345,162 @@ where
     }
     let proof =
         std::str::from_utf8(proof).map_err(|_| ProofError::Malformed("not a compact JWS"))?;
-    let parts: Vec<&str> = proof.split('.').collect();
-    let [header_b64, payload_b64, signature_b64] = parts[..] else {
-        return Err(ProofError::Malformed(if parts.len() == 5 {
+    let mut parts = proof.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ProofError::Malformed(if proof.split('.').count() == 5 {
             "encrypted (JWE) proofs are not accepted"
         } else {
             "not a compact JWS: expected three dot-separated parts"
         }));
     };
+    // 3.–5. The header: checked now, or found among the headers checked before.
+    let header = checked_header(header_b64, settings)?;
+    // 6. The signature.
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
+    let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
+    if !(header.verifies)(signing_input.as_bytes(), &signature) {
+        return Err(ProofError::BadSignature);
+    }
+    remember_header(header_b64, &header);
+    // 7. The payload; jti.
+    let claims = json_object(
+        payload_b64,
+        "the payload is not a JSON object",
+        "the payload has a duplicate member",
+    )?;
+    let string = |name: &'static str| match claims.get(name) {
+        Some(Value::String(value)) => Ok(value.as_str()),
+        _ => Err(ProofError::Claim(name)),
+    };
+    let jti = string("jti")?;
+    if jti.is_empty() {
+        return Err(ProofError::Claim("jti"));
+    }
+    // 8. htm.
+    if string("htm")? != request.method {
+        return Err(ProofError::Htm);
+    }
+    // 9. htu.
+    let htu_claim = string("htu")?;
+    let htu = normalize_uri(htu_claim).ok_or(ProofError::Htu)?;
+    // The same text normalises the same: only a different spelling needs the request's.
+    if htu_claim != request.uri && Some(&htu) != normalize_uri(request.uri).as_ref() {
+        return Err(ProofError::Htu);
+    }
+    // 10. iat.
+    let iat = match claims.get("iat") {
+        Some(Value::Number(number)) => number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.floor() as i64)
+            })
+            .ok_or(ProofError::Claim("iat"))?,
+        _ => return Err(ProofError::Claim("iat")),
+    };
+    let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let (window, leeway) = (seconds(settings.window), seconds(settings.leeway));
+    let oldest = now.saturating_sub(window).saturating_sub(leeway);
+    if iat < oldest || iat > now.saturating_add(leeway) {
+        return Err(ProofError::Iat);
+    }
+    // 11. nonce.
+    if let Some(nonces) = &settings.nonce {
+        let fresh = match claims.get("nonce") {
+            Some(Value::String(nonce)) => nonces.accepts_at(nonce, u64::try_from(now).unwrap_or(0)),
+            _ => false,
+        };
+        if !fresh {
+            return Err(ProofError::UseNonce);
+        }
+    }
+    // 12. ath.
+    if *string("ath")? != *token_ath(access_token) {
+        return Err(ProofError::Ath);
+    }
+    // 13. cnf.jkt.
+    if token_jkt.is_some_and(|bound| bound != header.jkt) {
+        return Err(ProofError::Jkt);
+    }
+    // Remembered until the proof would be refused as too old anyway.
+    let last_accepted = iat.saturating_add(window).saturating_add(leeway);
+    let ttl = u64::try_from(last_accepted.saturating_sub(now).saturating_add(1)).unwrap_or(1);
+    Ok(CheckedProof {
+        jkt: header.jkt.clone(),
+        jti: jti.to_owned(),
+        iat,
+        htm: request.method.to_owned(),
+        htu,
+        replay_ttl: Duration::from_secs(ttl.max(1)),
+    })
+}
+
+/// Whether a signature of a message verifies with a key, under one algorithm.
+type Verifier = Box<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>;
+
+/// A proof header that passed steps 3 to 5 of [`check_proof`]: its algorithm, its key parsed
+/// for that algorithm, and the key's thumbprint.
+struct CheckedHeader {
+    alg: Alg,
+    /// Whether a signature of a message verifies with the key, under `alg`.
+    verifies: Verifier,
+    jkt: String,
+    /// The RSA size limit the key was checked under.
+    max_rsa_bits: usize,
+}
+
+/// Headers whose proofs verified, by their exact base64url text: a client sends the same
+/// header (`typ`, `alg`, `jwk`) with every proof, so its key is parsed and its thumbprint
+/// computed once. The key is the whole header, so a proof only ever finds the key it carries;
+/// its signature is checked every time.
+type HeaderCache = moka::sync::Cache<Box<str>, Arc<CheckedHeader>, foldhash::fast::RandomState>;
+
+/// At most this many headers are remembered (least frequently used forgotten first).
+const HEADER_CACHE_ENTRIES: u64 = 4_096;
+/// Longer headers (RSA keys of more than about 8,000 bits) are checked every time.
+const MAX_CACHED_HEADER_LEN: usize = 2_048;
+
+static HEADERS: LazyLock<HeaderCache> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .max_capacity(HEADER_CACHE_ENTRIES)
+        .build_with_hasher(foldhash::fast::RandomState::default())
+});
+
+/// Steps 3 to 5 of [`check_proof`] on the header `header_b64`, or their outcome for the same
+/// header remembered from an earlier proof that verified (the algorithm allow-list is checked
+/// again: it may differ between calls).
+fn checked_header(
+    header_b64: &str,
+    settings: &ProofSettings,
+) -> Result<Arc<CheckedHeader>, ProofError> {
+    if let Some(header) = HEADERS
+        .get(header_b64)
+        .filter(|header| header.max_rsa_bits == settings.max_rsa_bits)
+    {
+        if !settings.algorithms.contains(header.alg) {
+            return Err(ProofError::Algorithm(settings.algorithm_names()));
+        }
+        return Ok(header);
+    }
+    check_header(header_b64, settings).map(Arc::new)
+}
+
+/// Remembers a header whose proof verified.
+fn remember_header(header_b64: &str, header: &Arc<CheckedHeader>) {
+    if header_b64.len() <= MAX_CACHED_HEADER_LEN && !HEADERS.contains_key(header_b64) {
+        HEADERS.insert(header_b64.into(), Arc::clone(header));
+    }
+}
+
+/// Steps 3 to 5 of [`check_proof`]: the header is a JSON object without duplicate members,
+/// `crit` or `b64`; `typ`; `alg`; `jwk`.
+fn check_header(header_b64: &str, settings: &ProofSettings) -> Result<CheckedHeader, ProofError> {
     let header = json_object(
         header_b64,
         "the header is not a JSON object",
@@ -380,84 +537,11 @@ where
     };
     let key = prepare_for(jwk, limits, alg).map_err(ProofError::BadKey)?;
     let jkt = thumbprint(jwk).ok_or(ProofError::BadKey("no RFC 7638 thumbprint"))?;
-    // 6. The signature.
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
-        .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
-    let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
-    if !key.verifies(alg, signing_input.as_bytes(), &signature) {
-        return Err(ProofError::BadSignature);
-    }
-    // 7. The payload; jti.
-    let claims = json_object(
-        payload_b64,
-        "the payload is not a JSON object",
-        "the payload has a duplicate member",
-    )?;
-    let string = |name: &'static str| match claims.get(name) {
-        Some(Value::String(value)) => Ok(value.as_str()),
-        _ => Err(ProofError::Claim(name)),
-    };
-    let jti = string("jti")?;
-    if jti.is_empty() {
-        return Err(ProofError::Claim("jti"));
-    }
-    // 8. htm.
-    if string("htm")? != request.method {
-        return Err(ProofError::Htm);
-    }
-    // 9. htu.
-    let htu = normalize_uri(string("htu")?).ok_or(ProofError::Htu)?;
-    if Some(&htu) != normalize_uri(request.uri).as_ref() {
-        return Err(ProofError::Htu);
-    }
-    // 10. iat.
-    let iat = match claims.get("iat") {
-        Some(Value::Number(number)) => number
-            .as_i64()
-            .or_else(|| {
-                number
-                    .as_f64()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f.floor() as i64)
-            })
-            .ok_or(ProofError::Claim("iat"))?,
-        _ => return Err(ProofError::Claim("iat")),
-    };
-    let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-    let (window, leeway) = (seconds(settings.window), seconds(settings.leeway));
-    let oldest = now.saturating_sub(window).saturating_sub(leeway);
-    if iat < oldest || iat > now.saturating_add(leeway) {
-        return Err(ProofError::Iat);
-    }
-    // 11. nonce.
-    if let Some(nonces) = &settings.nonce {
-        let fresh = match claims.get("nonce") {
-            Some(Value::String(nonce)) => nonces.accepts_at(nonce, u64::try_from(now).unwrap_or(0)),
-            _ => false,
-        };
-        if !fresh {
-            return Err(ProofError::UseNonce);
-        }
-    }
-    // 12. ath.
-    if string("ath")? != ath(access_token) {
-        return Err(ProofError::Ath);
-    }
-    // 13. cnf.jkt.
-    if token_jkt.is_some_and(|bound| bound != jkt) {
-        return Err(ProofError::Jkt);
-    }
-    // Remembered until the proof would be refused as too old anyway.
-    let last_accepted = iat.saturating_add(window).saturating_add(leeway);
-    let ttl = u64::try_from(last_accepted.saturating_sub(now).saturating_add(1)).unwrap_or(1);
-    Ok(CheckedProof {
+    Ok(CheckedHeader {
+        alg,
+        verifies: Box::new(move |message, signature| key.verifies(alg, message, signature)),
         jkt,
-        jti: jti.to_owned(),
-        iat,
-        htm: request.method.to_owned(),
-        htu,
-        replay_ttl: Duration::from_secs(ttl.max(1)),
+        max_rsa_bits: settings.max_rsa_bits,
     })
 }
 
@@ -491,6 +575,34 @@ pub async fn check_replay(settings: &Settings, proof: &CheckedProof) -> Result<(
         LazyLock::new(|| Arc::new(InMemoryReplayStore::default()));
     let store = settings.dpop_replay_store.0.as_ref().unwrap_or(&IN_MEMORY);
     check_replay_in(store.as_ref(), proof).await
+}
+
+/// The `ath` of recent access tokens, by the whole token: a client sends the same token with
+/// many proofs, and its hash costs more than the rest of a proof's claims.
+type AthCache = moka::sync::Cache<Box<str>, Arc<str>, foldhash::fast::RandomState>;
+
+/// At most this many tokens' `ath` are remembered (least frequently used forgotten first).
+const ATH_CACHE_ENTRIES: u64 = 1_024;
+/// Longer tokens are hashed every time.
+const MAX_ATH_CACHED_TOKEN_LEN: usize = 4_096;
+
+static ATHS: LazyLock<AthCache> = LazyLock::new(|| {
+    moka::sync::Cache::builder()
+        .max_capacity(ATH_CACHE_ENTRIES)
+        .build_with_hasher(foldhash::fast::RandomState::default())
+});
+
+/// [`ath`] of `access_token`, remembered for the next proof sent with the same token.
+fn token_ath(access_token: &str) -> Arc<str> {
+    if access_token.len() > MAX_ATH_CACHED_TOKEN_LEN {
+        return ath(access_token).into();
+    }
+    if let Some(hash) = ATHS.get(access_token) {
+        return hash;
+    }
+    let hash: Arc<str> = ath(access_token).into();
+    ATHS.insert(access_token.into(), Arc::clone(&hash));
+    hash
 }
 
 /// base64url(SHA-256(the access token)): what a proof's `ath` holds.
