@@ -86,7 +86,18 @@ fn now() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
 }
 
-fn bench(c: &mut Criterion, cache_on: bool) {
+/// What both modes start from: the settings (the token cache off when `cache_on` is false), a
+/// runtime, the issuer (kept alive), the policy, a client key and the two tokens.
+struct Setup {
+    runtime: tokio::runtime::Runtime,
+    _issuer: TestIssuer,
+    policy: Policy,
+    client: DpopClient,
+    bearer_token: String,
+    bound_token: String,
+}
+
+fn setup(cache_on: bool) -> Setup {
     if !cache_on {
         configure(Settings::new().token_cache_capacity(0))
             .expect("settings installed before the benchmark");
@@ -113,6 +124,25 @@ fn bench(c: &mut Criterion, cache_on: bool) {
         .scopes(["read"])
         .dpop_bound(&client)
         .sign();
+    Setup {
+        runtime,
+        _issuer: issuer,
+        policy,
+        client,
+        bearer_token,
+        bound_token,
+    }
+}
+
+fn bench(c: &mut Criterion, cache_on: bool) {
+    let Setup {
+        runtime,
+        _issuer,
+        policy,
+        client,
+        bearer_token,
+        bound_token,
+    } = setup(cache_on);
     let bearer = || Sent {
         authorization: format!("Bearer {bearer_token}"),
         proof: None,
@@ -288,32 +318,14 @@ fn verify_each_once(key: &ParsedPublicKey, proofs: &[(String, Vec<u8>)]) -> usiz
 /// their proofs, each kind in its own function (for `valgrind --tool=callgrind
 /// --toggle-collect`), in interleaved rounds, with this thread's CPU time per request (medians).
 fn count(n: usize, cache_on: bool) {
-    if !cache_on {
-        configure(Settings::new().token_cache_capacity(0))
-            .expect("settings installed before the benchmark");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let issuer = TestIssuer::builder()
-        .impersonate(ISSUER)
-        .start()
-        .expect("issuer");
-    let policy = Policy::builder()
-        .issuer(ISSUER)
-        .audience("api")
-        .scopes(["read"])
-        .build()
-        .expect("policy");
-    let client = DpopClient::new().expect("client key");
-    let bearer_token = issuer.token().audience("api").scopes(["read"]).sign();
-    let bound_token = issuer
-        .token()
-        .audience("api")
-        .scopes(["read"])
-        .dpop_bound(&client)
-        .sign();
+    let Setup {
+        runtime,
+        _issuer,
+        policy,
+        client,
+        bearer_token,
+        bound_token,
+    } = setup(cache_on);
     let bearer: Vec<Sent> = (0..=n)
         .map(|_| Sent {
             authorization: format!("Bearer {bearer_token}"),
