@@ -93,8 +93,9 @@ fn main() {
     );
     let held = store.len();
     println!("entries held at the end: {held} (capacity {capacity})");
-    if held > capacity {
-        eprintln!("the store holds more than its capacity");
+    // The newest `capacity` proofs at least, twice that at most.
+    if held > 2 * capacity || held < capacity.min(proofs) {
+        eprintln!("the store holds {held} proofs: not between its capacity and twice that");
         std::process::exit(1);
     }
 }

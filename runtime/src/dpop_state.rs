@@ -6,10 +6,11 @@
 //! A layer below [`Settings`](crate::Settings), which holds them; the proof checks themselves
 //! are in [`dpop`](crate::dpop).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
@@ -59,66 +60,130 @@ pub struct ReplayStoreError(pub String);
 
 /// The default [`ReplayStore`]: in memory, for one process, bounded.
 ///
-/// Holds at most `capacity` proofs (default 100,000); each is forgotten when its proof could
-/// no longer be accepted anyway (the `ttl` it was inserted with: the proof window and the
-/// leeway). When full, the least recently used proofs are forgotten first (a replay attempt
-/// counts as a use): keep the capacity above the requests a process accepts within one window,
-/// or use server nonces ([`NonceSource`]), which bound how long a proof can be replayed at all.
+/// Always remembers the newest `capacity` proofs (default 100,000), and at most twice that;
+/// each is forgotten once its proof could no longer be accepted anyway (the `ttl` it was
+/// inserted with: the proof window and the leeway). Beyond that, the oldest proofs are
+/// forgotten first: keep the capacity above the proofs a process accepts within one window, or
+/// use server nonces ([`NonceSource`]), which bound how long a proof can be replayed at all.
+///
+/// Proofs are spread over shards by their key (a digest), each behind its own lock and holding
+/// two generations: proofs go into the newer; when it has expired the older (it is older than
+/// the longest `ttl` seen) or holds its share of the capacity, the older is dropped whole and
+/// the newer takes its place. An insertion is one hash-table lookup and insert, whatever the
+/// store holds.
 #[derive(Clone)]
 pub struct InMemoryReplayStore {
-    seen: moka::sync::Cache<[u8; 32], Duration>,
+    shards: Arc<[Mutex<Generations>]>,
+    /// The proofs one shard may hold.
+    per_shard: usize,
+    capacity: u64,
+}
+
+/// One shard's proofs: each key with the instant its proof stops being accepted.
+struct Generations {
+    newer: HashMap<[u8; 32], Instant, foldhash::fast::RandomState>,
+    older: HashMap<[u8; 32], Instant, foldhash::fast::RandomState>,
+    /// When `newer` started.
+    since: Instant,
+    /// The longest `ttl` inserted: a generation started that long before `since` holds no
+    /// proof still accepted.
+    longest_ttl: Duration,
+}
+
+impl Generations {
+    fn new(now: Instant) -> Self {
+        Generations {
+            newer: HashMap::default(),
+            older: HashMap::default(),
+            since: now,
+            longest_ttl: Duration::ZERO,
+        }
+    }
+
+    /// Whether `key` is new at `now`, remembering it until `now + ttl`; `limit` proofs in a
+    /// generation at most.
+    fn insert_new(&mut self, key: [u8; 32], ttl: Duration, now: Instant, limit: usize) -> bool {
+        let held = |map: &HashMap<_, Instant, _>| map.get(&key).is_some_and(|until| *until > now);
+        if held(&self.newer) || held(&self.older) {
+            return false;
+        }
+        self.longest_ttl = self.longest_ttl.max(ttl);
+        // The older generation was started before `since`: past the longest ttl after it,
+        // every proof in it has expired.
+        if now.saturating_duration_since(self.since) >= self.longest_ttl {
+            self.rotate(now);
+        }
+        if self.newer.len() >= limit {
+            self.rotate(now);
+        }
+        self.newer.insert(key, now + ttl);
+        true
+    }
+
+    /// Drops the older generation; the newer one becomes it.
+    fn rotate(&mut self, now: Instant) {
+        self.older = std::mem::take(&mut self.newer);
+        self.since = now;
+    }
+
+    fn len(&self) -> usize {
+        self.newer.len() + self.older.len()
+    }
 }
 
 impl fmt::Debug for InMemoryReplayStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InMemoryReplayStore")
-            .field("capacity", &self.seen.policy().max_capacity())
+            .field("capacity", &self.capacity)
             .finish_non_exhaustive()
     }
 }
 
-/// Each entry lives for the `ttl` it was inserted with.
-struct InsertedTtl;
-
-impl moka::Expiry<[u8; 32], Duration> for InsertedTtl {
-    fn expire_after_create(
-        &self,
-        _key: &[u8; 32],
-        ttl: &Duration,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        Some(*ttl)
-    }
-}
-
 impl InMemoryReplayStore {
-    /// The default capacity: 100,000 proofs (about 40 MiB when full: some 400 bytes each).
+    /// The default capacity: 100,000 proofs.
     pub const DEFAULT_CAPACITY: u64 = 100_000;
 
-    /// A store holding at most `capacity` proofs (at least 1).
+    /// A store remembering at least the newest `capacity` proofs (at least 1), at most twice
+    /// that.
     pub fn new(capacity: u64) -> Self {
+        let capacity = capacity.max(1);
+        // Enough shards that concurrent requests rarely wait on one lock, few enough that each
+        // holds many proofs (the capacity is split evenly, rounded down).
+        let shards: usize = if capacity >= 16 * 64 { 16 } else { 1 };
+        let per_shard = usize::try_from(capacity)
+            .unwrap_or(usize::MAX)
+            .checked_div(shards)
+            .unwrap_or(1)
+            .max(1);
+        let now = Instant::now();
         InMemoryReplayStore {
-            seen: moka::sync::Cache::builder()
-                .max_capacity(capacity.max(1))
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .expire_after(InsertedTtl)
-                .build(),
+            shards: (0..shards)
+                .map(|_| Mutex::new(Generations::new(now)))
+                .collect(),
+            per_shard,
+            capacity,
         }
     }
 
     /// Whether `key` is new, remembering it: [`ReplayStore::insert_new`] without a future.
     pub fn insert_new_now(&self, key: &[u8], ttl: Duration) -> bool {
         let key = digest_key(key);
-        self.seen.entry(key).or_insert(ttl).is_fresh()
+        let shard = usize::from(key[0]) % self.shards.len();
+        self.shards[shard]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert_new(key, ttl, Instant::now(), self.per_shard)
     }
 
-    /// How many proofs are remembered now (after pending evictions are applied).
+    /// How many proofs are held now (some may have expired, not yet dropped).
     pub fn len(&self) -> u64 {
-        self.seen.run_pending_tasks();
-        self.seen.entry_count()
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().unwrap_or_else(PoisonError::into_inner).len() as u64)
+            .sum()
     }
 
-    /// Whether no proof is remembered.
+    /// Whether no proof is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -337,16 +402,46 @@ mod tests {
     }
 
     #[test]
-    fn the_in_memory_store_stays_within_its_capacity_under_many_distinct_proofs() {
+    fn the_in_memory_store_stays_within_twice_its_capacity_and_remembers_the_newest() {
         let store = InMemoryReplayStore::new(1_000);
         for i in 0u32..20_000 {
             assert!(store.insert_new_now(&i.to_be_bytes(), Duration::from_secs(60)));
         }
         let held = store.len();
-        assert!(held <= 1_000, "{held} entries held");
-        assert!(held > 0);
-        // The newest proofs are the ones remembered.
-        assert!(!store.insert_new_now(&19_999u32.to_be_bytes(), Duration::from_secs(60)));
+        assert!((1_000..=2_000).contains(&held), "{held} entries held");
+        // The newest `capacity` proofs are all remembered.
+        for newest in 19_000u32..20_000 {
+            assert!(!store.insert_new_now(&newest.to_be_bytes(), Duration::from_secs(60)));
+        }
+    }
+
+    #[test]
+    fn a_sharded_store_stays_within_twice_its_capacity_and_remembers_the_newest() {
+        let store = InMemoryReplayStore::new(2_048);
+        let ttl = Duration::from_secs(60);
+        for i in 0u32..100_000 {
+            assert!(store.insert_new_now(&i.to_be_bytes(), ttl));
+        }
+        let held = store.len();
+        assert!((2_048..=4_096).contains(&held), "{held} entries held");
+        // Every shard holds at least its share (128) of the newest: the last 1,000, spread
+        // over the 16 shards by their digests, are all there.
+        for newest in 99_000u32..100_000 {
+            assert!(
+                !store.insert_new_now(&newest.to_be_bytes(), ttl),
+                "{newest}"
+            );
+        }
+    }
+
+    #[test]
+    fn expired_proofs_are_dropped_a_generation_at_a_time_before_the_store_fills() {
+        let store = InMemoryReplayStore::new(1_000);
+        for i in 0u32..5_000 {
+            assert!(store.insert_new_now(&i.to_be_bytes(), Duration::ZERO));
+        }
+        // Each proof expired as it was inserted: at most the last two generations remain.
+        assert!(store.len() <= 2, "{} entries held", store.len());
     }
 
     #[test]

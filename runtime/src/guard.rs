@@ -188,6 +188,13 @@ impl<P: StaticPolicy> OptionalProtected<P> {
     }
 }
 
+/// Whether [`check_marking`] makes the mark of the proof it checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mark {
+    No,
+    Yes,
+}
+
 /// Whether a request without a token is accepted (as `None`) or refused with 401.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Anonymous {
@@ -372,7 +379,7 @@ pub(crate) async fn check<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     headers: &H,
     anonymous: Anonymous,
 ) -> Result<Option<C>, Rejection> {
-    check_marking(policy, headers, anonymous)
+    check_marking(policy, headers, anonymous, Mark::No)
         .await
         .map(|(claims, _)| claims)
 }
@@ -383,6 +390,7 @@ pub(crate) async fn check_marking<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
     policy: &Policy,
     headers: &H,
     anonymous: Anonymous,
+    mark: Mark,
 ) -> Result<(Option<C>, Option<ProofCheckedUpstream>), Rejection> {
     let mut scheme = None;
     let outcome = async {
@@ -416,7 +424,10 @@ pub(crate) async fn check_marking<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
         if let Some(proof) = &proof {
             dpop_request::check_replay(proof).await?;
         }
-        let mark = proof.map(|proof| proof.mark(presented.token));
+        // A digest of the token: only for a layer, which has guards behind it.
+        let mark = proof
+            .filter(|_| mark == Mark::Yes)
+            .map(|proof| proof.mark(presented.token));
         Ok((Some(claims), mark))
     }
     .await

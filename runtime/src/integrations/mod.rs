@@ -64,8 +64,13 @@ where
     S: tower_service::Service<http::Request<B>>,
 {
     let (mut parts, body) = request.into_parts();
-    let (claims, proof) =
-        crate::guard::check_marking::<crate::Claims, _>(policy, &parts, anonymous).await?;
+    let (claims, proof) = crate::guard::check_marking::<crate::Claims, _>(
+        policy,
+        &parts,
+        anonymous,
+        crate::guard::Mark::Yes,
+    )
+    .await?;
     if let Some(claims) = claims {
         parts.extensions.insert(claims);
     }
