@@ -75,7 +75,7 @@ use serde_json::{Map, Value};
 
 use crate::alg::{Alg, AlgSet};
 use crate::bearer::MAX_TOKEN_LEN;
-use crate::keys::{KeyLimits, PRIVATE_MEMBERS, prepare_for, thumbprint};
+use crate::keys::{KeyLimits, PRIVATE_MEMBERS, PreparedKey, prepare_for, thumbprint};
 use crate::settings::{DPOP_ALGORITHMS, MAX_RSA_BITS, Settings};
 use crate::strict_json::{self, StrictJsonError};
 use crate::token::normalize_typ;
@@ -362,7 +362,10 @@ where
         .decode(signature_b64)
         .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
     let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
-    if !(header.verifies)(signing_input.as_bytes(), &signature) {
+    if !header
+        .key
+        .verifies(header.alg, signing_input.as_bytes(), &signature)
+    {
         return Err(ProofError::BadSignature);
     }
     remember_header(header_b64, &header);
@@ -441,15 +444,12 @@ where
     })
 }
 
-/// Whether a signature of a message verifies with a key, under one algorithm.
-type Verifier = Box<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>;
-
 /// A proof header that passed steps 3 to 5 of [`check_proof`]: its algorithm, its key parsed
 /// for that algorithm, and the key's thumbprint.
 struct CheckedHeader {
     alg: Alg,
-    /// Whether a signature of a message verifies with the key, under `alg`.
-    verifies: Verifier,
+    /// The key, parsed for `alg`.
+    key: PreparedKey,
     jkt: String,
     /// The RSA size limit the key was checked under.
     max_rsa_bits: usize,
@@ -539,7 +539,7 @@ fn check_header(header_b64: &str, settings: &ProofSettings) -> Result<CheckedHea
     let jkt = thumbprint(jwk).ok_or(ProofError::BadKey("no RFC 7638 thumbprint"))?;
     Ok(CheckedHeader {
         alg,
-        verifies: Box::new(move |message, signature| key.verifies(alg, message, signature)),
+        key,
         jkt,
         max_rsa_bits: settings.max_rsa_bits,
     })

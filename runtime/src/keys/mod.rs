@@ -12,7 +12,7 @@ mod transport;
 
 pub(crate) use cache::KeyCache;
 pub(crate) use jwk::KeyThumbprint;
-pub(crate) use jwk::{KeyLimits, PRIVATE_MEMBERS, prepare_for, thumbprint};
+pub(crate) use jwk::{KeyLimits, PRIVATE_MEMBERS, PreparedKey, prepare_for, thumbprint};
 pub(crate) use jwk::{TEXT_CHARS, loggable};
 pub(crate) use registry::{all_caches, cache_for};
 pub use route::{FetchRoute, fetch_from};
