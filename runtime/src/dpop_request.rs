@@ -216,8 +216,8 @@ pub(crate) fn challenge(
     } else {
         return rejection;
     };
-    match &settings::current().dpop_nonce {
-        Some(nonces) => rejection.with_dpop_nonce(nonces.current()),
+    match response_nonce() {
+        Some(nonce) => rejection.with_dpop_nonce(nonce),
         None => rejection,
     }
 }
@@ -227,13 +227,6 @@ pub(crate) fn challenge(
 /// always holds a nonce its next proof can carry (RFC 9449 §8.2), also across a rotation. A
 /// nonce is not a secret, so every response may carry it. `None` with nonces off. Reads the
 /// settings without installing them.
-#[cfg(any(
-    feature = "axum",
-    feature = "actix-web",
-    feature = "rocket",
-    feature = "poem",
-    feature = "tonic"
-))]
 pub(crate) fn response_nonce() -> Option<String> {
     settings::peek()
         .dpop_nonce
