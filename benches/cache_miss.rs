@@ -4,7 +4,7 @@
 //! `cargo bench --bench cache_miss`.
 //!
 //! Settings are process-wide, so the cache-off half runs in a second process: this binary runs
-//! itself again with `JWKS_GUARD_BENCH_CACHE=off` (and the same arguments) after its own
+//! itself again with `JWKS_GUARD_BENCH_CACHE=off` (and the same arguments) before its own
 //! group, and criterion reports both functions under `cache_miss/RS256`.
 //!
 //! Each iteration sends the next token of a pool of distinct RS256 tokens, larger than the
@@ -25,9 +25,10 @@
 //! ```
 #![allow(clippy::expect_used)] // a benchmark stops with a message on a broken setup
 
+mod halves;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -37,9 +38,6 @@ use criterion::Criterion;
 use jwks_guard::{Settings, configure, protected, stats};
 use jwks_guard_test::TestIssuer;
 use tower::ServiceExt as _;
-
-/// Set (to `off`) in the second process, which measures the cache turned off.
-const HALF: &str = "JWKS_GUARD_BENCH_CACHE";
 
 /// Distinct tokens cycled through: three times what the default settings can remember (10,000
 /// entries, and an admission filter that forgets after 20,000 tokens).
@@ -186,29 +184,5 @@ fn cache_miss(c: &mut Criterion, cache_on: bool) {
 }
 
 fn main() {
-    let cache_on = std::env::var_os(HALF).is_none();
-    if let Some(requests) = std::env::var("CACHE_MISS_COUNT")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        return count(requests, cache_on);
-    }
-    let mut c = Criterion::default()
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        .configure_from_args();
-    if cache_on {
-        // The cache-off half first, in its own process (settings are process-wide).
-        let status = std::env::current_exe()
-            .and_then(|exe| {
-                std::process::Command::new(exe)
-                    .args(std::env::args_os().skip(1))
-                    .env(HALF, "off")
-                    .status()
-            })
-            .expect("the cache-off half");
-        assert!(status.success(), "the cache-off half failed: {status}");
-    }
-    cache_miss(&mut c, cache_on);
-    c.final_summary();
+    halves::run("CACHE_MISS_COUNT", count, cache_miss);
 }

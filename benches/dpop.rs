@@ -34,8 +34,10 @@
 //! ```
 #![allow(clippy::expect_used)] // a benchmark stops with a message on a broken setup
 
+mod halves;
+
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey};
 use base64::Engine as _;
@@ -47,9 +49,6 @@ use jwks_guard::dpop::{
 };
 use jwks_guard::{Claims, Policy, Settings, configure, stats};
 use jwks_guard_test::{DpopClient, TestIssuer};
-
-/// Set (to `off`) in the second process, which measures the cache turned off.
-const HALF: &str = "JWKS_GUARD_BENCH_CACHE";
 
 const ISSUER: &str = "https://bench.test/";
 const HOST: &str = "api.test";
@@ -406,29 +405,5 @@ fn thread_cpu_ns() -> u64 {
 }
 
 fn main() {
-    let cache_on = std::env::var_os(HALF).is_none();
-    if let Some(n) = std::env::var("DPOP_COUNT")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        return count(n, cache_on);
-    }
-    let mut c = Criterion::default()
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        .configure_from_args();
-    if cache_on {
-        // The cache-off half first, in its own process (settings are process-wide).
-        let status = std::env::current_exe()
-            .and_then(|exe| {
-                std::process::Command::new(exe)
-                    .args(std::env::args_os().skip(1))
-                    .env(HALF, "off")
-                    .status()
-            })
-            .expect("the cache-off half");
-        assert!(status.success(), "the cache-off half failed: {status}");
-    }
-    bench(&mut c, cache_on);
-    c.final_summary();
+    halves::run("DPOP_COUNT", count, bench);
 }
