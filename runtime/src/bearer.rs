@@ -141,15 +141,16 @@ fn is_b64token(token: &[u8]) -> bool {
 
 /// `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`, without branches.
 fn b64token_char(b: u8) -> bool {
+    base64url_char(b) | (b == b'.') | (b == b'~') | (b == b'+') | (b == b'/')
+}
+
+/// The base64url alphabet (RFC 4648 §5: `ALPHA / DIGIT / "-" / "_"`), without branches.
+pub(crate) fn base64url_char(b: u8) -> bool {
     (b.wrapping_sub(b'a') < 26)
         | (b.wrapping_sub(b'A') < 26)
         | (b.wrapping_sub(b'0') < 10)
         | (b == b'-')
-        | (b == b'.')
         | (b == b'_')
-        | (b == b'~')
-        | (b == b'+')
-        | (b == b'/')
 }
 
 #[cfg(test)]

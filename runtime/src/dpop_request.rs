@@ -98,15 +98,23 @@ fn check_request_proof<H: RequestHeaders + ?Sized>(
             "this server cannot check DPoP proofs on this route".to_owned(),
         ));
     };
+    let settings = settings::current();
     let first = |name| request.header_values(name).next();
+    // The forwarding headers are read only when they are trusted.
+    let forwarded = |name| {
+        settings
+            .trust_forwarded_headers
+            .then(|| first(name))
+            .flatten()
+    };
     let parts = RequestParts {
         target: target.as_bytes(),
         host: first("host"),
-        forwarded: first("forwarded"),
-        x_forwarded_proto: first("x-forwarded-proto"),
-        x_forwarded_host: first("x-forwarded-host"),
+        forwarded: forwarded("forwarded"),
+        x_forwarded_proto: forwarded("x-forwarded-proto"),
+        x_forwarded_host: forwarded("x-forwarded-host"),
     };
-    let uri = dpop::request_uri(&parts, settings::current()).map_err(|error| match error {
+    let uri = dpop::request_uri(&parts, settings).map_err(|error| match error {
         RequestUriError::BadPublicOrigin => {
             tracing::error!(%error, "DPoP proofs cannot be checked");
             Rejection::misconfigured()

@@ -13,6 +13,7 @@
 //! text, and refused when the text is not a finite JSON number or other members follow, as
 //! serde_json with the feature reads it.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
@@ -150,6 +151,214 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
     }
 }
 
+/// A member [`members`] picked out: a string (borrowed from the document when it has no
+/// escapes), a number, or any other value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Member<'de> {
+    Text(Cow<'de, str>),
+    Number(Number),
+    Other,
+}
+
+impl Member<'_> {
+    /// The text of a string member.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Member::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `bytes` as [`object`] does (one object, no member name twice at any depth) and gives
+/// the members named in `names`, in that order, without building the others: for a small object
+/// read by a few names (a DPoP proof's claims), no map and no copy of its strings.
+pub(crate) fn members<'de, const N: usize>(
+    bytes: &'de [u8],
+    names: [&str; N],
+) -> Result<[Option<Member<'de>>; N], StrictJsonError> {
+    let duplicate = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let picked = deserializer
+        .deserialize_map(Picker {
+            names,
+            duplicate: &duplicate,
+        })
+        .map_err(|_| {
+            if duplicate.get() {
+                StrictJsonError::DuplicateMember
+            } else {
+                StrictJsonError::NotAnObject
+            }
+        })?;
+    deserializer
+        .end()
+        .map_err(|_| StrictJsonError::NotAnObject)?;
+    Ok(picked)
+}
+
+/// Objects with more members than this check their names for duplicates in a set, not a list.
+const LISTED_NAMES: usize = 16;
+
+/// The names seen so far in one object: a list while it is short, a set beyond.
+#[derive(Default)]
+struct SeenNames<'de> {
+    list: Vec<Cow<'de, str>>,
+    set: std::collections::BTreeSet<Cow<'de, str>>,
+}
+
+impl<'de> SeenNames<'de> {
+    /// Adds `name`; false when it was seen before.
+    fn insert(&mut self, name: Cow<'de, str>) -> bool {
+        if self.set.is_empty() {
+            if self.list.contains(&name) {
+                return false;
+            }
+            if self.list.len() < LISTED_NAMES {
+                self.list.push(name);
+                return true;
+            }
+            self.set.extend(self.list.drain(..));
+        }
+        self.set.insert(name)
+    }
+}
+
+/// The visitor of [`members`]' top-level object.
+struct Picker<'n, 'c, const N: usize> {
+    names: [&'n str; N],
+    duplicate: &'c Cell<bool>,
+}
+
+impl<'de, const N: usize> Visitor<'de> for Picker<'_, '_, N> {
+    type Value = [Option<Member<'de>>; N];
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut picked = [const { None }; N];
+        let mut seen = SeenNames::default();
+        while let Some(name) = access.next_key_seed(NameSeed)? {
+            // With `arbitrary_precision`, a document that is a number reads as this one-member
+            // map: not an object.
+            if seen.list.is_empty() && name == NUMBER_TOKEN {
+                return Err(de::Error::custom("a number, not an object"));
+            }
+            let index = self.names.iter().position(|wanted| *wanted == name);
+            if !seen.insert(name) {
+                self.duplicate.set(true);
+                return Err(de::Error::custom("duplicate member name"));
+            }
+            match index {
+                Some(index) => {
+                    picked[index] = Some(access.next_value_seed(MemberSeed(self.duplicate))?)
+                }
+                None => {
+                    access.next_value_seed(StrictValue(self.duplicate))?;
+                }
+            }
+        }
+        Ok(picked)
+    }
+}
+
+/// A member name, borrowed from the document when it has no escapes.
+struct NameSeed;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// A picked member's value: strings and numbers kept, anything else checked as [`StrictValue`]
+/// does and then dropped.
+struct MemberSeed<'c>(&'c Cell<bool>);
+
+impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = Member<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberSeed<'_> {
+    type Value = Member<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Member::Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Member::Text(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Member::Text(Cow::Owned(v)))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Member::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Member::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Number::from_f64(v).map_or(Member::Other, Member::Number))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        StrictValue(self.0).visit_seq(seq).map(|_| Member::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+        // A number under `arbitrary_precision`, or an object.
+        match StrictValue(self.0).visit_map(access)? {
+            Value::Number(number) => Ok(Member::Number(number)),
+            _ => Ok(Member::Other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +467,71 @@ mod tests {
         let deep = format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200));
         assert_eq!(object(deep.as_bytes()), Err(StrictJsonError::NotAnObject));
         assert_eq!(object(b"{\"a\":1}").map(Value::Object), Ok(json!({"a": 1})));
+    }
+
+    /// What [`members`] must give: what [`object`] reads, member by member.
+    fn as_object_reads<const N: usize>(
+        text: &str,
+        names: [&str; N],
+    ) -> Result<[Option<Member<'static>>; N], StrictJsonError> {
+        let map = object(text.as_bytes())?;
+        Ok(names.map(|name| {
+            map.get(name).map(|value| match value {
+                Value::String(text) => Member::Text(Cow::Owned(text.clone())),
+                Value::Number(number) => Member::Number(number.clone()),
+                _ => Member::Other,
+            })
+        }))
+    }
+
+    #[test]
+    fn members_read_what_object_reads_and_refuse_what_it_refuses() {
+        let many: String = (0..40).map(|i| format!(r#""m{i}":{i},"#)).collect();
+        let many_then_twice = format!(r#"{{{many}"jti":"a","m7":1}}"#);
+        let many_then_jti = format!(r#"{{{many}"jti":"a"}}"#);
+        let deep = format!("{{\"jti\":{}1{}}}", "{\"a\":".repeat(200), "}".repeat(200));
+        for text in [
+            r#"{"jti":"a","htm":"GET","htu":"https://x/y","iat":1700000000,"ath":"h"}"#,
+            r#"{"iat":1700000000.75,"jti":"a\u0062c","htm":"G\"T","extra":{"k":[1,{"j":2}]}}"#,
+            r#"{"jti":5,"htm":null,"htu":true,"iat":"1","ath":[],"nonce":{}}"#,
+            r#"{"iat":18446744073709551615,"jti":"","x\u0041":1}"#,
+            r#"{"iat":{"$serde_json::private::Number":"1.5"},"jti":{"$serde_json::private::Number":"2"}}"#,
+            r#"{"iat":{"$serde_json::private::Number":"1e400"}}"#,
+            r#"{"$serde_json::private::Number":"1"}"#,
+            r#"{"jti":"a","jti":"b"}"#,
+            r#"{"jti":"a","j\u0074i":"b"}"#,
+            r#"{"x":{"roles":[],"roles":["admin"]},"jti":"a"}"#,
+            r#"{"x":[{"k":1,"k":1}]}"#,
+            r#"{"jti":{"k":1,"k":2}}"#,
+            r#"{}"#,
+            "[]",
+            "1",
+            "\"s\"",
+            "{} {}",
+            "{",
+            "",
+            r#"{"jti":"a"}x"#,
+            &many_then_twice,
+            &many_then_jti,
+            &deep,
+        ] {
+            let names = ["jti", "htm", "htu", "iat", "ath", "nonce"];
+            assert_eq!(
+                members(text.as_bytes(), names),
+                as_object_reads(text, names),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn members_borrow_strings_without_escapes() {
+        let text = br#"{"jti":"plain","htm":"G\u0045T"}"#;
+        let Ok([Some(Member::Text(jti)), Some(Member::Text(htm))]) = members(text, ["jti", "htm"])
+        else {
+            panic!("both members are strings");
+        };
+        assert!(matches!(jti, Cow::Borrowed("plain")));
+        assert_eq!(htm, "GET");
     }
 }

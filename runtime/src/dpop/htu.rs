@@ -116,8 +116,15 @@ pub fn request_uri(
             host.to_owned()
         }
     };
-    let scheme = scheme.unwrap_or_else(|| "http".to_owned());
-    normalize_uri(&format!("{scheme}://{authority}{path}")).ok_or(RequestUriError::BadTarget)
+    let scheme = scheme.as_deref().unwrap_or("http");
+    let mut uri = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    for part in [scheme, "://", &authority, path] {
+        uri.push_str(part);
+    }
+    if is_normal(&uri) {
+        return Ok(uri);
+    }
+    normalized(&uri).ok_or(RequestUriError::BadTarget)
 }
 
 /// `uri` normalised as RFC 3986 §6.2.2–6.2.3 say, without its query and fragment: scheme and

@@ -74,10 +74,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::alg::{Alg, AlgSet};
-use crate::bearer::MAX_TOKEN_LEN;
+use crate::bearer::{self, MAX_TOKEN_LEN};
 use crate::keys::{KeyLimits, PRIVATE_MEMBERS, PreparedKey, prepare_for, thumbprint};
 use crate::settings::{DPOP_ALGORITHMS, MAX_RSA_BITS, Settings};
-use crate::strict_json::{self, StrictJsonError};
+use crate::strict_json::{self, Member, StrictJsonError};
 use crate::token::normalize_typ;
 
 pub use crate::dpop_state::{
@@ -337,10 +337,10 @@ where
     if proof.len() > MAX_TOKEN_LEN {
         return Err(ProofError::TooLong);
     }
-    if !proof
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    // Every byte is looked at, without branching, so the loop runs on vectors.
+    if !proof.iter().fold(true, |all, &b| {
+        all & (bearer::base64url_char(b) | (b == b'.'))
+    }) {
         return Err(ProofError::Malformed("not a compact JWS"));
     }
     let proof =
@@ -356,7 +356,7 @@ where
         }));
     };
     // 3.–5. The header: checked now, or found among the headers checked before.
-    let header = checked_header(header_b64, settings)?;
+    let (header, remembered) = checked_header(header_b64, settings)?;
     // 6. The signature.
     let signature = URL_SAFE_NO_PAD
         .decode(signature_b64)
@@ -368,35 +368,40 @@ where
     {
         return Err(ProofError::BadSignature);
     }
-    remember_header(header_b64, &header);
+    if !remembered {
+        remember_header(header_b64, &header);
+    }
     // 7. The payload; jti.
-    let claims = json_object(
-        payload_b64,
-        "the payload is not a JSON object",
-        "the payload has a duplicate member",
-    )?;
-    let string = |name: &'static str| match claims.get(name) {
-        Some(Value::String(value)) => Ok(value.as_str()),
-        _ => Err(ProofError::Claim(name)),
-    };
-    let jti = string("jti")?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .map_err(|_| ProofError::Malformed("the payload is not a JSON object"))?;
+    let [jti, htm, htu, iat, nonce, ath] =
+        strict_json::members(&payload, ["jti", "htm", "htu", "iat", "nonce", "ath"]).map_err(
+            |error| {
+                ProofError::Malformed(match error {
+                    StrictJsonError::DuplicateMember => "the payload has a duplicate member",
+                    StrictJsonError::NotAnObject => "the payload is not a JSON object",
+                })
+            },
+        )?;
+    let jti = text_claim(&jti, "jti")?;
     if jti.is_empty() {
         return Err(ProofError::Claim("jti"));
     }
     // 8. htm.
-    if string("htm")? != request.method {
+    if text_claim(&htm, "htm")? != request.method {
         return Err(ProofError::Htm);
     }
     // 9. htu.
-    let htu_claim = string("htu")?;
+    let htu_claim = text_claim(&htu, "htu")?;
     let htu = normalize_uri(htu_claim).ok_or(ProofError::Htu)?;
     // The same text normalises the same: only a different spelling needs the request's.
     if htu_claim != request.uri && Some(&htu) != normalize_uri(request.uri).as_ref() {
         return Err(ProofError::Htu);
     }
     // 10. iat.
-    let iat = match claims.get("iat") {
-        Some(Value::Number(number)) => number
+    let iat = match iat {
+        Some(Member::Number(number)) => number
             .as_i64()
             .or_else(|| {
                 number
@@ -415,16 +420,16 @@ where
     }
     // 11. nonce.
     if let Some(nonces) = &settings.nonce {
-        let fresh = match claims.get("nonce") {
-            Some(Value::String(nonce)) => nonces.accepts_at(nonce, u64::try_from(now).unwrap_or(0)),
-            _ => false,
+        let fresh = match nonce.as_ref().and_then(Member::as_str) {
+            Some(nonce) => nonces.accepts_at(nonce, u64::try_from(now).unwrap_or(0)),
+            None => false,
         };
         if !fresh {
             return Err(ProofError::UseNonce);
         }
     }
     // 12. ath.
-    if *string("ath")? != *token_ath(access_token) {
+    if *text_claim(&ath, "ath")? != *token_ath(access_token) {
         return Err(ProofError::Ath);
     }
     // 13. cnf.jkt.
@@ -442,6 +447,17 @@ where
         htu,
         replay_ttl: Duration::from_secs(ttl.max(1)),
     })
+}
+
+/// The string claim `name` of a proof, or the refusal naming it.
+fn text_claim<'m>(
+    member: &'m Option<Member<'_>>,
+    name: &'static str,
+) -> Result<&'m str, ProofError> {
+    member
+        .as_ref()
+        .and_then(Member::as_str)
+        .ok_or(ProofError::Claim(name))
 }
 
 /// A proof header that passed steps 3 to 5 of [`check_proof`]: its algorithm, its key parsed
@@ -474,11 +490,11 @@ static HEADERS: LazyLock<HeaderCache> = LazyLock::new(|| {
 
 /// Steps 3 to 5 of [`check_proof`] on the header `header_b64`, or their outcome for the same
 /// header remembered from an earlier proof that verified (the algorithm allow-list is checked
-/// again: it may differ between calls).
+/// again: it may differ between calls); true when remembered.
 fn checked_header(
     header_b64: &str,
     settings: &ProofSettings,
-) -> Result<Arc<CheckedHeader>, ProofError> {
+) -> Result<(Arc<CheckedHeader>, bool), ProofError> {
     if let Some(header) = HEADERS
         .get(header_b64)
         .filter(|header| header.max_rsa_bits == settings.max_rsa_bits)
@@ -486,9 +502,9 @@ fn checked_header(
         if !settings.algorithms.contains(header.alg) {
             return Err(ProofError::Algorithm(settings.algorithm_names()));
         }
-        return Ok(header);
+        return Ok((header, true));
     }
-    check_header(header_b64, settings).map(Arc::new)
+    check_header(header_b64, settings).map(|header| (Arc::new(header), false))
 }
 
 /// Remembers a header whose proof verified.
