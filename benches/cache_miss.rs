@@ -126,23 +126,14 @@ fn send_each_once(app: &Router, runtime: &tokio::runtime::Runtime, tokens: &[Str
     })
 }
 
-/// The time this thread has run on a CPU, in nanoseconds (Linux's schedstat; 0 elsewhere): on a
-/// machine busy with other work, steadier than wall time.
-fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 fn count(requests: usize, cache_on: bool) {
     let (app, runtime, issuer) = setup(cache_on);
     let tokens = pool(&issuer, requests);
-    let (started, cpu_before) = (std::time::Instant::now(), thread_cpu_ns());
+    let (started, cpu_before) = (std::time::Instant::now(), halves::thread_cpu_ns());
     let accepted = send_each_once(&app, &runtime, &tokens);
     let n = requests.max(1) as f64;
     let wall_us = started.elapsed().as_secs_f64() * 1e6 / n;
-    let cpu_us = thread_cpu_ns().saturating_sub(cpu_before) as f64 / 1e3 / n;
+    let cpu_us = halves::thread_cpu_ns().saturating_sub(cpu_before) as f64 / 1e3 / n;
     println!(
         "{accepted} of {requests} distinct tokens accepted: {wall_us:.2} µs each, {cpu_us:.2} µs \
          of this thread's CPU time each"

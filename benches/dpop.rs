@@ -20,13 +20,14 @@
 //! itself again with `JWKS_GUARD_BENCH_CACHE=off` (and the same arguments) before its own half.
 //!
 //! On a machine busy with other work, `DPOP_COUNT=<n>` skips criterion: `n` Bearer requests, `n`
-//! DPoP requests and `n` bare verifications in nine interleaved rounds, timed by this thread's
-//! CPU time (medians printed), each kind in its own function, so that callgrind can count the
-//! instructions of each:
+//! DPoP requests and `n` bare verifications in interleaved rounds of a thousand of each (at
+//! least nine rounds), timed by this thread's CPU time; it prints each kind's median and the
+//! median and quartiles of the rounds' own ratios. Each kind runs in its own function, so that
+//! callgrind can count the instructions of each:
 //!
 //! ```text
 //! cargo bench --bench dpop --no-run
-//! DPOP_COUNT=18000 [JWKS_GUARD_BENCH_CACHE=off] target/release/deps/dpop-<hash>
+//! DPOP_COUNT=45000 [JWKS_GUARD_BENCH_CACHE=off] target/release/deps/dpop-<hash>
 //! DPOP_COUNT=2000 [JWKS_GUARD_BENCH_CACHE=off] valgrind --tool=callgrind --collect-atstart=no \
 //!     --toggle-collect='*send_each_once*' --toggle-collect='*send_each_dpop_once*' \
 //!     --toggle-collect='*verify_each_once*' target/release/deps/dpop-<hash>
@@ -350,19 +351,21 @@ fn count(n: usize, cache_on: bool) {
     let warm = send_each_once(&policy, &runtime, &bearer[..1])
         + send_each_dpop_once(&policy, &runtime, &dpop[..1]);
     assert_eq!(warm, 2, "the first requests are accepted");
-    // Rounds interleave the three kinds, so that a change in the machine's load touches all.
-    let rounds = 9;
+    // Rounds interleave the three kinds, so that a change in the machine's load touches all;
+    // short rounds (a thousand requests of each kind), so that each round's ratio is measured
+    // under one load.
+    let rounds = (n / 1000).max(9);
     let chunk = (n / rounds).max(1);
     let (mut times, mut accepted) = ([Vec::new(), Vec::new(), Vec::new()], [0, 0, 0]);
     for round in 0..rounds {
         let range = (1 + round * chunk).min(n + 1)..(1 + (round + 1) * chunk).min(n + 1);
         let timed = |run: &mut dyn FnMut() -> usize| {
-            let cpu = thread_cpu_ns();
+            let cpu = halves::thread_cpu_ns();
             let count = run();
-            (thread_cpu_ns() - cpu, count)
+            (halves::thread_cpu_ns() - cpu, count)
         };
-        // Bearer requests may be sent again: enough of them to be timed as precisely as the
-        // others (the thread's CPU time advances at the scheduler's ticks).
+        // Bearer requests with the cache on cost a microsecond: sent again, so that a round's
+        // Bearer time is as long as the others'.
         let repeat = if cache_on { 40 } else { 1 };
         let runs = [
             timed(&mut || {
@@ -380,28 +383,38 @@ fn count(n: usize, cache_on: bool) {
             accepted[kind] += count;
         }
     }
-    let [bearer_us, dpop_us, verify_us] = times.map(|mut t| {
+    let median = |mut t: Vec<f64>| {
         t.sort_by(f64::total_cmp);
         t[t.len() / 2]
-    });
+    };
+    let per_round: Vec<f64> = (0..rounds)
+        .map(|round| (times[1][round] - times[0][round]) / times[2][round])
+        .collect();
+    let (ratio_low, ratio_high) = quartiles(&per_round);
+    let ratio = median(per_round);
+    let [bearer_us, dpop_us, verify_us] = times.map(median);
     let state = if cache_on { "cache on" } else { "cache off" };
     println!(
         "{state}, this thread's CPU time, medians of {rounds} interleaved rounds of {chunk} requests: Bearer \
          {bearer_us:.2} µs, DPoP {dpop_us:.2} µs, bare ES256 verify {verify_us:.2} µs; (DPoP − \
-         Bearer) ÷ verify = {:.3}; accepted {accepted:?} of {}",
+         Bearer) ÷ verify = {:.3}; per round: median {ratio:.3}, quartiles {ratio_low:.3} – \
+         {ratio_high:.3}; accepted {accepted:?} of {}",
         (dpop_us - bearer_us) / verify_us,
         chunk * rounds
     );
 }
 
-/// The time this thread has run on a CPU, in nanoseconds (Linux's schedstat, which advances at
-/// the scheduler's ticks; 0 elsewhere): on a machine busy with other work, steadier than wall
-/// time.
-fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+/// The first and third quartiles of `values`.
+fn quartiles(values: &[f64]) -> (f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: usize| {
+        sorted
+            .get(sorted.len() * q / 4)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    (at(1), at(3))
 }
 
 fn main() {
