@@ -42,16 +42,18 @@ pub(crate) fn run(count_var: &str, count: fn(usize, bool), bench: fn(&mut Criter
 }
 
 /// The time the calling thread has run on a CPU, in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`,
-/// exact, where Linux's schedstat advances only at the scheduler's ticks; 0 off Unix): on a
+/// exact, where Linux's schedstat advances only at the scheduler's ticks; 0 elsewhere): on a
 /// machine busy with other work, far steadier than wall time.
 pub(crate) fn thread_cpu_ns() -> u64 {
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     {
-        let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-        u64::try_from(time.tv_sec).unwrap_or(0) * 1_000_000_000
-            + u64::try_from(time.tv_nsec).unwrap_or(0)
+        use nix::time::{ClockId, clock_gettime};
+        clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(0, |time| {
+            u64::try_from(time.tv_sec()).unwrap_or(0) * 1_000_000_000
+                + u64::try_from(time.tv_nsec()).unwrap_or(0)
+        })
     }
-    #[cfg(not(unix))]
+    #[cfg(not(target_os = "linux"))]
     {
         0
     }

@@ -65,12 +65,13 @@ mod htu;
 #[cfg(feature = "redis")]
 mod redis_store;
 
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use aws_lc_rs::digest;
-use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::{DecodeSliceError, Engine as _};
 use serde_json::{Map, Value};
 
 use crate::alg::{Alg, AlgSet};
@@ -358,9 +359,9 @@ where
     // 3.–5. The header: checked now, or found among the headers checked before.
     let (header, remembered) = checked_header(header_b64, settings)?;
     // 6. The signature.
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
-        .map_err(|_| ProofError::Malformed("the signature is not base64url"))?;
+    let mut signature_buffer = [0; 1024];
+    let signature = decoded(signature_b64, &mut signature_buffer)
+        .ok_or(ProofError::Malformed("the signature is not base64url"))?;
     let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
     if !header
         .key
@@ -372,9 +373,9 @@ where
         remember_header(header_b64, &header);
     }
     // 7. The payload; jti.
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload_b64)
-        .map_err(|_| ProofError::Malformed("the payload is not a JSON object"))?;
+    let mut payload_buffer = [0; 1024];
+    let payload = decoded(payload_b64, &mut payload_buffer)
+        .ok_or(ProofError::Malformed("the payload is not a JSON object"))?;
     let [jti, htm, htu, iat, nonce, ath] =
         strict_json::members(&payload, ["jti", "htm", "htu", "iat", "nonce", "ath"]).map_err(
             |error| {
@@ -447,6 +448,18 @@ where
         htu,
         replay_ttl: Duration::from_secs(ttl.max(1)),
     })
+}
+
+/// `part` decoded from base64url, into `buffer` when it fits (a proof's payload and
+/// signature do), else onto the heap; `None` when it is not base64url.
+fn decoded<'b>(part: &str, buffer: &'b mut [u8]) -> Option<Cow<'b, [u8]>> {
+    match URL_SAFE_NO_PAD.decode_slice(part, buffer) {
+        Ok(len) => buffer.get(..len).map(Cow::Borrowed),
+        Err(DecodeSliceError::OutputSliceTooSmall) => {
+            URL_SAFE_NO_PAD.decode(part).ok().map(Cow::Owned)
+        }
+        Err(DecodeSliceError::DecodeError(_)) => None,
+    }
 }
 
 /// The string claim `name` of a proof, or the refusal naming it.
