@@ -5,8 +5,9 @@
 
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use futures_util::{FutureExt as _, TryFutureExt as _};
 use serde::de::DeserializeOwned;
 
 use crate::checks::Binding;
@@ -106,17 +107,65 @@ impl<P: StaticPolicy> Protected<P> {
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub fn authorize(
-        headers: &(impl RequestHeaders + ?Sized),
-    ) -> impl Future<Output = Result<Self, Rejection>> {
-        authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Refused)
-            .map(Protected::from_outcome)
+    pub fn authorize<H: RequestHeaders + ?Sized>(
+        headers: &H,
+    ) -> Guarding<impl Future<Output = Result<P::Claims, Rejection>>, Self> {
+        Guarding::new(authorize_required::<P::Claims, H>(P::cell(), headers))
     }
+}
 
-    /// The guard holding the verified claims, or the refusal (a function, not a closure, so
-    /// that no type is made per call site).
-    fn from_outcome(outcome: Result<Option<P::Claims>, Rejection>) -> Result<Self, Rejection> {
-        Ok(Protected(required(outcome?)?, PhantomData))
+impl<P: StaticPolicy> Guard for Protected<P> {
+    type Outcome = P::Claims;
+
+    fn wrap(claims: P::Claims) -> Self {
+        Protected(claims, PhantomData)
+    }
+}
+
+/// A guard type that holds what the shared verification future yields. Not public API.
+pub trait Guard {
+    /// What the shared verification future yields when it accepts the request.
+    type Outcome;
+
+    /// The guard holding it.
+    fn wrap(outcome: Self::Outcome) -> Self;
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Protected::authorize`] and [`OptionalProtected::authorize`]: the shared
+    /// verification future `F` (one per claims type and header map, whatever the policy), its
+    /// outcome wrapped into the guard `G` when it completes. A plain struct rather than a
+    /// combinator, so that each `#[protected]` handler adds one small `poll` to its crate's
+    /// build. Not public API.
+    pub struct Guarding<F, G> {
+        #[pin]
+        shared: F,
+        guard: PhantomData<fn() -> G>,
+    }
+}
+
+impl<F, G> Guarding<F, G> {
+    fn new(shared: F) -> Self {
+        Guarding {
+            shared,
+            guard: PhantomData,
+        }
+    }
+}
+
+impl<F, G> Future for Guarding<F, G>
+where
+    F: Future<Output = Result<G::Outcome, Rejection>>,
+    G: Guard,
+{
+    type Output = Result<G, Rejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().shared.poll(cx) {
+            Poll::Ready(Ok(outcome)) => Poll::Ready(Ok(G::wrap(outcome))),
+            Poll::Ready(Err(rejection)) => Poll::Ready(Err(rejection)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -174,15 +223,20 @@ impl<P: StaticPolicy> OptionalProtected<P> {
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.
-    pub fn authorize(
-        headers: &(impl RequestHeaders + ?Sized),
-    ) -> impl Future<Output = Result<Self, Rejection>> {
-        authorize_with_cell::<P::Claims, _>(P::cell(), headers, Anonymous::Allowed)
-            .map_ok(OptionalProtected::wrap)
+    pub fn authorize<H: RequestHeaders + ?Sized>(
+        headers: &H,
+    ) -> Guarding<impl Future<Output = Result<Option<P::Claims>, Rejection>>, Self> {
+        Guarding::new(authorize_with_cell::<P::Claims, H>(
+            P::cell(),
+            headers,
+            Anonymous::Allowed,
+        ))
     }
+}
 
-    /// The guard holding the verified claims, if any (a function, not a closure, so that no
-    /// type is made per call site).
+impl<P: StaticPolicy> Guard for OptionalProtected<P> {
+    type Outcome = Option<P::Claims>;
+
     fn wrap(claims: Option<P::Claims>) -> Self {
         OptionalProtected(claims, PhantomData)
     }
@@ -213,6 +267,14 @@ pub(crate) async fn authorize_with_cell<C: ClaimsTarget, H: RequestHeaders + ?Si
         .policy()
         .inspect_err(|rejection| rejected(rejection, &cell.spec().issuer))?;
     check::<C, H>(policy, headers, anonymous).await
+}
+
+/// [`authorize_with_cell`] refusing a request without a token.
+pub(crate) async fn authorize_required<C: ClaimsTarget, H: RequestHeaders + ?Sized>(
+    cell: &'static PolicyCell,
+    headers: &H,
+) -> Result<C, Rejection> {
+    required(authorize_with_cell::<C, H>(cell, headers, Anonymous::Refused).await?)
 }
 
 /// The claims of a check that refuses anonymous requests (which never yields `None`).

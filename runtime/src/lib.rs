@@ -118,8 +118,8 @@ pub mod __private {
     pub use crate::claims::Claims;
     pub use crate::dpop_state::Dpop;
     pub use crate::guard::{
-        ClaimsSource, MethodRequest, NoClaims, OptionalProtected, Protected, StaticPolicy,
-        authorize_method,
+        ClaimsSource, Guard, Guarding, MethodRequest, NoClaims, OptionalProtected, Protected,
+        StaticPolicy, authorize_method,
     };
     pub use crate::policy::PolicyCell;
     pub use crate::spec::{ClaimSpec, Expect, PolicySpec, Scalar, Setting, TokenSource, Values};
