@@ -65,33 +65,44 @@ use crate::reject::Rejection;
 
 impl<P: StaticPolicy> FromRequest for Protected<P> {
     type Error = Rejection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+    type Future = Guarded<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // A clone of the request (a reference count): the extractor's future must not borrow it.
-        let req = req.clone();
-        let accepted = hold_body(payload);
-        Box::pin(async move {
-            let protected = Protected::authorize(&req).await?;
-            let _ = accepted.send(());
-            Ok(protected)
+        guarded(req, payload, |req| async move {
+            Protected::authorize(&req).await
         })
     }
 }
 
 impl<P: StaticPolicy> FromRequest for OptionalProtected<P> {
     type Error = Rejection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+    type Future = Guarded<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let accepted = hold_body(payload);
-        Box::pin(async move {
-            let protected = OptionalProtected::authorize(&req).await?;
-            let _ = accepted.send(());
-            Ok(protected)
+        guarded(req, payload, |req| async move {
+            OptionalProtected::authorize(&req).await
         })
     }
+}
+
+/// The future of every guard's extractor.
+type Guarded<T> = Pin<Box<dyn Future<Output = Result<T, Rejection>>>>;
+
+/// A guard's extractor: `authorize` checks the request (given a clone, a reference count, since
+/// the future must not borrow it) while its body is held back from the extractors polled
+/// beside the guard, and released once the request is accepted.
+fn guarded<T: 'static, F: Future<Output = Result<T, Rejection>> + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    authorize: impl FnOnce(HttpRequest) -> F,
+) -> Guarded<T> {
+    let accepted = hold_body(payload);
+    let authorizing = authorize(req.clone());
+    Box::pin(async move {
+        let guard = authorizing.await?;
+        let _ = accepted.send(());
+        Ok(guard)
+    })
 }
 
 impl RequestHeaders for HeaderMap {
@@ -137,19 +148,15 @@ fn hold_body(payload: &mut Payload) -> tokio::sync::oneshot::Sender<()> {
 
 impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
     type Error = Rejection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+    type Future = Guarded<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let policy = app_policy(req);
-        let req = req.clone();
         // As for `#[protected]`: the body waits until the request is accepted, so that the
         // extractors polled beside this one never read an unauthenticated body.
-        let accepted = hold_body(payload);
-        Box::pin(async move {
+        let policy = app_policy(req);
+        guarded(req, payload, |req| async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
-            let claims = policy.authorize(&req).await?;
-            let _ = accepted.send(());
-            Ok(Authenticated(claims))
+            policy.authorize(&req).await.map(Authenticated)
         })
     }
 }
@@ -158,17 +165,16 @@ impl<C: ClaimsTarget> FromRequest for Authenticated<C> {
 /// `None` only when no token source of the policy carries a token.
 impl<C: ClaimsTarget> FromRequest for MaybeAuthenticated<C> {
     type Error = Rejection;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Rejection>>>>;
+    type Future = Guarded<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let policy = app_policy(req);
-        let req = req.clone();
-        let accepted = hold_body(payload);
-        Box::pin(async move {
+        guarded(req, payload, |req| async move {
             let policy = policy.ok_or_else(|| missing_policy("actix-web app data"))?;
-            let claims = policy.authorize_optional(&req).await?;
-            let _ = accepted.send(());
-            Ok(MaybeAuthenticated(claims))
+            policy
+                .authorize_optional(&req)
+                .await
+                .map(MaybeAuthenticated)
         })
     }
 }
