@@ -34,24 +34,36 @@ pub(crate) enum StrictJsonError {
 
 /// Parses `bytes` as a JSON object, rejecting duplicate member names at any depth.
 pub(crate) fn object(bytes: &[u8]) -> Result<Map<String, Value>, StrictJsonError> {
-    let duplicate = Cell::new(false);
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue(&duplicate)
-        .deserialize(&mut deserializer)
-        .map_err(|_| {
-            if duplicate.get() {
-                StrictJsonError::DuplicateMember
-            } else {
-                StrictJsonError::NotAnObject
-            }
-        })?;
-    deserializer
-        .end()
-        .map_err(|_| StrictJsonError::NotAnObject)?;
-    match value {
+    match strictly(bytes, |deserializer, duplicate| {
+        StrictValue(duplicate).deserialize(deserializer)
+    })? {
         Value::Object(map) => Ok(map),
         _ => Err(StrictJsonError::NotAnObject),
     }
+}
+
+/// One document read from `bytes` by `read` (given the cell in which a duplicate member name
+/// is noted), and nothing after it.
+fn strictly<'de, T>(
+    bytes: &'de [u8],
+    read: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+        &Cell<bool>,
+    ) -> Result<T, serde_json::Error>,
+) -> Result<T, StrictJsonError> {
+    let duplicate = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = read(&mut deserializer, &duplicate).map_err(|_| {
+        if duplicate.get() {
+            StrictJsonError::DuplicateMember
+        } else {
+            StrictJsonError::NotAnObject
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| StrictJsonError::NotAnObject)?;
+    Ok(value)
 }
 
 /// The member name under which serde_json, with its `arbitrary_precision` feature, passes a
@@ -177,24 +189,9 @@ pub(crate) fn members<'de, const N: usize>(
     bytes: &'de [u8],
     names: [&str; N],
 ) -> Result<[Option<Member<'de>>; N], StrictJsonError> {
-    let duplicate = Cell::new(false);
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let picked = deserializer
-        .deserialize_map(Picker {
-            names,
-            duplicate: &duplicate,
-        })
-        .map_err(|_| {
-            if duplicate.get() {
-                StrictJsonError::DuplicateMember
-            } else {
-                StrictJsonError::NotAnObject
-            }
-        })?;
-    deserializer
-        .end()
-        .map_err(|_| StrictJsonError::NotAnObject)?;
-    Ok(picked)
+    strictly(bytes, |deserializer, duplicate| {
+        deserializer.deserialize_map(Picker { names, duplicate })
+    })
 }
 
 /// Objects with more members than this check their names for duplicates in a set, not a list.
