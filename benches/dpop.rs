@@ -6,7 +6,8 @@
 //! In group `dpop/RS256 token, ES256 proof`:
 //!
 //! - `Bearer, cache on|off`: `Authorization: Bearer` with an RS256 token that is not bound to a
-//!   key;
+//!   key, of the same size and shape as the bound one (an unregistered claim `cnx` holding a
+//!   `jkt` in place of `cnf`), so that the difference between the two is the proof's;
 //! - `DPoP, cache on|off`: `Authorization: DPoP` with an RS256 token bound to the client's
 //!   P-256 key (`cnf.jkt`) and a fresh ES256 proof (`DPoP` header) for `GET
 //!   http://api.test/orders`: every request needs a new `jti`, so proofs are signed before the
@@ -117,7 +118,14 @@ fn setup(cache_on: bool) -> Setup {
         .build()
         .expect("policy");
     let client = DpopClient::new().expect("client key");
-    let bearer_token = issuer.token().audience("api").scopes(["read"]).sign();
+    // The same size and shape as the bound token (an unregistered claim in place of `cnf`), so
+    // that the difference between the two requests is the proof's alone.
+    let bearer_token = issuer
+        .token()
+        .audience("api")
+        .scopes(["read"])
+        .claim("cnx", serde_json::json!({ "jkt": client.thumbprint() }))
+        .sign();
     let bound_token = issuer
         .token()
         .audience("api")
