@@ -99,19 +99,19 @@ async fn misconfigured() {}
 #[handler]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.poem.test/", audience = "api")]
 #[handler]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.poem.test/", audience = "api")]
 #[handler]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.poem.test/", audience = "api")]
 #[handler]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.poem.test/", audience = "api")]
 #[handler]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)

@@ -84,16 +84,16 @@ async fn misconfigured() {}
 #[protected(issuer = env("JWKS_GUARD_TEST_EMPTY"), audience = "api")]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.axum.test/", audience = "api")]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.axum.test/", audience = "api")]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.axum.test/", audience = "api")]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.axum.test/", audience = "api")]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)
 }

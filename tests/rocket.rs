@@ -116,19 +116,19 @@ async fn misconfigured() {}
 #[get("/empty-env")]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.rocket.test/", audience = "api")]
 #[get("/down")]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.rocket.test/", audience = "api")]
 #[get("/garbage")]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.rocket.test/", audience = "api")]
 #[get("/liar")]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.rocket.test/", audience = "api")]
 #[get("/first-requests")]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)
