@@ -1,9 +1,10 @@
 //! The behaviour every framework shares, written once: the README's response table as rows of
 //! data (a request, the answer it must get), and the guard-before-body and first-request tests
-//! as functions. Each framework's test binary (`tests/responses.rs` for axum, `tests/actix.rs`,
-//! `tests/rocket.rs`, `tests/poem.rs`) serves the same handlers under its own route attributes
-//! and runs all of it against its real server on 127.0.0.1. Included with
-//! `#[path = "common/conformance.rs"] mod conformance;`.
+//! as functions. Each framework's tests (`responses.rs` for axum, `actix.rs`, `rocket.rs` and
+//! `poem.rs`, modules of `tests/end_to_end/`) serve the same handlers under their own route
+//! attributes and run all of it against their real server on 127.0.0.1; `tests/tonic.rs` runs
+//! the rows a gRPC call can carry. Declared once by each binary that uses it, with
+//! `#[path = "…/common/conformance.rs"] mod conformance;`.
 //!
 //! The handlers each framework serves, all with `audience = "api"`:
 //!

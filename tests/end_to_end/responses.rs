@@ -1,10 +1,7 @@
 //! The response table (`tests/common/conformance.rs`) on axum 0.8, over real HTTP: the shared
 //! handlers registered with `Router::route`, served by `axum::serve` on 127.0.0.1.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
+use crate::{common, conformance};
 
 use axum::routing::get;
 use axum::{Json, Router};

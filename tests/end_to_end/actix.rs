@@ -3,13 +3,8 @@
 //! guard's hold on the body while it waits for keys (actix polls a handler's extractors
 //! together), and one key cache for every worker (each a thread with its own single-threaded
 //! Tokio runtime). One server with four workers on 127.0.0.1.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{common, conformance, servers};
 
 use std::collections::HashSet;
 use std::sync::LazyLock;

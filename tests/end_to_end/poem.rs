@@ -1,13 +1,8 @@
 //! The response table (`tests/common/conformance.rs`) on Poem 3: `#[protected]` above
 //! `#[handler]`, handlers registered with `Route::new().at(path, get(handler))`, a real
 //! `poem::Server` on 127.0.0.1 on the test's multi-thread runtime.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{conformance, servers};
 
 use jwks_guard::{Claims, protected};
 use poem::web::Json;

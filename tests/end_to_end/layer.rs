@@ -1,10 +1,7 @@
 //! `RequireTokenLayer`: one policy over a whole axum `Router`, the claims in the request's
 //! extensions, end to end over real HTTP.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
+use crate::{common, conformance};
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,13 +3,8 @@
 //! `Result` with the policy in managed state, the application's own catchers and answers, and a
 //! data guard that never reads a refused request's body. A real Rocket server on 127.0.0.1
 //! (its own multi-threaded runtime, four workers).
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{common, conformance, servers};
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
