@@ -76,7 +76,8 @@ async fn a_token_whose_issuer_or_lifetime_could_never_pass_spends_nothing_of_the
         200
     );
     // Only `iss`, `exp` and `nbf` decide: the audience, like the rest of the policy, does not
-    // (tests/unsigned_callers.rs), so that an unsigned token cannot learn it by timing.
+    // (tests/end_to_end/unsigned_callers.rs), so that an unsigned token cannot learn it by
+    // timing.
     let hopeless = [
         issuer
             .token()

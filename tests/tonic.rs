@@ -16,7 +16,7 @@ mod greeter;
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 
-use conformance::{AUDIENCE, Expect, ISSUERS, Profile};
+use conformance::{AUDIENCE, Expect, MAIN, Profile};
 use greeter::greeter_client::GreeterClient;
 use greeter::greeter_server::{Greeter, GreeterServer};
 use greeter::probe_client::ProbeClient;
@@ -30,6 +30,10 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Code, Request, Response, Status};
 use tower::{Service as _, ServiceExt as _};
+
+/// This framework's name in the table's rows and its providers' issuers
+/// (`https://down.tonic.test/` …).
+const FRAMEWORK: &str = "tonic";
 
 /// The process's settings: the default gRPC status, plus `x-error: <error code>`.
 static SETTINGS: LazyLock<()> = LazyLock::new(|| {
@@ -116,12 +120,12 @@ impl Probe for Conformance {
         reply("empty-env")
     }
 
-    #[protected(issuer = "https://down.test/", audience = "api")]
+    #[protected(issuer = "https://down.tonic.test/", audience = "api")]
     async fn down(&self, _request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> {
         reply("down")
     }
 
-    #[protected(issuer = "https://garbage.test/", audience = "api")]
+    #[protected(issuer = "https://garbage.tonic.test/", audience = "api")]
     async fn garbage(
         &self,
         _request: Request<HelloRequest>,
@@ -129,12 +133,12 @@ impl Probe for Conformance {
         reply("garbage")
     }
 
-    #[protected(issuer = "https://liar.test/", audience = "api")]
+    #[protected(issuer = "https://liar.tonic.test/", audience = "api")]
     async fn liar(&self, _request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> {
         reply("liar")
     }
 
-    #[protected(issuer = "https://first-requests.test/", audience = "api")]
+    #[protected(issuer = "https://first-requests.tonic.test/", audience = "api")]
     async fn first_requests(
         &self,
         request: Request<HelloRequest>,
@@ -164,7 +168,8 @@ impl Greeter for Plain {
 /// A server with both services on a free port, with `layer` around it when given; its address.
 async fn serve(layer: Option<RequireTokenLayer>) -> SocketAddr {
     LazyLock::force(&SETTINGS);
-    LazyLock::force(&ISSUERS);
+    LazyLock::force(&MAIN);
+    conformance::providers(FRAMEWORK);
     let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("an address")).expect("bind");
     let addr = incoming.local_addr().expect("the bound address");
     let (probe, plain) = (ProbeServer::new(Conformance), GreeterServer::new(Plain));
@@ -313,7 +318,7 @@ async fn every_row_of_the_response_table_is_answered_with_its_grpc_status() {
     // The rows of token sources (`/sources`, cookies among them) and of optional authentication
     // (`/maybe`) have no method in the probe service: `#[protected]` methods refuse anonymous
     // calls (optional authentication over gRPC is the layer's, tested below).
-    let rows = conformance::rows_without_body()
+    let rows = conformance::rows_without_body(FRAMEWORK)
         .into_iter()
         .filter(|(_, path, _, _)| !matches!(*path, "/sources" | "/maybe"));
     for (name, path, metadata, expect) in rows {
@@ -322,7 +327,7 @@ async fn every_row_of_the_response_table_is_answered_with_its_grpc_status() {
         check_refused_by(outcome, expect, &case, Guard::Method);
     }
     assert_eq!(
-        ISSUERS.liar.jwks_requests(),
+        conformance::providers(FRAMEWORK).liar.jwks_requests(),
         0,
         "keys from an unverified document"
     );
@@ -330,7 +335,7 @@ async fn every_row_of_the_response_table_is_answered_with_its_grpc_status() {
 
 #[tokio::test]
 async fn concurrent_first_calls_share_one_key_fetch() {
-    let issuer = conformance::first_requests_issuer();
+    let issuer = &conformance::providers(FRAMEWORK).first_requests;
     let delay = std::time::Duration::from_millis(500);
     issuer.set_discovery_answer(jwks_guard_test::Answer::Delay(delay));
     let channel = channel(serve(None).await).await;
@@ -602,7 +607,7 @@ for case in cases:
 async fn python_grpcio_calls_the_server_with_and_without_tokens() {
     let python = common::python::python_with("grpc, grpc_tools");
     LazyLock::force(&SETTINGS);
-    LazyLock::force(&ISSUERS);
+    LazyLock::force(&MAIN);
     let incoming = TcpIncoming::bind("127.0.0.1:0".parse().expect("an address")).expect("bind");
     let addr = incoming.local_addr().expect("the bound address");
     let server = Server::builder().add_service(GreeterServer::new(Guarded));

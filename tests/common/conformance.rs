@@ -1,9 +1,10 @@
 //! The behaviour every framework shares, written once: the README's response table as rows of
 //! data (a request, the answer it must get), and the guard-before-body and first-request tests
-//! as functions. Each framework's test binary (`tests/responses.rs` for axum, `tests/actix.rs`,
-//! `tests/rocket.rs`, `tests/poem.rs`) serves the same handlers under its own route attributes
-//! and runs all of it against its real server on 127.0.0.1. Included with
-//! `#[path = "common/conformance.rs"] mod conformance;`.
+//! as functions. Each framework's tests (`responses.rs` for axum, `actix.rs`, `rocket.rs` and
+//! `poem.rs`, modules of `tests/end_to_end/`) serve the same handlers under their own route
+//! attributes and run all of it against their real server on 127.0.0.1; `tests/tonic.rs` runs
+//! the rows a gRPC call can carry. Declared once by each binary that uses it, with
+//! `#[path = "…/common/conformance.rs"] mod conformance;`.
 //!
 //! The handlers each framework serves, all with `audience = "api"`:
 //!
@@ -22,14 +23,17 @@
 //! | `GET /bearer-only`   | the same, `dpop = "disabled"`, `#[claims] Claims`              | [`bound_to`]       |
 //! | `GET /misconfigured` | `issuer = env("JWKS_GUARD_TEST_UNSET")`                   |                    |
 //! | `GET /empty-env`     | `issuer = env("JWKS_GUARD_TEST_EMPTY")`                   |                    |
-//! | `GET /down`          | `issuer = "https://down.test/"`                           |                    |
-//! | `GET /garbage`       | `issuer = "https://garbage.test/"`                        |                    |
-//! | `GET /liar`          | `issuer = "https://liar.test/"`                           |                    |
-//! | `GET /first-requests`| `issuer = "https://first-requests.test/"`, `#[claims] Claims` | [`first_request`] |
+//! | `GET /down`          | `issuer = "https://down.<framework>.test/"`               |                    |
+//! | `GET /garbage`       | `issuer = "https://garbage.<framework>.test/"`            |                    |
+//! | `GET /liar`          | `issuer = "https://liar.<framework>.test/"`               |                    |
+//! | `GET /first-requests`| `issuer = "https://first-requests.<framework>.test/"`, `#[claims] Claims` | [`first_request`] |
+//!
+//! `<framework>` is the name the framework's tests pass to the functions below (`axum`,
+//! `actix-web`, `rocket`, `poem`, `tonic`): see [`Providers`].
 #![allow(dead_code, unreachable_pub)]
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -48,43 +52,64 @@ pub const AUDIENCE: &str = "api";
 /// A claim value no answer may ever contain.
 const SECRET: &str = "s3cr3t-value";
 
-/// The providers of the table, started once per test binary (like the key cache).
-pub struct Issuers {
-    /// `https://conformance.test/`: healthy.
-    pub main: TestIssuer,
-    /// `https://down.test/`: answers 500 to everything.
+/// `https://conformance.test/`, the table's healthy provider: started once per test binary
+/// (like the key cache) and shared by every framework the binary serves.
+pub static MAIN: LazyLock<TestIssuer> =
+    LazyLock::new(|| TestIssuer::start_as("https://conformance.test/").expect("test issuer"));
+
+/// The providers whose state a framework's tests change, one set per framework, named after
+/// it: a failed fetch starts a backoff that the next failure lengthens (a row expects the
+/// `Retry-After` of a first failure), and the first-requests test needs a key cache nothing has
+/// filled. Key caches are process-wide, one per issuer, so frameworks served in one test binary
+/// each get their own.
+pub struct Providers {
+    /// `https://down.<framework>.test/`: answers 500 to everything.
     pub down: TestIssuer,
-    /// `https://garbage.test/`: its JWKS is not JSON.
+    /// `https://garbage.<framework>.test/`: its JWKS is not JSON.
     pub garbage: TestIssuer,
-    /// `https://liar.test/`: its discovery document names another issuer.
+    /// `https://liar.<framework>.test/`: its discovery document names another issuer.
     pub liar: TestIssuer,
+    /// `https://first-requests.<framework>.test/`: untouched until the first-requests test.
+    pub first_requests: TestIssuer,
 }
 
-/// The table's providers.
-pub static ISSUERS: LazyLock<Issuers> = LazyLock::new(|| {
-    // Started side by side: each makes its own keys.
-    let names = ["conformance", "down", "garbage", "liar"];
-    let [main, down, garbage, liar] = std::thread::scope(|scope| {
-        names
-            .map(|name| scope.spawn(move || TestIssuer::start_as(format!("https://{name}.test/"))))
-            .map(|started| started.join().expect("issuer thread").expect("test issuer"))
-    });
-    down.set_answer(Answer::Status(500));
-    garbage.set_jwks_answer(Answer::Garbage);
-    let document =
-        json!({"issuer": "https://evil.test/", "jwks_uri": format!("{}jwks", liar.issuer())});
-    liar.set_discovery_answer(Answer::Body(document.to_string()));
-    Issuers {
-        main,
-        down,
-        garbage,
-        liar,
+impl Providers {
+    fn start(framework: &str) -> Providers {
+        // Started side by side: each makes its own keys.
+        let names = ["down", "garbage", "liar", "first-requests"];
+        let [down, garbage, liar, first_requests] = std::thread::scope(|scope| {
+            names
+                .map(|name| format!("https://{name}.{framework}.test/"))
+                .map(|issuer| scope.spawn(move || TestIssuer::start_as(issuer)))
+                .map(|started| started.join().expect("issuer thread").expect("test issuer"))
+        });
+        down.set_answer(Answer::Status(500));
+        garbage.set_jwks_answer(Answer::Garbage);
+        let document =
+            json!({"issuer": "https://evil.test/", "jwks_uri": format!("{}jwks", liar.issuer())});
+        liar.set_discovery_answer(Answer::Body(document.to_string()));
+        Providers {
+            down,
+            garbage,
+            liar,
+            first_requests,
+        }
     }
-});
+}
+
+/// The providers of `framework` (`"axum"`, `"actix-web"` …), started at its first use.
+pub fn providers(framework: &str) -> &'static Providers {
+    static STARTED: LazyLock<Mutex<HashMap<String, &'static Providers>>> =
+        LazyLock::new(Default::default);
+    let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
+    started
+        .entry(framework.to_owned())
+        .or_insert_with(|| Box::leak(Box::new(Providers::start(framework))))
+}
 
 /// A token of the healthy provider for [`AUDIENCE`].
 pub fn token() -> TokenBuilder {
-    ISSUERS.main.token().audience(AUDIENCE)
+    MAIN.token().audience(AUDIENCE)
 }
 
 /// The custom claims type of `GET /profile`.
@@ -273,12 +298,12 @@ fn authorization(value: &str) -> Vec<(&'static str, String)> {
     vec![("authorization", value.to_owned())]
 }
 
-/// The response table: a name, a path, what is sent and the answer it must get.
+/// The response table on `framework`: a name, a path, what is sent and the answer it must get.
 #[rustfmt::skip]
-fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
+fn rows(framework: &str) -> Vec<(&'static str, &'static str, Request, Expect)> {
     use Expect::*;
     use Request::*;
-    let issuers = &*ISSUERS;
+    let providers = providers(framework);
     let valid = token().subject("alice").sign();
     let tampered = {
         let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
@@ -339,8 +364,8 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("no exp", "/whoami", on_whoami(token().without_claim("exp")), InvalidToken("token has no exp claim")),
         ("no iss", "/whoami", on_whoami(token().without_claim("iss")), InvalidToken("token has no iss claim")),
         ("another iss", "/whoami", on_whoami(token().issuer("https://elsewhere.test/")), InvalidToken("issuer mismatch")),
-        ("no aud", "/whoami", on_whoami(issuers.main.token()), InvalidToken("token has no aud claim")),
-        ("another aud", "/whoami", on_whoami(issuers.main.token().audience("another-api")), InvalidToken("audience mismatch")),
+        ("no aud", "/whoami", on_whoami(MAIN.token()), InvalidToken("token has no aud claim")),
+        ("another aud", "/whoami", on_whoami(MAIN.token().audience("another-api")), InvalidToken("audience mismatch")),
         ("a string exp", "/whoami", on_whoami(token().claim("exp", "tomorrow")), InvalidToken("malformed `exp` claim")),
         ("typ JWT where at+jwt is required", "/typed", on_whoami(token().typ("JWT")), InvalidToken("token type mismatch")),
         ("typ application/at+jwt", "/typed", on_whoami(token().typ("application/at+jwt")), Ok("typed")),
@@ -388,9 +413,9 @@ fn rows() -> Vec<(&'static str, &'static str, Request, Expect)> {
         ("bad JSON with a valid token", "/orders", post(bearer(&valid), "{not json"), Framework(400)),
         ("JSON with a valid token", "/orders", post(bearer(&valid), r#"{"item":"tea"}"#), Ok("tea for alice")),
         // 503
-        ("a provider answering 500", "/down", on_whoami(issuers.down.token().audience(AUDIENCE)), Unavailable),
-        ("a provider answering garbage", "/garbage", on_whoami(issuers.garbage.token().audience(AUDIENCE).alg(Alg::ES256)), Unavailable),
-        ("a discovery document naming another issuer", "/liar", on_whoami(issuers.liar.token().audience(AUDIENCE)), Unavailable),
+        ("a provider answering 500", "/down", on_whoami(providers.down.token().audience(AUDIENCE)), Unavailable),
+        ("a provider answering garbage", "/garbage", on_whoami(providers.garbage.token().audience(AUDIENCE).alg(Alg::ES256)), Unavailable),
+        ("a discovery document naming another issuer", "/liar", on_whoami(providers.liar.token().audience(AUDIENCE)), Unavailable),
         // 500
         ("an unset environment variable", "/misconfigured", Get(bearer(&valid)), Misconfigured),
         ("an empty environment variable", "/empty-env", Get(bearer(&valid)), Misconfigured),
@@ -494,10 +519,10 @@ pub type BodilessRow = (
     Expect,
 );
 
-/// The rows that send no body, as (name, path, headers, answer): what a gRPC call can carry
-/// (`tests/tonic.rs` serves each path as a method of `conformance.Probe`).
-pub fn rows_without_body() -> Vec<BodilessRow> {
-    rows()
+/// The rows on `framework` that send no body, as (name, path, headers, answer): what a gRPC
+/// call can carry (`tests/tonic.rs` serves each path as a method of `conformance.Probe`).
+pub fn rows_without_body(framework: &str) -> Vec<BodilessRow> {
+    rows(framework)
         .into_iter()
         .filter_map(|(name, path, send, expect)| match send {
             Request::Get(headers) => Some((name, path, headers, expect)),
@@ -509,7 +534,7 @@ pub fn rows_without_body() -> Vec<BodilessRow> {
 /// Sends every row of the table to the server at `base` and checks each answer; a failure
 /// names the framework and the row.
 pub async fn every_row(framework: &str, base: &str) {
-    for (name, path, send, expect) in rows() {
+    for (name, path, send, expect) in rows(framework) {
         let case = format!("{framework}, {name} ({path})");
         let url = format!("{base}{path}");
         let reply = match &send {
@@ -532,7 +557,7 @@ pub async fn every_row(framework: &str, base: &str) {
     ];
     every_dpop_row(framework, base, &dpop_routes).await;
     assert_eq!(
-        ISSUERS.liar.jwks_requests(),
+        providers(framework).liar.jwks_requests(),
         0,
         "{framework}: keys were fetched from an unverified discovery document"
     );
@@ -570,12 +595,12 @@ fn pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a st
     headers.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
 
-/// Sixteen requests with tokens of a new provider, whose discovery takes half a second, sent
-/// together to `base` + `/first-requests`: each gets 200 with its own subject, every one of
-/// them is answered only once that first fetch is done, and the provider sees one discovery
-/// and one JWKS request. Returns the threads that answered.
+/// Sixteen requests with tokens of `framework`'s first-requests provider, whose discovery takes
+/// half a second, sent together to `base` + `/first-requests`: each gets 200 with its own
+/// subject, every one of them is answered only once that first fetch is done, and the provider
+/// sees one discovery and one JWKS request. Returns the threads that answered.
 pub async fn first_requests_share_one_key_fetch(framework: &str, base: &str) -> HashSet<String> {
-    let issuer = first_requests_issuer();
+    let issuer = &providers(framework).first_requests;
     let delay = Duration::from_millis(500);
     issuer.set_discovery_answer(Answer::Delay(delay));
     let mut requests = tokio::task::JoinSet::new();
@@ -614,14 +639,6 @@ pub async fn first_requests_share_one_key_fetch(framework: &str, base: &str) -> 
         "{framework}: one discovery and one JWKS request for all first requests"
     );
     threads
-}
-
-/// `https://first-requests.test/`, untouched until the first-requests test.
-pub fn first_requests_issuer() -> &'static TestIssuer {
-    static ISSUER: LazyLock<TestIssuer> = LazyLock::new(|| {
-        TestIssuer::start_as("https://first-requests.test/").expect("test issuer")
-    });
-    &ISSUER
 }
 
 /// A JSON body announced as `length` bytes of which only `{"item":` is sent, without a token,

@@ -1,5 +1,5 @@
 //! Real servers of each framework on a free port of 127.0.0.1, for the framework tests and the
-//! four-framework equivalence test. Included with `#[path = "common/servers.rs"] mod servers;`
+//! four-framework equivalence test. Included with `#[path = "…/common/servers.rs"] mod servers;`
 //! by the binaries that need it, so the others do not link every framework.
 #![allow(dead_code, unreachable_pub)]
 

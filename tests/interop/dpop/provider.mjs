@@ -1,6 +1,6 @@
 // An OpenID provider nobody here wrote (oidc-provider) issuing DPoP-bound JWT access tokens, and
 // a DPoP client nobody here wrote (the `dpop` package) making the proofs, driven by
-// tests/dpop_interop.rs.
+// tests/end_to_end/dpop_interop.rs.
 //
 // Listens on a free port of 127.0.0.1 and prints one JSON line {"issuer": "http://127.0.0.1:<port>"}.
 // Then reads one JSON request per line on stdin and answers each with one JSON line on stdout:

@@ -5,9 +5,8 @@
 //!
 //! Both run under Node, from `tests/interop/dpop/provider.mjs`; the packages are installed into
 //! that folder with `npm ci` when missing (`.ci/run` does it too).
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -3,9 +3,8 @@
 //! parallel and with `--test-threads=1` (CI runs both). Issuers for one issuer string start
 //! with the same keys, and starting or dropping one (a fetch route installed or removed) is a
 //! new source of keys: the guard refreshes from it, and a key only it has is picked up at once.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use jwks_guard::{Claims, protected};
 use jwks_guard_test::TestIssuer;

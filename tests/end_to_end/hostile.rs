@@ -1,8 +1,7 @@
 //! Hostile tokens and key sets: every one gets a 4xx or a 503 with a reason, never a 500, a
 //! panic or a hang, and no token ever chooses where keys come from.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use std::sync::LazyLock;
 

@@ -2,9 +2,8 @@
 //! (README, "Providers"), a token shaped like that provider's → 200 with the expected claims,
 //! and that provider's common mistakes → the documented answer. Each provider's preset is used
 //! by one test only: presets impersonate fixed issuer strings.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use jwks_guard::{Claims, protected};
 use jwks_guard_test::{ENTRA_TENANT_ID, Provider, TestIssuer};

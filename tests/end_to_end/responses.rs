@@ -1,10 +1,7 @@
 //! The response table (`tests/common/conformance.rs`) on axum 0.8, over real HTTP: the shared
 //! handlers registered with `Router::route`, served by `axum::serve` on 127.0.0.1.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
+use crate::{common, conformance};
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -84,16 +81,16 @@ async fn misconfigured() {}
 #[protected(issuer = env("JWKS_GUARD_TEST_EMPTY"), audience = "api")]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.axum.test/", audience = "api")]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.axum.test/", audience = "api")]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.axum.test/", audience = "api")]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.axum.test/", audience = "api")]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)
 }

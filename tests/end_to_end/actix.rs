@@ -3,13 +3,8 @@
 //! guard's hold on the body while it waits for keys (actix polls a handler's extractors
 //! together), and one key cache for every worker (each a thread with its own single-threaded
 //! Tokio runtime). One server with four workers on 127.0.0.1.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{common, conformance, servers};
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -20,7 +15,7 @@ use jwks_guard::{Claims, protected};
 use jwks_guard_test::{Answer, TestIssuer};
 
 use common::{bounded, post_json};
-use conformance::{Expect, NewOrder, Profile, first_requests_issuer};
+use conformance::{Expect, NewOrder, Profile};
 
 const WORKERS: usize = 4;
 
@@ -118,25 +113,25 @@ async fn empty_env() -> &'static str {
     "unreachable"
 }
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.actix-web.test/", audience = "api")]
 #[get("/down")]
 async fn down() -> &'static str {
     "unreachable"
 }
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.actix-web.test/", audience = "api")]
 #[get("/garbage")]
 async fn garbage() -> &'static str {
     "unreachable"
 }
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.actix-web.test/", audience = "api")]
 #[get("/liar")]
 async fn liar() -> &'static str {
     "unreachable"
 }
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.actix-web.test/", audience = "api")]
 #[get("/first-requests")]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)
@@ -193,7 +188,7 @@ async fn concurrent_first_requests_on_different_workers_share_one_key_fetch_ever
     assert!(threads.len() >= 2, "all on one worker: {threads:?}");
     // Each new connection goes to the next worker: a few more rounds reach all of them.
     let (issuer, url) = (
-        first_requests_issuer(),
+        &conformance::providers("actix-web").first_requests,
         format!("{}/first-requests", *SERVER),
     );
     let token = issuer.token().audience(conformance::AUDIENCE).sign();

@@ -1,7 +1,6 @@
 //! DPoP proofs (RFC 9449 §4.3) made by the test kit's `DpopClient` for tokens a `TestIssuer`
 //! binds to its key, through the runtime's verification core: a good proof passes, and a proof
 //! breaking one rule is refused with that rule's `ProofError`.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,9 +1,8 @@
 //! The path without the macro: a `Policy` from `Policy::builder()` in the router's state, the
 //! `Authenticated` extractor, the builder's errors, and the macro's policy built by the same
 //! builder, end to end over real HTTP.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! Every `#[protected]` key and form, end to end over real HTTP.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use std::sync::LazyLock;
 use std::time::Duration;

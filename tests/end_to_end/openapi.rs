@@ -6,9 +6,8 @@
 //! The validator is a Python package: `.ci/run` installs it into a virtual environment under
 //! the target directory when `python3` cannot import it. Without it these tests fail, saying
 //! how to install it.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -383,7 +382,7 @@ async fn an_env_issuer_scheme_is_read_when_the_document_is_built() {
     // check below in a child process that has it.
     let status = Command::new(std::env::current_exe().expect("the test binary's path"))
         .args([
-            "env_issuer_in_a_process_that_has_it",
+            "openapi::env_issuer_in_a_process_that_has_it",
             "--exact",
             "--ignored",
             "--nocapture",

@@ -1,10 +1,7 @@
 //! `Authenticated` on actix-web, Rocket and Poem: the policy built with `Policy::builder()`,
 //! taken from each framework's application state, the same answers as axum's, over real HTTP.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{common, servers};
 
 use std::sync::LazyLock;
 

@@ -3,9 +3,8 @@
 //! audience, the tenant allow-list) get the same answer and cost the provider the same number
 //! of key fetches; and a literal issuer is matched before an issuer template, whatever the order
 //! they were given in.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
+use crate::common;
 
 use axum::Router;
 use axum::routing::get;

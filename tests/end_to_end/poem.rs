@@ -1,13 +1,8 @@
 //! The response table (`tests/common/conformance.rs`) on Poem 3: `#[protected]` above
 //! `#[handler]`, handlers registered with `Route::new().at(path, get(handler))`, a real
 //! `poem::Server` on 127.0.0.1 on the test's multi-thread runtime.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{conformance, servers};
 
 use jwks_guard::{Claims, protected};
 use poem::web::Json;
@@ -99,19 +94,19 @@ async fn misconfigured() {}
 #[handler]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.poem.test/", audience = "api")]
 #[handler]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.poem.test/", audience = "api")]
 #[handler]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.poem.test/", audience = "api")]
 #[handler]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.poem.test/", audience = "api")]
 #[handler]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)

@@ -1,10 +1,7 @@
 //! `RequireTokenLayer`: one policy over a whole axum `Router`, the claims in the request's
 //! extensions, end to end over real HTTP.
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
+use crate::{common, conformance};
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -267,7 +264,7 @@ async fn whoami(Extension(claims): Extension<Claims>) -> String {
 #[tokio::test]
 async fn every_dpop_row_of_the_conformance_table_is_answered_by_the_layer() {
     let policy = Policy::builder()
-        .issuer(conformance::ISSUERS.main.issuer())
+        .issuer(conformance::MAIN.issuer())
         .audience(conformance::AUDIENCE)
         .build()
         .expect("a valid policy");
@@ -287,7 +284,7 @@ async fn protected_whoami(#[claims] claims: Claims) -> String {
 #[tokio::test]
 async fn a_protected_handler_behind_the_layer_accepts_the_proof_the_layer_checked() {
     let policy = Policy::builder()
-        .issuer(conformance::ISSUERS.main.issuer())
+        .issuer(conformance::MAIN.issuer())
         .audience(conformance::AUDIENCE)
         .build()
         .expect("a valid policy");

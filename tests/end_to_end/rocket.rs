@@ -3,13 +3,8 @@
 //! `Result` with the policy in managed state, the application's own catchers and answers, and a
 //! data guard that never reads a refused request's body. A real Rocket server on 127.0.0.1
 //! (its own multi-threaded runtime, four workers).
-#![allow(clippy::expect_used)] // a test stops with a message on a broken setup
 
-mod common;
-#[path = "common/conformance.rs"]
-mod conformance;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::{common, conformance, servers};
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -116,19 +111,19 @@ async fn misconfigured() {}
 #[get("/empty-env")]
 async fn empty_env() {}
 
-#[protected(issuer = "https://down.test/", audience = "api")]
+#[protected(issuer = "https://down.rocket.test/", audience = "api")]
 #[get("/down")]
 async fn down() {}
 
-#[protected(issuer = "https://garbage.test/", audience = "api")]
+#[protected(issuer = "https://garbage.rocket.test/", audience = "api")]
 #[get("/garbage")]
 async fn garbage() {}
 
-#[protected(issuer = "https://liar.test/", audience = "api")]
+#[protected(issuer = "https://liar.rocket.test/", audience = "api")]
 #[get("/liar")]
 async fn liar() {}
 
-#[protected(issuer = "https://first-requests.test/", audience = "api")]
+#[protected(issuer = "https://first-requests.rocket.test/", audience = "api")]
 #[get("/first-requests")]
 async fn first_requests(#[claims] claims: Claims) -> String {
     conformance::first_request(&claims)
