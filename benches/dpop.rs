@@ -21,8 +21,8 @@
 //! itself again with `JWKS_GUARD_BENCH_CACHE=off` (and the same arguments) before its own half.
 //!
 //! On a machine busy with other work, `DPOP_COUNT=<n>` skips criterion: `n` Bearer requests, `n`
-//! DPoP requests and `n` bare verifications in interleaved rounds of a thousand of each (at
-//! least nine rounds), timed by this thread's CPU time; it prints each kind's median and the
+//! DPoP requests and `n` bare verifications in interleaved rounds of a thousand of each (nine
+//! shorter rounds when `n` is under 9,000), timed by this thread's CPU time; it prints each kind's median and the
 //! median and quartiles of the rounds' own ratios. Each kind runs in its own function, so that
 //! callgrind can count the instructions of each:
 //!

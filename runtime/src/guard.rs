@@ -100,10 +100,9 @@ impl<P: StaticPolicy> Protected<P> {
     /// framework adapter calls for `#[protected]` handlers. The policy is resolved at the first
     /// call and then checked by [`authorize`], as a [`Policy`](crate::Policy) built by hand is.
     ///
-    /// All that is particular to `P` is this wrapper: the work is done by a function generic in
-    /// the claims type and the header map alone, which every handler with the same claims type
-    /// shares (each
-    /// `#[protected]` handler adds little to its crate's build).
+    /// All that is particular to `P` is the [`Guarding`] around the work, which is done by a
+    /// future generic in the claims type and the header map alone, shared by every handler with
+    /// the same claims type (so each `#[protected]` handler adds little to its crate's build).
     ///
     /// # Errors
     /// The [`Rejection`] to answer the request with.

@@ -190,7 +190,7 @@ pub(crate) fn members<'de, const N: usize>(
     names: [&str; N],
 ) -> Result<[Option<Member<'de>>; N], StrictJsonError> {
     strictly(bytes, |deserializer, duplicate| {
-        deserializer.deserialize_map(Picker { names, duplicate })
+        deserializer.deserialize_any(Picker { names, duplicate })
     })
 }
 
@@ -237,27 +237,39 @@ impl<'de, const N: usize> Visitor<'de> for Picker<'_, '_, N> {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut picked = [const { None }; N];
         let mut seen = SeenNames::default();
+        let mut first = true;
         while let Some(name) = access.next_key_seed(NameSeed)? {
             // With `arbitrary_precision`, a document that is a number reads as this one-member
             // map: not an object.
-            if seen.list.is_empty() && name == NUMBER_TOKEN {
+            if first && name == NUMBER_TOKEN {
                 return Err(de::Error::custom("a number, not an object"));
             }
+            first = false;
+            // The value is read before its name is checked, as `object` does, so that both
+            // give the same reason for a document that is wrong in both ways.
             let index = self.names.iter().position(|wanted| *wanted == name);
+            let member = match index {
+                Some(_) => Some(access.next_value_seed(MemberSeed(self.duplicate))?),
+                None => {
+                    access.next_value_seed(StrictValue(self.duplicate))?;
+                    None
+                }
+            };
             if !seen.insert(name) {
                 self.duplicate.set(true);
                 return Err(de::Error::custom("duplicate member name"));
             }
-            match index {
-                Some(index) => {
-                    picked[index] = Some(access.next_value_seed(MemberSeed(self.duplicate))?)
-                }
-                None => {
-                    access.next_value_seed(StrictValue(self.duplicate))?;
-                }
+            if let (Some(index), Some(member)) = (index, member) {
+                picked[index] = Some(member);
             }
         }
         Ok(picked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        // Read whole, as `object` does, for the same reason when it holds a duplicate.
+        StrictValue(self.duplicate).visit_seq(seq)?;
+        Err(de::Error::custom("an array, not an object"))
     }
 }
 
@@ -487,6 +499,7 @@ mod tests {
         let many_then_twice = format!(r#"{{{many}"jti":"a","m7":1}}"#);
         let many_then_jti = format!(r#"{{{many}"jti":"a"}}"#);
         let deep = format!("{{\"jti\":{}1{}}}", "{\"a\":".repeat(200), "}".repeat(200));
+        let token_later = format!(r#"{{{many}"$serde_json::private::Number":"1","jti":"a"}}"#);
         for text in [
             r#"{"jti":"a","htm":"GET","htu":"https://x/y","iat":1700000000,"ath":"h"}"#,
             r#"{"iat":1700000000.75,"jti":"a\u0062c","htm":"G\"T","extra":{"k":[1,{"j":2}]}}"#,
@@ -511,6 +524,14 @@ mod tests {
             &many_then_twice,
             &many_then_jti,
             &deep,
+            &token_later,
+            r#"{"jti":"a","jti":}"#,
+            r#"{"a":1,"a":tru}"#,
+            r#"{"a":1,"a":"#,
+            r#"{"a":1,"a":{"b":1,"b":2}}"#,
+            r#"[{"a":1,"a":2}]"#,
+            r#"[1,2]"#,
+            "null",
         ] {
             let names = ["jti", "htm", "htu", "iat", "ath", "nonce"];
             assert_eq!(
