@@ -63,6 +63,24 @@ struct Sent {
     proof: Option<String>,
 }
 
+impl Sent {
+    /// `token` as a bearer token.
+    fn bearer(token: &str) -> Self {
+        Sent {
+            authorization: format!("Bearer {token}"),
+            proof: None,
+        }
+    }
+
+    /// `token` under the DPoP scheme, with a fresh proof by `client` for `GET` [`URL`].
+    fn dpop(client: &DpopClient, token: &str) -> Self {
+        Sent {
+            authorization: format!("DPoP {token}"),
+            proof: Some(client.proof("GET", URL).access_token(token).sign()),
+        }
+    }
+}
+
 /// The request through the guard; whether it was accepted.
 async fn authorize(policy: &Policy, sent: &Sent) -> bool {
     let mut headers: [(&str, &[u8]); 3] = [
@@ -151,14 +169,8 @@ fn bench(c: &mut Criterion, cache_on: bool) {
         bearer_token,
         bound_token,
     } = setup(cache_on);
-    let bearer = || Sent {
-        authorization: format!("Bearer {bearer_token}"),
-        proof: None,
-    };
-    let dpop = || Sent {
-        authorization: format!("DPoP {bound_token}"),
-        proof: Some(client.proof("GET", URL).access_token(&bound_token).sign()),
-    };
+    let bearer = || Sent::bearer(&bearer_token);
+    let dpop = || Sent::dpop(&client, &bound_token);
 
     // Warm the key cache, and check that each request is accepted and a replay refused.
     for sent in [bearer(), dpop()] {
@@ -167,14 +179,8 @@ fn bench(c: &mut Criterion, cache_on: bool) {
     let replayed = dpop();
     assert!(runtime.block_on(authorize(&policy, &replayed)));
     assert!(!runtime.block_on(authorize(&policy, &replayed)), "replay");
-    let unbound_as_dpop = Sent {
-        authorization: format!("DPoP {bearer_token}"),
-        proof: Some(client.proof("GET", URL).access_token(&bearer_token).sign()),
-    };
-    let bound_as_bearer = Sent {
-        authorization: format!("Bearer {bound_token}"),
-        proof: None,
-    };
+    let unbound_as_dpop = Sent::dpop(&client, &bearer_token);
+    let bound_as_bearer = Sent::bearer(&bound_token);
     assert!(
         !runtime.block_on(authorize(&policy, &unbound_as_dpop)),
         "unbound as DPoP"
@@ -334,18 +340,8 @@ fn count(n: usize, cache_on: bool) {
         bearer_token,
         bound_token,
     } = setup(cache_on);
-    let bearer: Vec<Sent> = (0..=n)
-        .map(|_| Sent {
-            authorization: format!("Bearer {bearer_token}"),
-            proof: None,
-        })
-        .collect();
-    let dpop: Vec<Sent> = (0..=n)
-        .map(|_| Sent {
-            authorization: format!("DPoP {bound_token}"),
-            proof: Some(client.proof("GET", URL).access_token(&bound_token).sign()),
-        })
-        .collect();
+    let bearer: Vec<Sent> = (0..=n).map(|_| Sent::bearer(&bearer_token)).collect();
+    let dpop: Vec<Sent> = (0..=n).map(|_| Sent::dpop(&client, &bound_token)).collect();
     let b64 = |part: &str| URL_SAFE_NO_PAD.decode(part).expect("base64url");
     let key = bare_key(&client);
     let proofs: Vec<(String, Vec<u8>)> = dpop[1..]
