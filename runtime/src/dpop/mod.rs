@@ -375,16 +375,10 @@ where
     // 7. The payload; jti.
     let mut payload_buffer = [0; 1024];
     let payload = decoded(payload_b64, &mut payload_buffer)
-        .ok_or(ProofError::Malformed("the payload is not a JSON object"))?;
+        .ok_or(ProofError::Malformed(PAYLOAD_PART.not_an_object))?;
     let [jti, htm, htu, iat, nonce, ath] =
-        strict_json::members(&payload, ["jti", "htm", "htu", "iat", "nonce", "ath"]).map_err(
-            |error| {
-                ProofError::Malformed(match error {
-                    StrictJsonError::DuplicateMember => "the payload has a duplicate member",
-                    StrictJsonError::NotAnObject => "the payload is not a JSON object",
-                })
-            },
-        )?;
+        strict_json::members(&payload, ["jti", "htm", "htu", "iat", "nonce", "ath"])
+            .map_err(|error| PAYLOAD_PART.refusal(error))?;
     let jti = text_claim(&jti, "jti")?;
     if jti.is_empty() {
         return Err(ProofError::Claim("jti"));
@@ -530,11 +524,7 @@ fn remember_header(header_b64: &str, header: &Arc<CheckedHeader>) {
 /// Steps 3 to 5 of [`check_proof`]: the header is a JSON object without duplicate members,
 /// `crit` or `b64`; `typ`; `alg`; `jwk`.
 fn check_header(header_b64: &str, settings: &ProofSettings) -> Result<CheckedHeader, ProofError> {
-    let header = json_object(
-        header_b64,
-        "the header is not a JSON object",
-        "the header has a duplicate member",
-    )?;
+    let header = json_object(header_b64, &HEADER_PART)?;
     if header.contains_key("crit") || header.contains_key("b64") {
         return Err(ProofError::Malformed(
             "unsupported critical header parameters",
@@ -639,21 +629,40 @@ fn ath(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, access_token.as_bytes()))
 }
 
-/// A base64url part decoded into a JSON object without duplicate members.
-fn json_object(
-    part: &str,
+/// The reasons a part of a proof that is not one strict JSON object is refused with.
+struct JsonPart {
     not_an_object: &'static str,
     duplicate: &'static str,
-) -> Result<Map<String, Value>, ProofError> {
+}
+
+/// The proof's header.
+const HEADER_PART: JsonPart = JsonPart {
+    not_an_object: "the header is not a JSON object",
+    duplicate: "the header has a duplicate member",
+};
+
+/// The proof's payload.
+const PAYLOAD_PART: JsonPart = JsonPart {
+    not_an_object: "the payload is not a JSON object",
+    duplicate: "the payload has a duplicate member",
+};
+
+impl JsonPart {
+    /// The refusal for `error`.
+    fn refusal(&self, error: StrictJsonError) -> ProofError {
+        ProofError::Malformed(match error {
+            StrictJsonError::DuplicateMember => self.duplicate,
+            StrictJsonError::NotAnObject => self.not_an_object,
+        })
+    }
+}
+
+/// A base64url part decoded into a JSON object without duplicate members.
+fn json_object(part: &str, reasons: &JsonPart) -> Result<Map<String, Value>, ProofError> {
     let json = URL_SAFE_NO_PAD
         .decode(part)
-        .map_err(|_| ProofError::Malformed(not_an_object))?;
-    strict_json::object(&json).map_err(|error| {
-        ProofError::Malformed(match error {
-            StrictJsonError::DuplicateMember => duplicate,
-            StrictJsonError::NotAnObject => not_an_object,
-        })
-    })
+        .map_err(|_| ProofError::Malformed(reasons.not_an_object))?;
+    strict_json::object(&json).map_err(|error| reasons.refusal(error))
 }
 
 #[cfg(test)]
